@@ -26,6 +26,26 @@ class Recorder:
         return [f"{group}:{n * 10}" for group, n in requests]
 
 
+class GatedRecorder(Recorder):
+    """A batch function that holds each batch until released, so a test acts while one runs
+    instead of guessing how long a sleep keeps it running."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.running = threading.Event()
+        self.release = threading.Event()
+
+    def __call__(self, requests: list[tuple[str, int]]) -> list[str]:
+        self.running.set()
+        if not self.release.wait(timeout=30):
+            raise TimeoutError("the test never released the batch")
+        return super().__call__(requests)
+
+    async def wait_until_running(self, seconds: float = 10.0) -> None:
+        if not await asyncio.to_thread(self.running.wait, seconds):
+            raise AssertionError(f"no batch started within {seconds} s")
+
+
 def batcher(
     recorder: Recorder, max_size: int = 4, max_wait: float = 0.01
 ) -> MicroBatcher[tuple[str, int], str]:
@@ -56,16 +76,17 @@ async def test_a_lone_request_runs_after_the_wait() -> None:
     started = time.perf_counter()
     assert await gather.submit(("a", 1)) == "a:10"
     elapsed = time.perf_counter() - started
-    assert 0.04 <= elapsed < 1.0
+    assert 0.04 <= elapsed < 10.0  # at least the wait; the upper bound only catches a hang
     assert recorder.batches == [[("a", 1)]]
 
 
 async def test_requests_arriving_during_a_batch_form_the_next_one() -> None:
-    recorder = Recorder(delay=0.05)
+    recorder = GatedRecorder()
     gather = batcher(recorder, max_size=8)
     first = asyncio.ensure_future(gather.submit(("a", 0)))
-    await asyncio.sleep(0.02)  # the first batch is now running in its thread
+    await recorder.wait_until_running()  # the first batch is now held in its thread
     later = [asyncio.ensure_future(gather.submit(("a", n))) for n in range(1, 4)]
+    recorder.release.set()
     await asyncio.gather(first, *later)
     assert [len(b) for b in recorder.batches] == [1, 3]
 
@@ -87,10 +108,12 @@ async def test_a_failing_batch_fails_each_of_its_callers() -> None:
 
 
 async def test_aclose_cancels_waiting_requests() -> None:
-    gather = batcher(Recorder(delay=0.2), max_size=1)
+    recorder = GatedRecorder()
+    gather = batcher(recorder, max_size=1)
     pending = [asyncio.ensure_future(gather.submit(("a", n))) for n in range(3)]
-    await asyncio.sleep(0.05)
+    await recorder.wait_until_running()  # one request in a batch, two still waiting
     await gather.aclose()
+    recorder.release.set()  # the batch's thread may now finish: its caller was cancelled
     results = await asyncio.gather(*pending, return_exceptions=True)
     assert all(isinstance(r, asyncio.CancelledError) for r in results)
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import os
 import shutil
+import signal
 import socket
 import subprocess
 import sys
@@ -25,7 +26,7 @@ from clearance.sandbox import (
     sandbox_backend,
 )
 from clearance.sandbox._backends import probe_failure
-from clearance.sandbox._cgroup import pids_cgroup_parent
+from clearance.sandbox._cgroup import PidsCgroup, pids_cgroup_parent, sweep_stale_cgroups
 
 REPO = Path(__file__).resolve().parents[2]
 FAST = SandboxLimits(wall_seconds=10)
@@ -305,10 +306,64 @@ async def test_sandbox_dies_when_clearance_is_killed(backend: str) -> None:
         await asyncio.to_thread(remove_cgroups_of, host.pid)
 
 
+async def test_next_sandbox_start_sweeps_a_killed_hosts_cgroup(backend: str) -> None:
+    parent = pids_cgroup_parent()
+    if parent is None:
+        pytest.skip("no writable pids cgroup here")
+    marker = f"{uuid.uuid4().int % 10**6 + 1000}.{uuid.uuid4().int % 10**6}"
+    host = await asyncio.create_subprocess_exec(
+        sys.executable, "-c", ORPHANED_HOST, backend, marker, stdout=asyncio.subprocess.PIPE
+    )
+    assert host.stdout is not None
+    workdir = Path((await host.stdout.readline()).decode().strip())
+    try:
+        assert await wait_for_process(f"sleep\0{marker}\0")
+        left = list(parent.glob(f"clearance-sandbox-{host.pid}-*"))
+        assert len(left) == 1, left  # the host's run cgroup, made before it was killed
+        host.kill()
+        await host.wait()
+        # Straight away, while the killed host's processes may still be leaving the group.
+        result = await run_in(backend, "print('next run')")
+        assert result.stdout == "next run\n"
+        assert not left[0].exists()
+        assert processes_with(f"sleep\0{marker}\0") == []
+    finally:
+        await asyncio.to_thread(shutil.rmtree, workdir, ignore_errors=True)
+        await asyncio.to_thread(remove_cgroups_of, host.pid)
+
+
+def test_sweep_waits_for_a_busy_orphan_and_spares_live_owners() -> None:
+    parent = pids_cgroup_parent()
+    if parent is None:
+        pytest.skip("no writable pids cgroup here")
+    dead = subprocess.Popen(["true"])
+    dead.wait()
+    orphan = parent / f"clearance-sandbox-{dead.pid}-{uuid.uuid4().hex}"
+    ours = parent / f"clearance-sandbox-{os.getpid()}-{uuid.uuid4().hex}"
+    orphan.mkdir()
+    ours.mkdir()
+    member = subprocess.Popen(["sleep", "300"])
+    try:
+        (orphan / "cgroup.procs").write_text(str(member.pid), encoding="ascii")
+        removed = sweep_stale_cgroups(parent)
+        # The member had to be killed and leave before the group could go.
+        assert removed == [orphan]
+        assert not orphan.exists()
+        assert member.wait(timeout=5) == -signal.SIGKILL
+        assert ours.exists()  # its owner (this process) is alive
+    finally:
+        member.kill()
+        member.wait()
+        for path in (orphan, ours):
+            if path.exists():
+                PidsCgroup(path).remove_now()
+
+
 def remove_cgroups_of(pid: int) -> None:
+    """Remove what a test's killed host left, waiting for its members to leave first."""
     parent = pids_cgroup_parent()
     for path in [] if parent is None else parent.glob(f"clearance-sandbox-{pid}-*"):
-        path.rmdir()
+        PidsCgroup(path).remove_now()
 
 
 @pytest.mark.parametrize("path", ["../escape.txt", "/etc/escape.txt", "a/../../escape.txt", ""])

@@ -8,7 +8,6 @@ import json
 import re
 import socket
 import sys
-import time
 import uuid
 from collections.abc import Iterator
 from dataclasses import replace
@@ -76,18 +75,15 @@ def test_ids_are_task_ids_and_the_prompt_asks_for_a_python_block() -> None:
 async def test_all_164_canonical_solutions_pass_as_full_functions(tmp_path: Path) -> None:
     problems = _problems()
     outputs = {p["task_id"]: _fenced(p["prompt"] + p["canonical_solution"]) for p in problems}
-    started = time.monotonic()
     summary, rows = await _run(
         load_task("humaneval", data=HUMANEVAL), _script(tmp_path, outputs), max_connections=4
     )
-    elapsed = time.monotonic() - started
     failed = {sid: r.scores for sid, r in rows.items() if r.scores["code_execution"]["value"] != 1}
     assert failed == {}
     assert (summary.scored, summary.errors) == (164, 0)
     assert summary.metrics["accuracy"]["value"] == 1.0
     assert summary.metrics["pass@1"]["value"] == 1.0
     assert summary.metrics["pass@1"]["n"] == 164
-    assert elapsed < 60, f"164 problems took {elapsed:.1f} s"
 
 
 async def test_canonical_bodies_continue_the_prompt_in_starter_code(tmp_path: Path) -> None:

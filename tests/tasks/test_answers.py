@@ -323,8 +323,9 @@ PATHOLOGICAL_REPLIES = [
 @pytest.mark.parametrize("reply", PATHOLOGICAL_REPLIES, ids=lambda reply: repr(reply[:10]))
 def test_extractors_stay_linear_on_long_runs(reply: str) -> None:
     # A quadratic pattern takes tens of seconds on 60,000 characters; linear takes milliseconds.
-    started = time.perf_counter()
+    # CPU time, not wall time, so other work on a busy machine cannot make this fail.
+    started = time.process_time()
     extract_choice(reply, 4, CAPITALS)
     extract_number(reply)
     normalize_text(reply)
-    assert time.perf_counter() - started < 2.0
+    assert time.process_time() - started < 2.0

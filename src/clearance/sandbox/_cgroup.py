@@ -9,15 +9,20 @@ without it.
 from __future__ import annotations
 
 import asyncio
+import errno
 import functools
 import logging
 import os
 import signal
+import time
 import uuid
 from pathlib import Path
 
 _CGROUP_ROOT = Path("/sys/fs/cgroup")
 _KILL_ROUNDS = 50
+# How long removal waits for killed members to leave the group, and how often it looks.
+_REMOVE_TIMEOUT = 10.0
+_REMOVE_POLL = 0.01
 
 logger = logging.getLogger(__name__)
 
@@ -36,9 +41,14 @@ def pids_cgroup_parent() -> Path | None:
         except OSError as error:
             logger.debug("no pids cgroup under %s: %s", candidate, error)
             continue
-        _remove_orphans(candidate)
         return candidate
     return None
+
+
+def cgroup_owner(path: Path) -> int | None:
+    """The pid of the Clearance process that made a run cgroup, read from its name."""
+    owner = path.name.removeprefix(_PREFIX).split("-", 1)[0]
+    return int(owner) if path.name.startswith(_PREFIX) and owner.isdigit() else None
 
 
 def _owner_alive(pid: int) -> bool:
@@ -46,20 +56,31 @@ def _owner_alive(pid: int) -> bool:
         os.kill(pid, 0)
     except ProcessLookupError:
         return False
+    except PermissionError:
+        return True  # alive, but another user's
     return True
 
 
-def _remove_orphans(parent: Path) -> None:
-    """Remove run cgroups left by Clearance processes that were killed mid-run."""
-    for path in parent.glob(f"{_PREFIX}*-*"):
-        owner = path.name.removeprefix(_PREFIX).split("-", 1)[0]
-        if not owner.isdigit() or _owner_alive(int(owner)):
+def sweep_stale_cgroups(parent: Path | None = None) -> list[Path]:
+    """Remove run cgroups whose owner process is gone (killed mid-run); return those removed.
+
+    Called at every sandbox start, so a killed host leaves nothing behind for longer than the
+    next run takes to begin. A cgroup whose members will not die within the bound stays, with a
+    warning, and the next start tries again.
+    """
+    parent = parent if parent is not None else pids_cgroup_parent()
+    removed: list[Path] = []
+    for path in [] if parent is None else parent.glob(f"{_PREFIX}*-*"):
+        owner = cgroup_owner(path)
+        if owner is None or _owner_alive(owner):
             continue
         try:
-            PidsCgroup(path).kill_all()
-            path.rmdir()
+            PidsCgroup(path).remove_now()
         except OSError as error:
             logger.warning("could not remove orphaned sandbox cgroup %s: %s", path, error)
+            continue
+        removed.append(path)
+    return removed
 
 
 def _own_cgroup_paths() -> dict[str, str]:
@@ -102,6 +123,7 @@ class PidsCgroup:
         parent = pids_cgroup_parent()
         if parent is None:
             return None
+        sweep_stale_cgroups(parent)
         # The owner's pid in the name lets a later process remove it if we are killed.
         path = parent / f"{_PREFIX}{os.getpid()}-{uuid.uuid4().hex}"
         path.mkdir()
@@ -135,17 +157,40 @@ class PidsCgroup:
                     continue  # it ended between reading the list and the kill
             os.sched_yield()
 
-    async def remove(self) -> None:
-        """Kill what is left and remove the group; warn if it will not go."""
-        last_error: OSError | None = None
-        for _ in range(100):
+    def _try_rmdir(self) -> OSError | None:
+        """One attempt: kill what is left; remove the group once ``cgroup.procs`` is empty.
+
+        Returns the reason it is still there (None once gone). The kernel refuses rmdir with
+        EBUSY while a killed member has not left the group yet, so we wait for the member list
+        to empty rather than racing it.
+        """
+        try:
             self.kill_all()
-            try:
-                self.path.rmdir()
-            except OSError as error:
-                # EBUSY until the killed members are reaped by their parents.
-                last_error = error
-                await asyncio.sleep(0.01)
-                continue
-            return
-        logger.warning("could not remove sandbox cgroup %s: %s", self.path, last_error)
+            if self.members():
+                return OSError(errno.EBUSY, "members have not left the group yet", str(self.path))
+            self.path.rmdir()
+        except FileNotFoundError:
+            return None  # already gone: someone else removed it
+        except OSError as error:
+            return error
+        return None
+
+    def remove_now(self, timeout: float = _REMOVE_TIMEOUT) -> None:
+        """Kill every member, wait (bounded) until the group is empty, then remove it.
+
+        Raises the last OSError when the group is still there after ``timeout`` seconds.
+        """
+        deadline = time.monotonic() + timeout
+        while (error := self._try_rmdir()) is not None:
+            if time.monotonic() >= deadline:
+                raise error
+            time.sleep(_REMOVE_POLL)
+
+    async def remove(self) -> None:
+        """As ``remove_now`` without blocking the event loop; warns instead of raising."""
+        deadline = time.monotonic() + _REMOVE_TIMEOUT
+        while (error := self._try_rmdir()) is not None:
+            if time.monotonic() >= deadline:
+                logger.warning("could not remove sandbox cgroup %s: %s", self.path, error)
+                return
+            await asyncio.sleep(_REMOVE_POLL)

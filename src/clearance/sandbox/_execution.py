@@ -117,7 +117,11 @@ async def run_command(
     sandbox can kill it on exit.
     """
     wall = limits.wall_seconds if wall_seconds is None else wall_seconds
-    cgroup = PidsCgroup.create(limits.max_processes + _BACKEND_PROCESSES[backend])
+    # In a thread: creating also sweeps groups left by killed hosts, which waits for their
+    # members to die.
+    cgroup = await asyncio.to_thread(
+        PidsCgroup.create, limits.max_processes + _BACKEND_PROCESSES[backend]
+    )
     started = time.monotonic()
     try:
         process = await asyncio.create_subprocess_exec(
