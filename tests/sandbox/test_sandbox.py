@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import os
 import shutil
 import signal
@@ -11,7 +12,7 @@ import subprocess
 import sys
 import time
 import uuid
-from collections.abc import Iterator
+from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 
 import pytest
@@ -288,7 +289,10 @@ asyncio.run(main())
 """
 
 
-async def test_sandbox_dies_when_clearance_is_killed(backend: str) -> None:
+@contextlib.asynccontextmanager
+async def orphaned_host(backend: str) -> AsyncIterator[tuple[asyncio.subprocess.Process, str]]:
+    """A Clearance host process running ``sleep MARKER`` in a sandbox, for the test to kill;
+    afterwards, what a killed host cannot clean up itself: its directory and its cgroup."""
     marker = f"{uuid.uuid4().int % 10**6 + 1000}.{uuid.uuid4().int % 10**6}"
     host = await asyncio.create_subprocess_exec(
         sys.executable, "-c", ORPHANED_HOST, backend, marker, stdout=asyncio.subprocess.PIPE
@@ -297,27 +301,27 @@ async def test_sandbox_dies_when_clearance_is_killed(backend: str) -> None:
     workdir = Path((await host.stdout.readline()).decode().strip())
     try:
         assert await wait_for_process(f"sleep\0{marker}\0")
-        host.kill()
-        await host.wait()
-        assert await wait_until_gone(f"sleep\0{marker}\0")
+        yield host, f"sleep\0{marker}\0"
     finally:
-        # What the killed host could not clean up itself: its directory and its run's cgroup.
+        if host.returncode is None:
+            host.kill()
+            await host.wait()
         await asyncio.to_thread(shutil.rmtree, workdir, ignore_errors=True)
         await asyncio.to_thread(remove_cgroups_of, host.pid)
+
+
+async def test_sandbox_dies_when_clearance_is_killed(backend: str) -> None:
+    async with orphaned_host(backend) as (host, sleeper):
+        host.kill()
+        await host.wait()
+        assert await wait_until_gone(sleeper)
 
 
 async def test_next_sandbox_start_sweeps_a_killed_hosts_cgroup(backend: str) -> None:
     parent = pids_cgroup_parent()
     if parent is None:
         pytest.skip("no writable pids cgroup here")
-    marker = f"{uuid.uuid4().int % 10**6 + 1000}.{uuid.uuid4().int % 10**6}"
-    host = await asyncio.create_subprocess_exec(
-        sys.executable, "-c", ORPHANED_HOST, backend, marker, stdout=asyncio.subprocess.PIPE
-    )
-    assert host.stdout is not None
-    workdir = Path((await host.stdout.readline()).decode().strip())
-    try:
-        assert await wait_for_process(f"sleep\0{marker}\0")
+    async with orphaned_host(backend) as (host, sleeper):
         left = list(parent.glob(f"clearance-sandbox-{host.pid}-*"))
         assert len(left) == 1, left  # the host's run cgroup, made before it was killed
         host.kill()
@@ -326,10 +330,7 @@ async def test_next_sandbox_start_sweeps_a_killed_hosts_cgroup(backend: str) -> 
         result = await run_in(backend, "print('next run')")
         assert result.stdout == "next run\n"
         assert not left[0].exists()
-        assert processes_with(f"sleep\0{marker}\0") == []
-    finally:
-        await asyncio.to_thread(shutil.rmtree, workdir, ignore_errors=True)
-        await asyncio.to_thread(remove_cgroups_of, host.pid)
+        assert processes_with(sleeper) == []
 
 
 def test_sweep_waits_for_a_busy_orphan_and_spares_live_owners() -> None:
