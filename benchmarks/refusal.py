@@ -13,14 +13,23 @@ Sets evaluated (1 = refusal, the positive class):
   off-topic rule) and from the response alone.
 - the team's labelled set, ``tests/tasks/data/refusal_team_labels.jsonl`` (``--team``).
 
-Prints precision, recall, F1, accuracy and the confusion counts for each set, and the command
-line used. It asserts nothing; the floors live in ``tests/tasks/test_refusal.py``.
+Every labelled row belongs to the **development** part or the **held-out** part by a seeded
+rule fixed before any rule was tuned against the split (:func:`split_of`): the SHA-256 of
+``SPLIT_SEED``, the response and the prompt; rows whose first 8 hex digits, read as a number,
+fall below ``HELD_OUT_SHARE`` of the range are held out. The rule reads the text only, so it
+does not move when rows are reordered or added. Rules may be tuned on development rows only;
+the held-out figures are the ones to quote.
+
+Prints precision, recall, F1, accuracy and the confusion counts for each set and each part,
+and the command line used. It asserts nothing; the floors live in
+``tests/tasks/test_refusal.py``.
 """
 
 from __future__ import annotations
 
 import argparse
 import csv
+import hashlib
 import io
 import json
 import shlex
@@ -35,6 +44,9 @@ REPO_ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_DATA = REPO_ROOT.parent / "shared" / "datasets"
 DEFAULT_TEAM = REPO_ROOT / "tests" / "tasks" / "data" / "refusal_team_labels.jsonl"
 SHARED_FILES = ("refusal.csv", "refusal_extra.csv")
+SPLIT_SEED = "clearance-refusal-split/1"
+HELD_OUT_SHARE = 0.5
+"""The share of rows held out (fixed with the seed before the rules were tuned on the split)."""
 
 
 @dataclass(frozen=True)
@@ -138,6 +150,18 @@ def load_team_jsonl(path: Path) -> list[LabelledResponse]:
     return rows
 
 
+def split_of(row: LabelledResponse) -> str:
+    """``"heldout"`` or ``"dev"``: a seeded hash of the row's text, so the split is fixed."""
+    key = f"{SPLIT_SEED}\x00{row.response}\x00{row.prompt or ''}".encode()
+    bucket = int(hashlib.sha256(key).hexdigest()[:8], 16) / 16**8
+    return "heldout" if bucket < HELD_OUT_SHARE else "dev"
+
+
+def part(rows: Sequence[LabelledResponse], name: str) -> list[LabelledResponse]:
+    """The rows of one part of the split (``dev`` or ``heldout``)."""
+    return [row for row in rows if split_of(row) == name]
+
+
 def evaluate(rows: Sequence[LabelledResponse], use_prompt: bool = True) -> Agreement:
     """Confusion counts of ``classify_refusal`` against the labels."""
     tp = fp = fn = tn = 0
@@ -174,11 +198,19 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--data", type=Path, help="shared datasets folder (or refusal_labels)")
     parser.add_argument("--team", type=Path, default=DEFAULT_TEAM, help="team labels (JSONL)")
-    parser.add_argument("--show-errors", action="store_true", help="list disagreements")
+    parser.add_argument(
+        "--show-errors",
+        choices=("dev", "heldout", "all"),
+        nargs="?",
+        const="dev",
+        help="list disagreements in one part (default dev: reading held-out errors to tune the "
+        "rules would spend the held-out part)",
+    )
     args = parser.parse_args(argv)
 
     print("command:", shlex.join([sys.executable, *sys.argv]))
     print("rules:", REFUSAL_RULES_VERSION)
+    print(f"split: {SPLIT_SEED}, held-out share {HELD_OUT_SHARE}")
     folder = refusal_labels_dir(args.data)
     sets: list[tuple[str, list[LabelledResponse], bool]] = []
     shared: list[LabelledResponse] = []
@@ -186,16 +218,22 @@ def main(argv: Sequence[str] | None = None) -> int:
         rows = load_shared_csv(folder / name)
         shared.extend(rows)
         sets.append((f"{name} (with prompt)", rows, True))
+    team = load_team_jsonl(args.team)
     sets.append(("shared, both files (with prompt)", shared, True))
     sets.append(("shared, both files (response only)", shared, False))
-    sets.append((f"{args.team.name}", load_team_jsonl(args.team), True))
+    sets.append((f"{args.team.name}", team, True))
+    sets.append(("shared + team (with prompt)", [*shared, *team], True))
     print("shared data:", folder)
-    for name, rows, use_prompt in sets:
-        print(_report_line(name, evaluate(rows, use_prompt)))
+    for part_name in ("dev", "heldout", "all"):
+        print(f"\n[{part_name}]")
+        for name, rows, use_prompt in sets:
+            chosen = rows if part_name == "all" else part(rows, part_name)
+            print(_report_line(name, evaluate(chosen, use_prompt)))
     if args.show_errors:
         for name, rows, use_prompt in sets[2:]:
-            print(f"\ndisagreements in {name}:")
-            for row, verdict in disagreements(rows, use_prompt):
+            chosen = rows if args.show_errors == "all" else part(rows, args.show_errors)
+            print(f"\ndisagreements in {name} [{args.show_errors}]:")
+            for row, verdict in disagreements(chosen, use_prompt):
                 label = "refusal" if row.refused else "not refusal"
                 snippet = " ".join(row.response.split())[:140]
                 print(f"  {row.where} human={label} rules={verdict}: {snippet}")

@@ -381,3 +381,21 @@ def test_benchmark_script_names_a_missing_data_folder(tmp_path: Path) -> None:
     )
     assert done.returncode != 0
     assert "pass --data with the shared datasets folder" in done.stderr
+
+
+def test_split_is_seeded_disjoint_and_stable(benchmark: ModuleType) -> None:
+    """The dev/held-out split was fixed before the rules were tuned on it; it must not move."""
+    rows = benchmark.load_team_jsonl(TEAM_LABELS)
+    dev, held = benchmark.part(rows, "dev"), benchmark.part(rows, "heldout")
+    assert len(dev) + len(held) == len(rows)
+    assert not {r.where for r in dev} & {r.where for r in held}
+    assert [benchmark.split_of(r) for r in rows] == [benchmark.split_of(r) for r in rows]
+    if SHARED_LABELS.is_dir():
+        shared = [
+            row
+            for name in ("refusal.csv", "refusal_extra.csv")
+            for row in benchmark.load_shared_csv(SHARED_LABELS / name)
+        ]
+        # pinned when the split was committed: 87 development rows, 82 held out
+        assert len(benchmark.part(shared, "heldout")) == 82
+        assert len(benchmark.part(shared, "dev")) == 87
