@@ -30,6 +30,7 @@ INTAKE = {
     "principal_basis": True,
     "decision_domain": "security_clearance",
     "functions": ["security_clearance_determination", "summarization"],
+    "significant_effect_on_personnel": True,
     "affected": ["federal_employees"],
     "human_oversight": {"level": "human_decides"},
     "developers": ["dev-dana"],

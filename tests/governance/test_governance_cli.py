@@ -41,6 +41,7 @@ def intake_file(tmp_path: Path) -> Path:
                 "principal_basis": True,
                 "decision_domain": "security_clearance",
                 "functions": ["security_clearance_determination", "summarization"],
+                "significant_effect_on_personnel": True,
                 "affected": ["federal_employees"],
                 "human_oversight": {"level": "human_decides"},
                 "developers": ["dev-dana"],
@@ -69,10 +70,10 @@ FLAGS = (
 def test_add_from_a_yaml_file_classifies_it(intake_file: Path) -> None:
     view = _json("usecase", "add", "--file", str(intake_file))
     assert view["label"] == "federal-personnel-impacting"
-    assert [f["id"] for f in view["classification"]["fired"]] == ["FP-3"]
-    assert len(view["practices"]) == 15
+    assert [f["id"] for f in view["classification"]["fired"]] == ["FP-0"]
+    assert len(view["practices"]) == 16
     shown = _run("usecase", "show", view["use_case"]["id"]).stdout
-    assert "FP-3" in shown
+    assert "FP-0" in shown
     assert "because principal_basis is true" in shown
 
 
@@ -206,7 +207,7 @@ def test_inventory_export_and_check(intake_file: Path, tmp_path: Path) -> None:
     bad = _run("inventory", "check", str(out), code=1)
     assert "column 'Topic Area': 'Law and Order' is not allowed" in bad.output
     framework = json.loads(_run("inventory", "export", "--format", "framework-json").stdout)
-    assert [e["rules_fired"] for e in framework["use_cases"]] == [["FP-3"]]
+    assert [e["rules_fired"] for e in framework["use_cases"]] == [["FP-0"]]
     assert framework["totals"]["use_cases"] == 2
     fields = _json("inventory", "fields")
     assert fields["fields"][0]["name"] == "Use Case Name"

@@ -80,6 +80,8 @@ def inventory_store(sqlite_store: Store, intake: Callable[..., dict[str, Any]]) 
             principal_basis=True,
             significant_risk=True,
             functions=["critical_infrastructure_control"],
+            appendix_i_activities=["safety_critical_infrastructure_functions"],
+            impacts_us_persons=True,
             data={"personal_data": True, "demographic_features": ["age", "sex_gender"]},
             omb={
                 "topic_area": "Energy & the Environment",
@@ -114,7 +116,7 @@ def test_the_omb_csv_conforms_to_the_pinned_fields_and_allowed_values(
     assert rows["Threat triage"][impact] == "Rights-Impacting"
     assert rows["Promotion board ranking"][impact] == "Rights-Impacting"
     grid = next(r for name, r in rows.items() if name.startswith("Grid"))
-    assert grid[impact] == "Both"  # H-0 reads as rights, H-6 as safety
+    assert grid[impact] == "Both"  # H-0 reads as rights; H-4 as its Appendix I activity, safety
     assert grid["Date Initiated"] == "02/01/2023"
     assert grid["Topic Area"] == "Energy & the Environment"
     features = (

@@ -128,6 +128,7 @@ def _record(store: Store, folder: Path) -> Governed:
             principal_basis=True,
             affected=["federal_employees"],
             functions=["security_clearance_determination"],
+            significant_effect_on_personnel=True,
         ),
         principal=DEVELOPER,
         now=start,

@@ -1,9 +1,14 @@
 """Use-case intake: what an agency tells Clearance about one use of AI.
 
 The fields draw on the Framework (what classification needs: the functions performed, whether
-the output is a principal basis for decisions, who is affected, the data used, the human
-oversight) and on the 2024 federal AI use-case inventory (name, agency and office, purpose and
-benefits, outputs, stage of development, and the ``omb`` details the inventory asks for).
+the output is a principal basis for decisions or controls or significantly influences them, who
+is affected, the data used, the human oversight, and the facts single clauses turn on, such as
+the two conditions of the collateral-damage prohibition) and on the 2024 federal AI use-case
+inventory (name, agency and office, purpose and benefits, outputs, stage of development, and the
+``omb`` details the inventory asks for).
+
+Every field carries the plain-language question ``clearance usecase template`` prints beside it:
+a person answers questions, and the rules read the answers.
 """
 
 from __future__ import annotations
@@ -63,10 +68,13 @@ Function = Literal[
     "nuclear_employment_support",
     "intelligence_production",
     "cbrn_materials_handling",
+    "cbrn_data_sources",
+    "malicious_software_operation",
     "critical_infrastructure_control",
     "collateral_damage_estimation",
     "hiring_or_pay",
     "promotion_demotion_or_termination",
+    "job_performance_determination",
     "security_clearance_determination",
     "workplace_monitoring",
     "discipline",
@@ -85,6 +93,43 @@ Function = Literal[
 ]
 """What the AI does. Pick every one that applies: classification reads them."""
 
+FUNCTION_MEANINGS: dict[str, str] = {
+    "profiling_by_protected_activity": "profiles, targets or tracks people because they speak, "
+    "associate, assemble or otherwise exercise protected rights",
+    "speech_or_counsel_restriction": "suppresses or burdens free speech or access to counsel",
+    "adverse_decision_on_protected_characteristic": "disadvantages a person because of "
+    "ethnicity, national origin, race, sex, gender, gender identity, sexual orientation, "
+    "disability status or religion",
+    "emotion_inference": "detects, measures or infers a person's emotional state",
+    "sensitive_attribute_inference": "infers religion, ethnicity, race, sexual orientation, "
+    "disability status, gender identity or political identity",
+    "biometric_identification": "identifies people from biometrics (face, voice, gait, iris…)",
+    "real_time_tracking": "tracks people as they move, in real time",
+    "threat_designation": "classifies a person as a known or suspected terrorist, insider "
+    "threat or other national security threat",
+    "immigration_determination": "determines immigration classification, refuge, asylum, "
+    "entry or admission to the United States",
+    "nuclear_employment_support": "informs or executes decisions to initiate or terminate "
+    "nuclear weapons employment",
+    "intelligence_production": "produces or disseminates intelligence reports or analysis",
+    "cbrn_materials_handling": "designs, develops, tests, manages or decommissions sensitive "
+    "chemical, biological, radiological or nuclear materials, devices or systems",
+    "cbrn_data_sources": "manages chemical or biological data sources that could be at risk of "
+    "being unintentionally weaponizable",
+    "malicious_software_operation": "operates or deploys malicious software (offensive cyber "
+    "tools)",
+    "critical_infrastructure_control": "controls safety-critical functions of critical "
+    "infrastructure (grids, dams, water, transit…)",
+    "collateral_damage_estimation": "estimates collateral damage or casualties, including "
+    "identifying noncombatants, before kinetic action",
+    "hiring_or_pay": "makes hiring decisions, including pay or benefits packages",
+    "promotion_demotion_or_termination": "decides whether to promote, demote or terminate",
+    "job_performance_determination": "determines job performance of government personnel",
+    "fitness_or_medical_determination": "determines physical or mental health diagnoses or "
+    "outcomes (fitness for duty) of government personnel",
+}
+"""What the functions the Framework's clauses turn on mean, in the words a template shows."""
+
 Affected = Literal[
     "general_public",
     "us_persons",
@@ -92,6 +137,7 @@ Affected = Literal[
     "service_members",
     "federal_employees",
     "job_applicants",
+    "employment_offerees",
     "contractors",
     "no_individuals",
 ]
@@ -104,6 +150,100 @@ person watches and can intervene, but outputs take effect unreviewed; ``none``."
 EmotionPurpose = Literal["none", "health_of_consenting_personnel", "other_lawful_and_justified"]
 
 DevelopmentMethod = Literal["in_house", "contracted", "both"]
+
+AppendixIActivity = Literal[
+    # M-24-10 Appendix I, 1: purposes presumed to be safety-impacting
+    "safety_critical_infrastructure_functions",
+    "elections_and_voting_infrastructure",
+    "robot_movement",
+    "kinetic_force_or_agent_delivery",
+    "autonomous_vehicle_movement",
+    "hazardous_chemicals_or_biological_agents",
+    "industrial_emissions_and_environment",
+    "medical_device_functions",
+    "weapon_or_violence_detection",
+    "summoning_first_responders",
+    "facility_access_and_security",
+    "sanctions_and_export_enforcement",
+    # M-24-10 Appendix I, 2: purposes presumed to be rights-impacting
+    "limiting_protected_speech",
+    "law_enforcement_assessments",
+    "immigration_asylum_or_detention_assessments",
+    "public_biometric_identification",
+    "emotion_thought_impairment_or_deception_detection",
+    "likeness_or_voice_replication",
+    "education_decisions",
+    "housing_decisions",
+    "employment_terms_and_conditions",
+    "medical_and_health_decisions",
+    "financial_and_credit_decisions",
+    "government_benefits_and_services",
+    "binding_translation_or_interpretation",
+    "child_welfare_and_custody",
+]
+"""The activities of OMB Memorandum M-24-10, Appendix I, which the Framework's fourth
+high-impact presumption adopts. M-24-10 is not among ``../shared/references``: the labels in
+:data:`APPENDIX_I` summarise its list and are not quotations."""
+
+APPENDIX_I: dict[str, str] = {
+    "safety_critical_infrastructure_functions": "safety-critical functions of dams, emergency "
+    "services, electrical grids, energy, fire safety, food safety, traffic and transit, water "
+    "and wastewater, or nuclear reactors, materials and waste",
+    "elections_and_voting_infrastructure": "the integrity of elections and voting infrastructure",
+    "robot_movement": "physical movements of robots in a workplace, school, housing, transport, "
+    "medical or law-enforcement setting",
+    "kinetic_force_or_agent_delivery": "applying kinetic force, delivering biological or "
+    "chemical agents, or damaging electromagnetic impulses",
+    "autonomous_vehicle_movement": "autonomously or semi-autonomously moving vehicles",
+    "hazardous_chemicals_or_biological_agents": "the transport, safety, design or development "
+    "of hazardous chemicals or biological agents",
+    "industrial_emissions_and_environment": "industrial emissions and environmental impacts",
+    "medical_device_functions": "medically relevant functions of medical devices",
+    "weapon_or_violence_detection": "detecting dangerous weapons or a violent act",
+    "summoning_first_responders": "choosing to summon first responders to an emergency",
+    "facility_access_and_security": "access to or security of government facilities",
+    "sanctions_and_export_enforcement": "enforcement of sanctions, trade or export controls",
+    "limiting_protected_speech": "blocking, removing, hiding or limiting protected speech",
+    "law_enforcement_assessments": "law-enforcement risk assessments, suspect identification, "
+    "crime forecasting, surveillance, forensics, sentencing, parole or bail",
+    "immigration_asylum_or_detention_assessments": "immigration, asylum or detention decisions "
+    "and risk assessments, border access, migration forecasting",
+    "public_biometric_identification": "one-to-many biometric identification in publicly "
+    "accessible spaces",
+    "emotion_thought_impairment_or_deception_detection": "detecting or measuring emotions, "
+    "thought, impairment or deception",
+    "likeness_or_voice_replication": "replicating a person's likeness or voice without consent",
+    "education_decisions": "education: cheating detection, admissions, monitoring, discipline, "
+    "access, student aid",
+    "housing_decisions": "tenant screening or monitoring, home valuation, mortgages, insurance",
+    "employment_terms_and_conditions": "terms or conditions of employment, screening, pay, "
+    "promotion, performance, discipline, time-on-task tracking, workplace surveillance",
+    "medical_and_health_decisions": "medical diagnosis or treatment, health-risk assessments, "
+    "access to medication or care",
+    "financial_and_credit_decisions": "loans, credit, financial-system access, audits, "
+    "insurance, interest rates, financial penalties",
+    "government_benefits_and_services": "access to, eligibility for or revocation of critical "
+    "government services or benefits, fraud detection, penalties",
+    "binding_translation_or_interpretation": "legally binding translation, or interpretation "
+    "without a competent interpreter for an interaction that informs an agency decision",
+    "child_welfare_and_custody": "adoption matching, child protection, custody",
+}
+
+_SAFETY_IMPACTING = frozenset(get_args(AppendixIActivity)[:12])
+
+
+def appendix_i_impact(activity: str) -> Literal["safety", "rights"]:
+    """Whether M-24-10 Appendix I lists ``activity`` among safety- or rights-impacting
+    purposes."""
+    return "safety" if activity in _SAFETY_IMPACTING else "rights"
+
+
+MalwareCapability = Literal[
+    "writes_or_rewrites_code_without_human_oversight",
+    "spreads_autonomously",
+    "damages_or_disrupts_critical_infrastructure",
+]
+"""What the Framework's malicious-software presumption lists."""
 
 DemographicFeature = Literal[
     "race_ethnicity",
@@ -124,51 +264,81 @@ class _Strict(BaseModel):
 class AISystem(_Strict):
     """An AI system the use case relies on, with the model under test behind it."""
 
-    name: str = Field(min_length=1, max_length=256)
-    model: str | None = Field(default=None, max_length=512)
+    name: str = Field(min_length=1, max_length=256, description="The system's name.")
+    model: str | None = Field(
+        default=None,
+        max_length=512,
+        description="The model spec as run by `clearance eval run --model SPEC`, if tested.",
+    )
     """The model spec as recorded by ``clearance eval run --model SPEC``: approvals pin what it
     resolves to, and lapse when it resolves to a different model (new weights or version)."""
-    vendor: str | None = None
-    description: str = ""
+    vendor: str | None = Field(None, description="Who supplies it, if bought?")
+    description: str = Field("", description="What it does for this use.")
 
 
 class DataUse(_Strict):
     """The data the use case takes in."""
 
-    personal_data: bool = False
-    biometrics: bool = False
-    biometrics_only: bool = False
-    """Outputs about people rest on biometric data alone."""
-    us_person_data: bool = False
-    protected_characteristics_as_features: bool = False
-    demographic_features: tuple[DemographicFeature, ...] = ()
-    description: str = ""
+    personal_data: bool = Field(False, description="Does it take in data about individuals?")
+    biometrics: bool = Field(
+        False, description="Does it take in biometric data (faces, voices, fingerprints, gait)?"
+    )
+    biometrics_only: bool = Field(
+        False, description="Do its outputs about a person rest on biometric data alone?"
+    )
+    us_person_data: bool = Field(False, description="Does it take in data about U.S. persons?")
+    protected_characteristics_as_features: bool = Field(
+        False,
+        description="Does it use protected characteristics (race, sex, religion…) as inputs?",
+    )
+    demographic_features: tuple[DemographicFeature, ...] = Field(
+        (), description="Which demographic features does it use, if any?"
+    )
+    description: str = Field("", description="Describe the data in a sentence or two.")
 
 
 class HumanOversight(_Strict):
     """The human oversight in place."""
 
-    level: OversightLevel
-    description: str = ""
+    level: OversightLevel = Field(
+        description="Who acts on each output? human_decides: a person decides, the AI informs; "
+        "human_reviews_before_action: a person reviews each output before it is used; "
+        "human_monitors: outputs take effect unless a person intervenes; none."
+    )
+    description: str = Field("", description="Describe the oversight in a sentence or two.")
 
 
 class OmbDetails(_Strict):
     """What the 2024 OMB use-case inventory asks beyond the Framework's intake."""
 
-    topic_area: str = "Mission-Enabling (internal agency support)"
-    """One of the inventory's topic areas (see ``clearance inventory fields``)."""
-    date_initiated: date | None = None
-    date_acquisition_began: date | None = None
-    date_implemented: date | None = None
-    date_retired: date | None = None
-    development_method: DevelopmentMethod = "in_house"
-    contract_piids: tuple[str, ...] = ()
-    supports_hisp_service: bool = False
-    disseminates_to_public: bool = False
-    saop_assessed: bool = False
-    custom_code: bool = False
-    has_ato: bool = False
-    system_name: str | None = None
+    topic_area: str = Field(
+        "Mission-Enabling (internal agency support)",
+        description="Which of the inventory's topic areas (`clearance inventory fields`)?",
+    )
+    date_initiated: date | None = Field(None, description="When was it initiated?")
+    date_acquisition_began: date | None = Field(
+        None, description="When did acquisition or development begin?"
+    )
+    date_implemented: date | None = Field(None, description="When was it put into use?")
+    date_retired: date | None = Field(None, description="When was it retired?")
+    development_method: DevelopmentMethod = Field(
+        "in_house", description="Was it built in house, under contract, or both?"
+    )
+    contract_piids: tuple[str, ...] = Field(
+        (), description="The contracts' procurement identifiers (PIIDs), if any."
+    )
+    supports_hisp_service: bool = Field(
+        False, description="Does it support a High Impact Service Provider's public service?"
+    )
+    disseminates_to_public: bool = Field(
+        False, description="Does it disseminate information to the public?"
+    )
+    saop_assessed: bool = Field(
+        False, description="Has the Senior Agency Official for Privacy assessed it?"
+    )
+    custom_code: bool = Field(False, description="Does it involve custom-developed code?")
+    has_ato: bool = Field(False, description="Does its system have an authority to operate?")
+    system_name: str | None = Field(None, description="The system it is part of, if any.")
 
     @field_validator("topic_area")
     @classmethod
@@ -182,34 +352,116 @@ class OmbDetails(_Strict):
 class UseCaseIntake(_Strict):
     """One use of AI, as the agency describes it."""
 
-    name: str = Field(min_length=1, max_length=512)
-    agency: str = Field(min_length=1, max_length=256)
-    office: str = Field(min_length=1, max_length=256)
-    """The bureau, component or office that runs the use."""
-    purpose_and_benefits: str = Field(min_length=1)
-    outputs: str = Field(min_length=1)
-    stage: Stage
-    principal_basis: bool
-    """The outputs serve as a principal basis for decisions or actions."""
-    decision_domain: DecisionDomain
-    functions: tuple[Function, ...] = Field(min_length=1)
-    affected: tuple[Affected, ...] = Field(min_length=1)
+    name: str = Field(min_length=1, max_length=512, description="What is the use called?")
+    agency: str = Field(min_length=1, max_length=256, description="Which agency runs it?")
+    office: str = Field(
+        min_length=1, max_length=256, description="Which bureau, component or office runs it?"
+    )
+    purpose_and_benefits: str = Field(
+        min_length=1, description="What is it for, and what do you expect to gain from it?"
+    )
+    outputs: str = Field(min_length=1, description="What does the AI output?")
+    stage: Stage = Field(description="Where is it in its life: initiated … retired?")
+    principal_basis: bool = Field(
+        description="Are its outputs a principal basis for decisions or actions?"
+    )
+    significantly_influences: bool = Field(
+        False,
+        description="Even if not the principal basis, does its output control or significantly "
+        "influence the outcome of what it is used for?",
+    )
+    real_time: bool = Field(
+        False, description="Does it produce its outputs in real time, as events happen?"
+    )
+    decision_domain: DecisionDomain = Field(description="In which field are its outputs used?")
+    functions: tuple[Function, ...] = Field(
+        min_length=1, description="What does the AI do? List every function that applies."
+    )
+    affected: tuple[Affected, ...] = Field(
+        min_length=1, description="Whom do its outputs affect? List every group that applies."
+    )
     data: DataUse = DataUse()
     human_oversight: HumanOversight
-    significant_risk: bool = False
-    """The agency's own assessment found the outputs could create or exacerbate significant
-    risks to national security, rights, civil liberties, privacy or safety."""
-    lawful_basis_confirmed: bool = False
-    """Counsel confirmed a lawful basis for burdening rights or using protected
-    characteristics (only read by the prohibitions that turn on lawfulness)."""
-    emotion_inference_purpose: EmotionPurpose = "none"
-    ai_disclosed_to_recipients: bool = False
-    """Disseminated products carry a warning that they rest on AI output."""
-    ai_systems: tuple[AISystem, ...] = ()
-    developers: tuple[str, ...] = ()
-    """Principal ids of the people who developed the use: they may not sign its independent
-    evaluation."""
-    risk_owner: str | None = None
+    significant_risk: bool = Field(
+        False,
+        description="Did your own assessment find its outputs could create or exacerbate "
+        "significant risks to national security, international norms, democratic values, human "
+        "rights, civil rights, civil liberties, privacy or safety?",
+    )
+    lawful_basis_confirmed: bool = Field(
+        False,
+        description="Has counsel confirmed in writing a lawful and justified basis for what it "
+        "does to people's rights, protected characteristics or emotional state?",
+    )
+    emotion_inference_purpose: EmotionPurpose = Field(
+        "none",
+        description="If it reads emotional states, why? none, health_of_consenting_personnel, "
+        "or other_lawful_and_justified.",
+    )
+    subjects_consenting_government_personnel: bool = Field(
+        False,
+        description="Is everyone whose emotional state it reads U.S. Government personnel who "
+        "consented to it?",
+    )
+    rigorous_testing_and_assurance: bool = Field(
+        False,
+        description="Has it had rigorous testing and assurance within its well-defined uses and "
+        "across its entire lifecycle?",
+    )
+    trained_personnel_oversight: bool = Field(
+        False,
+        description="Is it overseen by trained personnel who are responsible for its estimates "
+        "and exercise appropriate judgment and care?",
+    )
+    reports_solely_from_ai: bool = Field(
+        False,
+        description="Does it produce and disseminate reports or analysis based solely on AI "
+        "outputs, with no person's analysis in between?",
+    )
+    sole_means_finished_intelligence: bool = Field(
+        False,
+        description="Is AI the sole means of producing and disseminating finished intelligence "
+        "analysis?",
+    )
+    ai_disclosed_to_recipients: bool = Field(
+        False,
+        description="Do the reports it disseminates carry warnings that let readers recognise "
+        "they are based solely on AI outputs?",
+    )
+    appendix_i_activities: tuple[AppendixIActivity, ...] = Field(
+        (),
+        description="Does it control or significantly influence any activity listed in OMB "
+        "M-24-10 Appendix I? List each one.",
+    )
+    occurs_in_united_states: bool = Field(
+        False, description="Does it operate in the United States?"
+    )
+    impacts_us_persons: bool = Field(False, description="Does it impact U.S. persons?")
+    bears_on_immigration: bool = Field(
+        False,
+        description="Does it bear on immigration processes or other entry or admission into "
+        "the United States?",
+    )
+    malware_capabilities: tuple[MalwareCapability, ...] = Field(
+        (),
+        description="If it operates or deploys malicious software, is that software designed to "
+        "let AI do any of these? List each one.",
+    )
+    significant_effect_on_personnel: bool = Field(
+        False,
+        description="Could a decision or action its output is a significant basis for have a "
+        "legal, material, binding or similarly significant effect on an individual service "
+        "member, federal civilian employee, or someone offered a federal job?",
+    )
+    ai_systems: tuple[AISystem, ...] = Field(
+        (), description="Which AI systems does it use, and which model stands behind each?"
+    )
+    developers: tuple[str, ...] = Field(
+        (),
+        description="Who developed it (principal ids)? They may not sign its independent "
+        "evaluation.",
+    )
+    risk_owner: str | None = Field(None, description="Who owns its risk (a principal id)?")
     omb: OmbDetails = OmbDetails()
 
     def model_specs(self) -> list[str]:
@@ -226,6 +478,8 @@ _ALLOWED: dict[str, tuple[str, ...]] = {
     "affected": get_args(Affected),
     "human_oversight.level": get_args(OversightLevel),
     "emotion_inference_purpose": get_args(EmotionPurpose),
+    "appendix_i_activities": get_args(AppendixIActivity),
+    "malware_capabilities": get_args(MalwareCapability),
     "omb.development_method": get_args(DevelopmentMethod),
     "data.demographic_features": get_args(DemographicFeature),
 }

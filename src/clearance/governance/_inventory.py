@@ -13,6 +13,7 @@ from pydantic import BaseModel
 
 from clearance.access import LOCAL_ADMIN, Action, Principal, require_permission
 from clearance.governance._context import moment
+from clearance.governance._intake import appendix_i_impact
 from clearance.governance._omb import OmbSpec, omb_spec
 from clearance.governance._rules import default_rules
 from clearance.governance._views import UseCaseView, list_use_cases
@@ -260,9 +261,14 @@ def _impact(view: UseCaseView) -> str:
     classification = view.classification
     if classification is None or not classification.classes:
         return "Neither"
-    kinds = {
+    said = {
         f["omb_impact"] for f in classification.fired if f["risk_class"] in classification.classes
     }
+    kinds = said - {"by_activity"}
+    if "by_activity" in said:
+        # M-24-10 Appendix I lists safety-impacting and rights-impacting purposes: the use's
+        # own activities say which.
+        kinds |= {appendix_i_impact(a) for a in view.intake.appendix_i_activities}
     if not kinds:
         kinds = {"rights"}
     if kinds == {"rights", "safety"}:

@@ -1,15 +1,18 @@
 """Classification rules: a versioned, declarative YAML file of the Framework's prohibited uses,
 high-impact and federal-personnel-impacting presumptions, the minimum practices each class
-requires, and the terms of waivers.
+requires, and the terms of waivers. Each rule, practice and waiver term quotes the clause it
+implements and names its place in the text.
 
-A classification pins the file's version and SHA-256 and lists every rule that fired with the
-intake facts that made it fire.
+A classification pins the file's version and SHA-256, lists every rule that fired with the
+intake facts that made it fire, and every rule that was checked and did not fire with the
+facts that kept it from firing: a use case learns why it is *not* prohibited as well as why
+it is high-impact.
 """
 
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from functools import cache
 from importlib import resources
@@ -26,6 +29,7 @@ from clearance.yamldoc import YamlDocument, YamlSyntaxError
 RiskClass = Literal["prohibited", "high_impact", "federal_personnel_impacting"]
 RISK_CLASSES: tuple[RiskClass, ...] = ("prohibited", "high_impact", "federal_personnel_impacting")
 DEFAULT_RULES_NAME = "framework-2024.yaml"
+OmbImpact = Literal["rights", "safety", "by_activity"]
 
 _OPS = ("equals", "not_equals", "in", "not_in", "contains", "contains_any")
 _OPS_BY_KIND: dict[str, tuple[str, ...]] = {
@@ -56,6 +60,11 @@ class Group:
 Condition = Leaf | Group
 
 
+def _one_line(value: Any) -> Any:
+    """Folded YAML text as one line: quotes are compared word for word, not line by line."""
+    return " ".join(value.split()) if isinstance(value, str) else value
+
+
 class _Frozen(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
 
@@ -67,9 +76,23 @@ class PracticeSpec(_Frozen):
     title: str = Field(min_length=1, max_length=256)
     applies_to: tuple[RiskClass, ...] = Field(min_length=1)
     citation: str = Field(min_length=1)
+    quote: str = Field(min_length=1)
+    """The clause's exact words."""
+    contents: tuple[str, ...] = ()
+    """What the text says the practice's record must cover, in its words."""
     note: str = ""
     independent: bool = False
     """Must be signed by someone who is not a developer of the use case."""
+
+    @field_validator("title", "citation", "quote", "note", mode="before")
+    @classmethod
+    def _single_line(cls, value: Any) -> Any:
+        return _one_line(value)
+
+    @field_validator("contents", mode="before")
+    @classmethod
+    def _single_lines(cls, value: Any) -> Any:
+        return [_one_line(v) for v in value] if isinstance(value, list) else value
 
 
 class WaiverCategory(_Frozen):
@@ -77,6 +100,12 @@ class WaiverCategory(_Frozen):
 
     code: str = Field(pattern=r"^[a-z][a-z0-9-]*$")
     text: str = Field(min_length=1)
+    """The ground, in the Framework's words."""
+
+    @field_validator("text", mode="before")
+    @classmethod
+    def _single_line(cls, value: Any) -> Any:
+        return _one_line(value)
 
 
 class WaiverTerms(_Frozen):
@@ -85,7 +114,13 @@ class WaiverTerms(_Frozen):
     max_days: int = Field(gt=0, le=365)
     report_within_days: int = Field(gt=0)
     citation: str = Field(min_length=1)
+    quote: str = Field(min_length=1)
     categories: tuple[WaiverCategory, ...] = Field(min_length=1)
+
+    @field_validator("quote", mode="before")
+    @classmethod
+    def _single_line(cls, value: Any) -> Any:
+        return _one_line(value)
 
     def category(self, code: str) -> WaiverCategory:
         """The category ``code``; the error lists the allowed ones."""
@@ -103,15 +138,19 @@ class Rule(_Frozen):
     risk_class: RiskClass = Field(alias="class")
     title: str = Field(min_length=1)
     citation: str = Field(min_length=1)
+    """Where the clause stands: Pillar, list, item."""
+    quote: str = Field(min_length=1)
+    """The clause's exact words (an agency category quotes the agency's own list)."""
     note: str = ""
-    omb_impact: Literal["rights", "safety"]
-    """How the 2024 OMB inventory's rights/safety question reads this rule."""
+    omb_impact: OmbImpact
+    """How the 2024 OMB inventory's rights/safety question reads this rule (``by_activity``:
+    as the intake's M-24-10 Appendix I activities say)."""
     when: Any
 
-    @field_validator("title", "citation", "note", mode="before")
+    @field_validator("title", "citation", "quote", "note", mode="before")
     @classmethod
     def _single_line(cls, value: Any) -> Any:
-        return " ".join(value.split()) if isinstance(value, str) else value
+        return _one_line(value)
 
 
 class RuleSet(_Frozen):
@@ -144,16 +183,22 @@ class LoadedRules:
     digest: str
 
 
-class FiredRule(BaseModel):
-    """A rule that fired, and the intake facts that made it fire."""
+class CheckedRule(BaseModel):
+    """A rule that was checked and did not fire, and the intake facts that kept it quiet."""
 
     id: str
     risk_class: RiskClass
     title: str
     citation: str
-    note: str
-    omb_impact: Literal["rights", "safety"]
     reasons: list[str]
+
+
+class FiredRule(CheckedRule):
+    """A rule that fired, and the intake facts that made it fire."""
+
+    quote: str = ""
+    note: str
+    omb_impact: OmbImpact
 
 
 class ClassificationResult(BaseModel):
@@ -161,6 +206,8 @@ class ClassificationResult(BaseModel):
 
     classes: list[RiskClass]
     fired: list[FiredRule]
+    not_fired: list[CheckedRule] = []
+    """Every other rule, with why it did not fire."""
     rules_name: str
     rules_version: str
     rules_digest: str
@@ -310,63 +357,79 @@ def _shown(value: Any) -> str:
     return repr(value)
 
 
-def _test(leaf: Leaf, actual: Any) -> str | None:
-    """The reason ``leaf`` holds for ``actual``, or None when it does not hold."""
+def _listed(values: Any) -> str:
+    return ", ".join(map(repr, values))
+
+
+def _test(leaf: Leaf, actual: Any) -> tuple[bool, str]:
+    """Whether ``leaf`` holds for ``actual``, and the fact that decided it, either way."""
     name, expected = leaf.field, leaf.value
-    if leaf.op == "equals" and actual == expected:
-        return f"{name} is {_shown(actual)}"
-    if leaf.op == "not_equals" and actual != expected:
-        return f"{name} is {_shown(actual)}, not {_shown(expected)}"
-    if leaf.op == "in" and actual in expected:
-        return f"{name} is {_shown(actual)} (one of {', '.join(map(str, expected))})"
-    if leaf.op == "not_in" and actual not in expected:
-        return f"{name} is {_shown(actual)} (none of {', '.join(map(str, expected))})"
-    if leaf.op == "contains" and expected in actual:
-        return f"{name} includes {expected!r}"
-    if leaf.op == "contains_any":
-        hits = [v for v in expected if v in actual]
-        if hits:
-            return f"{name} includes {', '.join(map(repr, hits))}"
-    return None
+    if leaf.op in ("equals", "not_equals"):
+        same = actual == expected
+        return (same if leaf.op == "equals" else not same, f"{name} is {_shown(actual)}")
+    if leaf.op in ("in", "not_in"):
+        inside = actual in expected
+        held = inside if leaf.op == "in" else not inside
+        relation = "one of" if inside else "none of"
+        return (held, f"{name} is {_shown(actual)} ({relation} {', '.join(map(str, expected))})")
+    if leaf.op == "contains":
+        if expected in actual:
+            return (True, f"{name} includes {expected!r}")
+        return (False, f"{name} does not include {expected!r}")
+    hits = [v for v in expected if v in actual]
+    if hits:
+        return (True, f"{name} includes {_listed(hits)}")
+    shown = _listed(expected) if len(expected) <= 6 else f"any of its {len(expected)} listed values"
+    return (False, f"{name} includes none of {shown}")
+
+
+def explain(condition: Condition, document: Mapping[str, Any]) -> tuple[bool, list[str]]:
+    """Whether ``condition`` holds for the intake ``document``, with the facts that decided it:
+    when it holds, the facts that made it hold; when not, the facts that kept it from holding."""
+    if isinstance(condition, Leaf):
+        held, reason = _test(condition, _value_at(document, condition.field))
+        return (held, [reason])
+    results = [explain(item, document) for item in condition.items]
+    if condition.op == "all":
+        held = all(h for h, _ in results)
+        chosen = results if held else [r for r in results if not r[0]]
+    else:
+        held = any(h for h, _ in results)
+        chosen = [r for r in results if r[0]] if held else results
+    return (held, _unique(reason for _, reasons in chosen for reason in reasons))
+
+
+def _unique(reasons: Iterable[str]) -> list[str]:
+    return list(dict.fromkeys(reasons))
 
 
 def evaluate(condition: Condition, document: Mapping[str, Any]) -> list[str] | None:
     """The reasons ``condition`` holds for the intake ``document``, or None when it does not."""
-    if isinstance(condition, Leaf):
-        reason = _test(condition, _value_at(document, condition.field))
-        return None if reason is None else [reason]
-    results = [evaluate(item, document) for item in condition.items]
-    if condition.op == "all":
-        if any(r is None for r in results):
-            return None
-        return [reason for r in results if r is not None for reason in r]
-    held = [reason for r in results if r is not None for reason in r]
-    return held or None
+    held, reasons = explain(condition, document)
+    return reasons if held else None
 
 
 def classify(intake: UseCaseIntake, rules: LoadedRules | None = None) -> ClassificationResult:
-    """Which rules fire for ``intake``, and the classes they give, with the reasons."""
+    """Which rules fire for ``intake``, and the classes they give, with the reasons; and for
+    every rule that does not fire, the facts that kept it from firing."""
     loaded = rules or default_rules()
     document = intake.model_dump(mode="json")
     fired: list[FiredRule] = []
+    checked: list[CheckedRule] = []
     for rule in loaded.rules.rules:
-        reasons = evaluate(loaded.conditions[rule.id], document)
-        if reasons is not None:
-            fired.append(
-                FiredRule(
-                    id=rule.id,
-                    risk_class=rule.risk_class,
-                    title=rule.title,
-                    citation=rule.citation,
-                    note=rule.note,
-                    omb_impact=rule.omb_impact,
-                    reasons=reasons,
-                )
-            )
+        held, reasons = explain(loaded.conditions[rule.id], document)
+        named = {"id": rule.id, "risk_class": rule.risk_class, "title": rule.title}
+        named |= {"citation": rule.citation, "reasons": reasons}
+        if held:
+            extra = {"quote": rule.quote, "note": rule.note, "omb_impact": rule.omb_impact}
+            fired.append(FiredRule.model_validate(named | extra))
+        else:
+            checked.append(CheckedRule.model_validate(named))
     present = {f.risk_class for f in fired}
     return ClassificationResult(
         classes=[c for c in RISK_CLASSES if c in present],
         fired=fired,
+        not_fired=checked,
         rules_name=loaded.rules.name,
         rules_version=loaded.rules.version,
         rules_digest=loaded.digest,
