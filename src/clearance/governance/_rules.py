@@ -418,10 +418,14 @@ def classify(intake: UseCaseIntake, rules: LoadedRules | None = None) -> Classif
     checked: list[CheckedRule] = []
     for rule in loaded.rules.rules:
         held, reasons = explain(loaded.conditions[rule.id], document)
-        named = {"id": rule.id, "risk_class": rule.risk_class, "title": rule.title}
-        named |= {"citation": rule.citation, "reasons": reasons}
+        named: dict[str, object] = {"id": rule.id, "risk_class": rule.risk_class}
+        named |= {"title": rule.title, "citation": rule.citation, "reasons": reasons}
         if held:
-            extra = {"quote": rule.quote, "note": rule.note, "omb_impact": rule.omb_impact}
+            extra: dict[str, object] = {
+                "quote": rule.quote,
+                "note": rule.note,
+                "omb_impact": rule.omb_impact,
+            }
             fired.append(FiredRule.model_validate(named | extra))
         else:
             checked.append(CheckedRule.model_validate(named))
