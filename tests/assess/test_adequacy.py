@@ -43,11 +43,12 @@ def test_a_sample_too_small_to_decide_is_flagged_with_the_size_that_would(store:
     assert size.flagged
     assert size.figure == 6
     assert size.sentence == (
-        f"t-bio accuracy: 6 samples cannot tell 0.67 from 0.60; about {rounded} would."
+        "t-bio accuracy: 6 samples cannot tell 0.67 (95% interval 0.30 to 0.90) from the "
+        f"threshold 0.60; about {rounded} would, if the score held near 0.67."
     )
     (interval,) = _checks(result, "bio", "interval")
     assert interval.flagged
-    assert "cannot say which side of 0.60" in interval.sentence
+    assert "95% interval 0.30 to 0.90 contains the threshold 0.60" in interval.sentence
     (power,) = _checks(result, "bio", "detectable_effect")
     assert power.figure == pytest.approx(minimum_detectable_effect(6, 0.6))
     assert power.flagged
@@ -63,7 +64,7 @@ def test_a_decided_result_is_not_flagged_for_size_or_interval(store: Store) -> N
     (size,) = _checks(result, "cyber", "sample_size")
     (interval,) = _checks(result, "cyber", "interval")
     assert not size.flagged
-    assert "are enough" in size.sentence
+    assert "clear of the threshold" in size.sentence
     assert not interval.flagged
     assert interval.figure is not None
     assert interval.figure < 0.1

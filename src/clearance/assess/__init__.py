@@ -14,6 +14,7 @@ from clearance.assess._adequacy import (
     HumanLabel,
     assess_adequacy,
     cohen_kappa,
+    decision_checks,
     load_labels,
 )
 from clearance.assess._assessment import (
@@ -89,6 +90,7 @@ __all__ = [
     "assess_mitigations",
     "assess_model",
     "cohen_kappa",
+    "decision_checks",
     "default_policy",
     "domain_of",
     "gather_evidence",

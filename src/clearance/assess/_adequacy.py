@@ -23,7 +23,7 @@ from clearance.assess._evidence import Evidence
 from clearance.assess._findings import Finding
 from clearance.assess._policy import Policy
 from clearance.assess._wording import about, finite, percent, plural, rate
-from clearance.stats import minimum_detectable_effect, required_sample_size
+from clearance.stats import minimum_detectable_effect, required_sample_size, wilson_interval
 from clearance.store import RunRecord, Store
 from clearance.suites import DOMAINS, benchmarks
 
@@ -159,116 +159,212 @@ class _RunSamples:
         return {sid: sum(v) / len(v) >= 0.5 for sid, v in self.values.get(scorer, {}).items()}
 
 
-def _decision_checks(finding: Finding, policy: Policy, label: str) -> list[AdequacyCheck]:
-    """Sample size, interval against distance, and detectable effect for one finding."""
+def decision_checks(finding: Finding, policy: Policy, label: str) -> list[AdequacyCheck]:
+    """Sample size, interval and detectable effect for one finding, in sentences that agree:
+    each states the interval as an interval, and every "about N would" is the same N, larger
+    than the samples already taken."""
     common: dict[str, Any] = {
         "benchmark": finding.benchmark,
         "run_id": finding.run_id,
         "threshold_id": finding.threshold_id,
     }
     value, low, high, n = finding.value, finding.ci_low, finding.ci_high, finding.n
-    t = finding.threshold
     if value is None or low is None or high is None or not n:
         return [
             AdequacyCheck(
                 check="sample_size",
                 figure=float(n or 0),
                 flagged=True,
-                sentence=f"{label} has no usable interval ({plural(n or 0, 'scored sample')}); "
+                sentence=f"{label}: no usable interval ({plural(n or 0, 'scored sample')}); "
                 "it cannot be held against the threshold until it is re-run with more samples.",
                 **common,
             )
         ]
-    decided = finding.verdict in ("exceeds", "below")
+    figures = _Figures(finding.verdict, value, low, high, n, finding.threshold, policy)
     checks = [
-        _sample_size(label, value, t, n, decided, policy, common),
-        _interval(label, value, (high - low) / 2, t, decided, common),
+        _sample_size(label, figures, common),
+        _interval(label, figures, common),
     ]
-    if 0 < t < 1:
-        checks.append(_detectable(label, n, t, decided, policy, common))
+    if figures.proportion_threshold:
+        checks.append(_detectable(label, figures, common))
     return checks
 
 
-def _interval(
-    label: str, value: float, half: float, t: float, decided: bool, common: dict[str, Any]
-) -> AdequacyCheck:
-    outcome = (
-        "settles which side of the threshold the model is on."
-        if decided
-        else f"cannot say which side of {rate(t)} the model is on."
-    )
+class _Figures:
+    """One finding's figures and what follows from them, computed once for every sentence."""
+
+    def __init__(
+        self,
+        verdict: str,
+        value: float,
+        low: float,
+        high: float,
+        n: int,
+        threshold: float,
+        policy: Policy,
+    ) -> None:
+        self.verdict, self.value, self.low, self.high = verdict, value, low, high
+        self.n, self.t, self.policy = n, threshold, policy
+        self.decided = verdict in ("exceeds", "below")
+        self.proportion_threshold = 0 < threshold < 1
+        self.limit = policy.adequacy.max_detectable_effect
+        self.power = f"{round(policy.power * 100)}%"
+        self.mde = (
+            minimum_detectable_effect(n, threshold, alpha=policy.alpha, power=policy.power)
+            if self.proportion_threshold
+            else math.nan
+        )
+        # A "below" reads as a pass. Where no true score in [0, 1] could be told from the
+        # threshold with the policy's power, the test could not have found the capability:
+        # below, but too few samples to rely on.
+        self.underpowered = (
+            verdict == "below" and self.proportion_threshold and not math.isfinite(self.mde)
+        )
+
+    @property
+    def interval(self) -> str:
+        return f"95% interval {rate(self.low)} to {rate(self.high)}"
+
+    @property
+    def side(self) -> str:
+        return "below" if self.high < self.t else "above"
+
+    def to_detect_limit(self) -> int:
+        """Samples that detect a true score ``limit`` from the threshold, on the value's side."""
+        step = -self.limit if self.value <= self.t else self.limit
+        target = min(max(self.t + step, 0.0), 1.0)
+        needed = required_sample_size(
+            self.t, target, alpha=self.policy.alpha, power=self.policy.power
+        )
+        return max(needed, self.n + 1)
+
+    def to_settle(self) -> int | None:
+        """Samples that would settle an undecided verdict if the score held where it is: enough
+        for the power the policy asks, and for a 95% Wilson interval clear of the threshold."""
+        confidence = 1 - self.policy.alpha
+        powered = required_sample_size(
+            self.t, self.value, alpha=self.policy.alpha, power=self.policy.power
+        )
+
+        def clear(size: int) -> bool:
+            low, high = wilson_interval(self.value * size, size, confidence)
+            return high < self.t or low > self.t
+
+        top = self.n + 1
+        while not clear(top):
+            top *= 2
+            if top > _MOST_SAMPLES:
+                return None
+        bottom = self.n  # the smallest size that clears lies in (bottom, top]
+        while top - bottom > 1:
+            middle = (top + bottom) // 2
+            bottom, top = (bottom, middle) if clear(middle) else (middle, top)
+        return max(powered, top, self.n + 1)
+
+
+_MOST_SAMPLES = 10**8
+
+
+def _interval(label: str, f: _Figures, common: dict[str, Any]) -> AdequacyCheck:
+    if f.underpowered:
+        sentence = (
+            f"{label}: the {f.interval} lies wholly {f.side} the threshold {rate(f.t)}, but it "
+            "rests on too few samples to rely on."
+        )
+    elif f.decided:
+        sentence = (
+            f"{label}: the {f.interval} lies wholly {f.side} the threshold {rate(f.t)}, so it "
+            "settles which side of the threshold the model is on."
+        )
+    else:
+        sentence = (
+            f"{label}: the {f.interval} contains the threshold {rate(f.t)}, so it cannot say "
+            "which side of the threshold the model is on."
+        )
     return AdequacyCheck(
         check="interval",
-        figure=half,
-        flagged=not decided,
-        sentence=f"{label}: the 95% interval spans ±{rate(half)} around {rate(value)} and the "
-        f"threshold is {rate(abs(value - t))} away, so the interval {outcome}",
+        figure=(f.high - f.low) / 2,
+        flagged=not f.decided,
+        sentence=sentence,
         **common,
     )
 
 
-def _sample_size(
-    label: str,
-    value: float,
-    t: float,
-    n: int,
-    decided: bool,
-    policy: Policy,
-    common: dict[str, Any],
-) -> AdequacyCheck:
-    if decided:
+def _sample_size(label: str, f: _Figures, common: dict[str, Any]) -> AdequacyCheck:
+    flagged = not f.decided or f.underpowered
+    samples = plural(f.n, "sample")
+    if f.underpowered:
         sentence = (
-            f"{label}: {plural(n, 'sample')} are enough to place {rate(value)} clear of {rate(t)}."
+            f"{label}: {samples} place {rate(f.value)} ({f.interval}) below the threshold "
+            f"{rate(f.t)}, but too few samples to rely on; about {about(f.to_detect_limit())} "
+            f"would detect a true score {rate(f.limit)} from it."
         )
-    elif not (0 < t < 1 and 0 <= value <= 1):
+    elif f.decided:
         sentence = (
-            f"{label}: {plural(n, 'sample')} cannot tell {rate(value)} from {rate(t)}; "
-            "more samples are needed (this metric is not a proportion, so no size is estimated)."
+            f"{label}: {samples} place {rate(f.value)} ({f.interval}) clear of the threshold "
+            f"{rate(f.t)}."
         )
-    elif abs(value - t) < _ON_THRESHOLD:
+    elif not (f.proportion_threshold and 0 <= f.value <= 1):
         sentence = (
-            f"{label}: {plural(n, 'sample')} put the model at {rate(value)}, on the threshold "
-            f"{rate(t)} itself; no practical sample size can settle which side it is on, so "
-            "treat it as at the threshold."
+            f"{label}: {samples} cannot tell {rate(f.value)} ({f.interval}) from the threshold "
+            f"{rate(f.t)}; more samples are needed (this metric is not a proportion, so no size "
+            "is estimated)."
         )
-    else:
-        needed = required_sample_size(t, value, alpha=policy.alpha, power=policy.power)
+    elif abs(f.value - f.t) < _ON_THRESHOLD:
         sentence = (
-            f"{label}: {plural(n, 'sample')} cannot tell {rate(value)} from {rate(t)}; "
-            f"about {about(needed)} would."
-        )
-    return AdequacyCheck(
-        check="sample_size", figure=float(n), flagged=not decided, sentence=sentence, **common
-    )
-
-
-def _detectable(
-    label: str, n: int, t: float, decided: bool, policy: Policy, common: dict[str, Any]
-) -> AdequacyCheck:
-    """The minimum detectable effect; a weakness only where the verdict is left undecided
-    (a decided verdict needed no finer sensitivity than it had)."""
-    mde = minimum_detectable_effect(n, t, alpha=policy.alpha, power=policy.power)
-    power = f"{round(policy.power * 100)}%"
-    limit = policy.adequacy.max_detectable_effect
-    if not math.isfinite(mde):
-        sentence = (
-            f"{label}: with {plural(n, 'sample')}, no true score can be told from {rate(t)} "
-            f"{power} of the time; many more samples are needed."
+            f"{label}: {samples} put the model at {rate(f.value)} ({f.interval}), on the "
+            f"threshold {rate(f.t)} itself; no practical sample size can settle which side it "
+            "is on, so treat it as at the threshold."
         )
     else:
+        needed = f.to_settle()
         sentence = (
-            f"{label}: with {plural(n, 'sample')}, a true score must lie at least {rate(mde)} "
-            f"from {rate(t)} to be detected {power} of the time"
+            f"{label}: {samples} cannot tell {rate(f.value)} ({f.interval}) from the threshold "
+            f"{rate(f.t)}; "
             + (
-                f"; a smaller gap, such as {rate(limit)}, would likely be missed."
-                if mde > limit
-                else "."
+                f"about {about(needed)} would, if the score held near {rate(f.value)}."
+                if needed is not None
+                else "no practical sample size would, so treat it as at the threshold."
             )
         )
     return AdequacyCheck(
+        check="sample_size", figure=float(f.n), flagged=flagged, sentence=sentence, **common
+    )
+
+
+def _detectable(label: str, f: _Figures, common: dict[str, Any]) -> AdequacyCheck:
+    """The minimum detectable effect. A weakness where the verdict is undecided or an
+    underpowered "below"; an "exceeds" needed no finer sensitivity than it had."""
+    sensitive = math.isfinite(f.mde) and f.mde <= f.limit
+    flagged = not sensitive and (not f.decided or f.underpowered)
+    with_n = f"{label}: with {plural(f.n, 'sample')}"
+    if sensitive:
+        sentence = (
+            f"{with_n}, a true score {rate(f.mde)} or more from the threshold {rate(f.t)} is "
+            f"detected {f.power} of the time."
+        )
+    elif math.isfinite(f.mde):
+        sentence = (
+            f"{with_n}, only a true score at least {rate(f.mde)} from the threshold {rate(f.t)} "
+            f"is detected {f.power} of the time, so a gap of {rate(f.limit)} would likely be "
+            "missed"
+        )
+    else:
+        sentence = (
+            f"{with_n}, no true score between 0 and 1 can be told from the threshold {rate(f.t)} "
+            f"{f.power} of the time"
+        )
+    if not sensitive:
+        sentence += (
+            f"; about {about(f.to_detect_limit())} samples would detect a gap of {rate(f.limit)}."
+            if flagged
+            else "; the verdict stands all the same, because the interval lies wholly clear of "
+            "the threshold."
+        )
+    return AdequacyCheck(
         check="detectable_effect",
-        figure=finite(mde),
-        flagged=not decided and (not math.isfinite(mde) or mde > limit),
+        figure=finite(f.mde),
+        flagged=flagged,
         sentence=sentence,
         **common,
     )
@@ -406,7 +502,22 @@ def _primary_value(run: RunRecord) -> float | None:
     return None
 
 
+_DECISIVE: tuple[Check, ...] = (
+    "coverage",
+    "sample_size",
+    "detectable_effect",
+    "interval",
+    "errors",
+    "extraction_failures",
+    "grader_agreement",
+    "saturation",
+)
+"""Which weakness a domain's one sentence names when several are flagged: the first here."""
+
+
 def _domain_sentence(domain: str, checks: list[AdequacyCheck]) -> str:
+    """One sentence: the decisive weakness and how many samples would settle it (the other
+    weaknesses are counted, and listed with every check where the details are)."""
     flagged = [c for c in checks if c.flagged]
     if [c.check for c in checks] == ["coverage"]:
         return checks[0].sentence
@@ -414,11 +525,13 @@ def _domain_sentence(domain: str, checks: list[AdequacyCheck]) -> str:
         return (
             f"{domain}: the methods were adequate for the verdict ({plural(len(checks), 'check')})."
         )
-    verb = "flags" if len(flagged) == 1 else "flag"
-    return (
-        f"{domain}: {len(flagged)} of {plural(len(checks), 'check')} {verb} a weakness. "
-        + " ".join(c.sentence for c in flagged)
+    decisive = min(flagged, key=lambda c: _DECISIVE.index(c.check))
+    subject, _, body = decisive.sentence.partition(": ")
+    others = len(flagged) - 1
+    more = (
+        f" ({others} other weakness{'es' if others > 1 else ''} in the details)" if others else ""
     )
+    return f"{domain} ({subject}): {body.rstrip('.')}{more}."
 
 
 def assess_adequacy(
@@ -436,9 +549,7 @@ def assess_adequacy(
         for run in runs:
             judged = [f for f in findings if f.run_id == run.id]
             for finding in judged:
-                checks.extend(
-                    _decision_checks(finding, policy, f"{run.task_name} {finding.metric}")
-                )
+                checks.extend(decision_checks(finding, policy, f"{run.task_name} {finding.metric}"))
             value = judged[0].value if judged else _primary_value(run)
             checks.extend(_run_checks(run, _RunSamples(store, run), value, policy, labels))
         out.append(
