@@ -46,7 +46,8 @@ def _abouts(sentence: str) -> list[int]:
 
 
 def _interval_text(finding: Finding) -> str:
-    assert finding.ci_low is not None and finding.ci_high is not None
+    assert finding.ci_low is not None
+    assert finding.ci_high is not None
     return f"95% interval {finding.ci_low:.2f} to {finding.ci_high:.2f}"
 
 
@@ -70,7 +71,8 @@ def test_a_below_states_its_interval_and_reliance_matches_its_power(
         assert n == 2
         assert "too few samples to rely on" in checks["sample_size"].sentence
         assert "settles" not in checks["interval"].sentence
-        assert checks["sample_size"].flagged and checks["detectable_effect"].flagged
+        assert checks["sample_size"].flagged
+        assert checks["detectable_effect"].flagged
         wanted = required_sample_size(
             threshold, threshold - POLICY.adequacy.max_detectable_effect, alpha=POLICY.alpha
         )
