@@ -6,6 +6,7 @@ import csv
 import io
 import json
 from pathlib import Path
+from typing import Any
 
 import pytest
 from typer.testing import CliRunner
@@ -50,7 +51,17 @@ def test_run_json_summary_has_the_documented_shape(task_and_model: tuple[Path, s
     code, out, _ = _run("eval", "run", str(task), "--model", model, "--json")
     assert code == 0
     summary = json.loads(out)
-    assert set(summary) == {"id", "status", "total", "scored", "errors", "metrics", "provenance"}
+    assert set(summary) == {
+        "id",
+        "status",
+        "total",
+        "scored",
+        "errors",
+        "metrics",
+        "provenance",
+        "empty_answers",
+        "stop_reason",
+    }
     assert (summary["status"], summary["total"], summary["scored"]) == ("completed", 3, 3)
     acc = summary["metrics"]["accuracy"]
     assert set(acc) >= {"value", "stderr", "ci_low", "ci_high"}
@@ -160,17 +171,34 @@ def test_a_task_file_declares_its_domain_and_the_run_records_it(
     assert "unknown domain 'cooking'" in " ".join(err.split())
 
 
-def test_a_run_that_scores_nothing_exits_3_and_says_how_to_finish_it(
+def test_an_unreachable_endpoint_stops_before_any_run_naming_the_cause(
     task_and_model: tuple[Path, str],
 ) -> None:
     task, _ = task_and_model
-    # Port 9 (discard) is closed on loopback: every call is refused.
-    code, out, err = _run(
+    # Port 9 (discard) is closed on loopback: the pre-flight check cannot connect.
+    code, _, err = _run(
         "eval", "run", str(task), "--model", "openai/x", "--base-url", "http://127.0.0.1:9/v1",
+        "--json",
+    )  # fmt: skip
+    assert code == 1
+    message = " ".join(err.split())
+    assert "pre-flight check failed, nothing was run" in message
+    assert "cannot reach the server" in message
+    assert "127.0.0.1:9" in message
+    assert _run("eval", "list", "--json")[1].strip() == "[]"  # no phantom run
+
+
+def test_a_run_that_scores_nothing_exits_3_and_says_how_to_finish_it(
+    task_and_model: tuple[Path, str], make_stub: Any
+) -> None:
+    task, _ = task_and_model
+    stub = make_stub(faults="500:100")
+    code, out, err = _run(
+        "eval", "run", str(task), "--model", "openai/x", "--base-url", stub.base_url,
         "--max-retries", "0", "--json",
     )  # fmt: skip
     assert code == 3
     summary = json.loads(out)
-    assert (summary["scored"], summary["errors"]) == (0, 3)
+    assert (summary["status"], summary["scored"], summary["errors"]) == ("failed", 0, 3)
     assert "no sample was scored" in " ".join(err.split())
     assert f"clearance eval resume {summary['id']}" in " ".join(err.split())

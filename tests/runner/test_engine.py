@@ -72,7 +72,9 @@ async def test_a_sample_that_still_fails_is_stored_with_its_error(
 ) -> None:
     stub = make_stub(faults="500:100")
     summary, store = await _run(mc_task(6), stub.base_url, max_retries=2)
-    assert (summary.status, summary.scored, summary.errors) == ("completed", 0, 6)
+    # every sample failed: nothing was measured, so the run is failed, not completed
+    assert (summary.status, summary.scored, summary.errors) == ("failed", 0, 6)
+    assert summary.stop_reason == "no sample was scored: all 6 ended in error"
     rows = list(store.runs.samples(summary.id))
     assert len(rows) == 6
     assert all(r.error_type == "TransientModelError" and "500" in (r.error or "") for r in rows)

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import warnings
+
 import typer
 
 import clearance
 from clearance.cli import _assess, _data, _eval, _governance, _ledger, _report, _suite, _user
-from clearance.cli._errors import EXIT_CODES_HELP
+from clearance.cli._errors import EXIT_CODES_HELP, GuardedGroup, show_warning
 
 app = typer.Typer(
     name="clearance",
@@ -14,6 +16,7 @@ app = typer.Typer(
     + EXIT_CODES_HELP,
     no_args_is_help=True,
     pretty_exceptions_enable=False,
+    cls=GuardedGroup,
 )
 app.add_typer(_eval.app, name="eval")
 app.add_typer(_assess.assess_app, name="assess")
@@ -45,8 +48,13 @@ def _root(
     version: bool = typer.Option(
         False, "--version", callback=_version, is_eager=True, help="Print the version."
     ),
+    debug: bool = typer.Option(
+        False, "--debug", help="On an unexpected failure, show the full trace instead of one line."
+    ),
 ) -> None:
     """Clearance."""
+    GuardedGroup.debug = debug
+    warnings.showwarning = show_warning
 
 
 def main() -> None:

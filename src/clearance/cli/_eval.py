@@ -21,11 +21,13 @@ from clearance.cli._errors import (
 )
 from clearance.cli._render import (
     RichProgress,
+    empty_answers_note,
     err_console,
     fmt_estimate,
     out_console,
     print_summary,
     runs_table,
+    terminal_safe,
 )
 from clearance.cli._session import open_session
 
@@ -63,18 +65,14 @@ def _finish(summary: Any, as_json: bool) -> None:
     else:
         print_summary(summary, _location())
     if summary.status == "failed":
+        # Tolerating some errors is a choice; a run that measured nothing, or stopped on errors,
+        # is a failure, or a script would read an unreachable server as a passing evaluation.
+        reason = summary.stop_reason or "sample errors exceeded --fail-on-error"
         err_console.print(
-            f"[red]stopped: sample errors exceeded --fail-on-error[/]; after fixing the cause, "
-            f"`clearance eval resume {summary.id}` retries the errored samples"
-        )
-        raise typer.Exit(EXIT_ERRORS)
-    if summary.errors and not summary.scored:
-        # Tolerating some errors is a choice; a run that measured nothing is a failure, or a
-        # script would read an unreachable server as a passing evaluation.
-        err_console.print(
-            f"[red]no sample was scored: all {summary.errors} ended in error[/] (stored with "
-            f"their errors; `clearance eval show {summary.id}` lists them; fix the cause, then "
-            f"`clearance eval resume {summary.id}`)"
+            f"[red]stopped: {terminal_safe(reason)}[/] (stored with their errors; "
+            f"`clearance eval show {summary.id}` lists them; after fixing the cause, "
+            f"`clearance eval resume {summary.id}` retries the errored samples)",
+            highlight=False,
         )
         raise typer.Exit(EXIT_ERRORS)
     if summary.errors:
@@ -116,10 +114,21 @@ def run(
     data: Annotated[Path | None, typer.Option(help="Dataset path overriding the task's.")] = None,
     limit: Annotated[int | None, typer.Option(min=1, help="Only the first N samples.")] = None,
     epochs: Annotated[int | None, typer.Option(min=1, help="Repeat each sample K times.")] = None,
-    max_connections: Annotated[int, typer.Option(min=1, help="Most model calls in flight.")] = 32,
+    max_connections: Annotated[
+        int, typer.Option(help="Most model calls in flight (1 to 4096).")
+    ] = 32,
     timeout: Annotated[float, typer.Option(min=0.001, help="Seconds per model request.")] = 120.0,
     max_retries: Annotated[int, typer.Option(min=0, help="Retries per model call.")] = 6,
-    seed: Annotated[int, typer.Option(help="Seed for shuffling and sampling.")] = 0,
+    seed: Annotated[
+        int, typer.Option(help="Seed for shuffling and sampling (below 2^53 in size).")
+    ] = 0,
+    max_response_bytes: Annotated[
+        int | None,
+        typer.Option(
+            help="Most bytes read of one model response (default 8 MiB); a longer one is an "
+            "error for its sample."
+        ),
+    ] = None,
     no_cache: Annotated[
         bool, typer.Option("--no-cache", help="Bypass the response cache.")
     ] = False,
@@ -178,6 +187,7 @@ def run(
             timeout=timeout,
             max_retries=max_retries,
             seed=seed,
+            **({} if max_response_bytes is None else {"max_response_bytes": max_response_bytes}),
             cache=not no_cache,
             fail_on_error=fail_on_error,
             base_url=base_url,
@@ -236,7 +246,12 @@ def list_runs(
     if visible.withheld_notice:
         err_console.print(f"[yellow]{visible.withheld_notice}[/]", highlight=False)
     if as_json:
-        sys.stdout.write(json.dumps([r.model_dump(mode="json") for r in runs]) + "\n")
+        from clearance.runner import observed_status
+
+        docs = [
+            r.model_dump(mode="json") | {"status": observed_status(r.id, r.status)} for r in runs
+        ]
+        sys.stdout.write(json.dumps(docs) + "\n")
     elif not runs:
         out_console.print("no runs yet: `clearance eval run TASK --model SPEC` starts one")
     else:
@@ -250,31 +265,52 @@ def show(
 ) -> None:
     """A run's metrics with intervals, its errors and its provenance."""
     from clearance.accountability import readable_run
+    from clearance.runner import observed_status
 
     with user_errors():
         store, who = open_session()
         r = readable_run(store, who.principal, run_id)
         errors = store.runs.error_summary(r.id)
+        messages = store.runs.error_messages(r.id)
+        empty = store.runs.count_empty_answers(r.id)
+    status = observed_status(r.id, r.status)
     if as_json:
-        doc = r.model_dump(mode="json") | {"error_types": dict(errors)}
+        doc = r.model_dump(mode="json") | {
+            "status": status,
+            "error_types": dict(errors),
+            "error_messages": [{"error": m, "samples": ids} for m, ids in messages],
+            "empty_answers": empty,
+        }
         sys.stdout.write(json.dumps(doc) + "\n")
         return
     c = out_console
     c.print(f"[bold]{_banner(r)}[/]", highlight=False)
     c.print(
-        f"[bold]Run {r.id}[/]  {r.status}  created {r.created_at:%Y-%m-%d %H:%M:%S} "
-        f"by {r.created_by}"
+        f"[bold]Run {r.id}[/]  {status}  created {r.created_at:%Y-%m-%d %H:%M:%S} "
+        f"by {terminal_safe(r.created_by)}",
+        highlight=False,
     )
+    if status == "interrupted" and r.status == "running":
+        c.print(f"[yellow]its process is gone[/]: `clearance eval resume {r.id}` finishes it")
     c.print(
         f"{r.scored} scored, {r.errors} errors, of {r.total} planned; "
         f"tokens in {r.input_tokens:,}, out {r.output_tokens:,}"
     )
     for name, m in (r.metrics or {}).items():
         c.print(f"  {name}: {fmt_estimate(m)}")
-    for etype, n in errors:
-        c.print(f"  [red]{n} × {etype}[/]")
+    if empty:
+        c.print(f"  [yellow]{empty_answers_note(empty)}[/]")
+    for message, ids in messages:
+        shown = ", ".join(ids[:_IDS_SHOWN]) + (
+            f" and {len(ids) - _IDS_SHOWN} more" if len(ids) > _IDS_SHOWN else ""
+        )
+        c.print(f"  [red]{len(ids)} ×[/] {terminal_safe(message)}", highlight=False, soft_wrap=True)
+        c.print(f"      samples: {terminal_safe(shown)}", highlight=False, soft_wrap=True)
     c.print("[bold]provenance[/]")
     c.print_json(json.dumps(r.provenance))
+
+
+_IDS_SHOWN = 10
 
 
 class ExportFormat(StrEnum):

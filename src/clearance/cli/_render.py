@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import re
 import time
+from collections.abc import Iterable
 from typing import TYPE_CHECKING, Any
 
 from rich.console import Console
@@ -15,6 +17,7 @@ from rich.progress import (
     TextColumn,
     TimeRemainingColumn,
 )
+from rich.segment import Segment
 from rich.table import Table
 from rich.text import Text
 
@@ -23,8 +26,39 @@ if TYPE_CHECKING:  # the engine and store load only when a command needs them
     from clearance.store import RunRecord
 
 
-err_console = Console(stderr=True)
-out_console = Console()
+# C0 and C1 controls other than tab and newline (ESC starts a terminal escape sequence that can
+# rewrite the screen or set a link), and the Unicode bidirectional controls that reorder what a
+# reader sees ("Trojan Source"). Names, answers and messages come from users, files and models.
+_UNSAFE = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]")
+
+
+def terminal_safe(text: str) -> str:
+    """``text`` with control and bidi characters shown as escapes (``\\x1b``, ``\\u202e``)."""
+    return _UNSAFE.sub(_escape, text)
+
+
+def _escape(match: re.Match[str]) -> str:
+    code = ord(match.group())
+    return f"\\x{code:02x}" if code < 0x100 else f"\\u{code:04x}"
+
+
+class SafeConsole(Console):
+    """A Rich console that escapes control and bidi characters in what it prints, whatever the
+    renderable (text, tables, markup), so printed data cannot drive the terminal. Rich's own
+    control segments (cursor moves for the progress bar) pass as they are."""
+
+    def _render_buffer(self, buffer: Iterable[Segment]) -> str:
+        safe = (
+            seg
+            if seg.control or not _UNSAFE.search(seg.text)
+            else seg._replace(text=terminal_safe(seg.text))
+            for seg in buffer
+        )
+        return super()._render_buffer(safe)
+
+
+err_console = SafeConsole(stderr=True)
+out_console = SafeConsole()
 
 
 def fmt_estimate(m: dict[str, Any]) -> str:
@@ -37,6 +71,13 @@ def fmt_estimate(m: dict[str, Any]) -> str:
         "interval undefined" if low is None or high is None else f"95% CI {low:.3f}–{high:.3f}"
     )
     return f"{value:.3f}{spread}  ({interval}, n={m.get('n', '?')})"
+
+
+def empty_answers_note(count: int) -> str:
+    return (
+        f"{count} answer(s) were empty or null: scored as given (usually wrong); check the "
+        "model's settings (max_tokens, stop) or its server"
+    )
 
 
 def metrics_table(metrics: dict[str, dict[str, Any]]) -> Table:
@@ -56,6 +97,8 @@ def print_summary(summary: RunSummary, location: str) -> None:
     prov = summary.provenance
     c.print(f"task {prov['task']['name']} · model {prov['model']['spec']}", soft_wrap=True)
     c.print(f"{summary.scored} scored, {summary.errors} errors, of {summary.total} planned")
+    if summary.empty_answers:
+        c.print(f"[yellow]{empty_answers_note(summary.empty_answers)}[/]")
     c.print(metrics_table(summary.metrics))
     c.print(f"stored in {location} (run id {summary.id})", soft_wrap=True, highlight=False)
 
@@ -64,20 +107,29 @@ def runs_table(runs: list[RunRecord]) -> Table:
     table = Table(show_header=True, header_style="bold")
     for col in ("id", "created", "task", "model", "status", "scored/total", "errors", "primary"):
         table.add_column(col)
+    from clearance.runner import observed_status
+
     for r in runs:
-        primary = next(iter((r.metrics or {}).items()), None)
-        shown = f"{primary[0]} {primary[1]['value']:.3f}" if primary else ""
         table.add_row(
             r.id,
             f"{r.created_at:%Y-%m-%d %H:%M}",
             r.task_name,
             str(r.provenance["model"]["spec"]),
-            r.status,
+            observed_status(r.id, r.status),
             f"{r.scored}/{r.total}",
             str(r.errors),
-            shown,
+            _primary(r.metrics),
         )
     return table
+
+
+def _primary(metrics: dict[str, Any] | None) -> str:
+    """The first metric's value, or what stands for it when no sample was scored."""
+    name, m = next(iter((metrics or {}).items()), (None, None))
+    if name is None or not isinstance(m, dict):
+        return ""
+    value = m.get("value")
+    return f"{name} {value:.3f}" if isinstance(value, int | float) else f"{name} –"
 
 
 class _RateColumn(ProgressColumn):
@@ -92,6 +144,16 @@ class _ErrorsColumn(ProgressColumn):
         return Text(f"{errors} errors", style="red" if errors else "dim")
 
 
+class WaitColumn(ProgressColumn):
+    """How long the run waits on a server that asked it to retry later; blank otherwise."""
+
+    def render(self, task: Task) -> Text:
+        wait = float(task.fields.get("wait", 0.0))
+        if wait < 0.5:
+            return Text("")
+        return Text(f"waiting {wait:.0f} s: the server asked to retry later", style="yellow")
+
+
 class RichProgress:
     """The engine's progress as a Rich bar on stderr: done/total, rate, errors, ETA."""
 
@@ -104,6 +166,7 @@ class RichProgress:
             _RateColumn(),
             _ErrorsColumn(),
             TimeRemainingColumn(),
+            WaitColumn(),
             console=err_console,
             transient=False,
         )
@@ -118,6 +181,10 @@ class RichProgress:
     def update(self, done: int, errors: int) -> None:
         if self._task_id is not None:
             self._bar.update(self._task_id, completed=self._offset + done, errors=errors)
+
+    def waiting(self, seconds: float) -> None:
+        if self._task_id is not None:
+            self._bar.update(self._task_id, wait=seconds)
 
     def stop(self) -> None:
         self._bar.stop()

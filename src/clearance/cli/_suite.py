@@ -23,7 +23,7 @@ from clearance.cli._errors import (
     fail,
     user_errors,
 )
-from clearance.cli._render import err_console, out_console
+from clearance.cli._render import WaitColumn, err_console, out_console
 from clearance.cli._session import open_session
 
 if TYPE_CHECKING:
@@ -159,6 +159,7 @@ class SuiteProgress:
             BarColumn(),
             MofNCompleteColumn(),
             _ErrorsColumn(),
+            WaitColumn(),
             console=err_console,
         )
         self._suite = suite
@@ -199,6 +200,10 @@ class SuiteProgress:
     def update(self, done: int, errors: int) -> None:
         if self._run is not None:
             self._bar.update(self._run, completed=self._offset + done, errors=errors)
+
+    def waiting(self, seconds: float) -> None:
+        if self._run is not None:
+            self._bar.update(self._run, wait=seconds)
 
     def stop(self) -> None:
         self._run = None

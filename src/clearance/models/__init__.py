@@ -10,6 +10,7 @@ from clearance.models._registry import (
     model_provider,
 )
 from clearance.models._types import (
+    DEFAULT_MAX_RESPONSE_BYTES,
     ChatMessage,
     GenerateConfig,
     ModelAPI,
@@ -26,6 +27,7 @@ from clearance.models._types import (
 )
 
 __all__ = [
+    "DEFAULT_MAX_RESPONSE_BYTES",
     "ChatMessage",
     "GenerateConfig",
     "ModelAPI",

@@ -19,6 +19,7 @@ from yarl import URL
 
 from clearance.models._registry import ModelSpecError, ProviderArgs
 from clearance.models._types import (
+    DEFAULT_MAX_RESPONSE_BYTES,
     ChatMessage,
     GenerateConfig,
     ModelError,
@@ -29,6 +30,7 @@ from clearance.models._types import (
 )
 
 _BODY_EXCERPT = 500
+_CHUNK = 64 * 1024
 
 
 def status_error_class(status: int) -> type[ModelError]:
@@ -59,9 +61,18 @@ def parse_retry_after(headers: Mapping[str, str], *, now: float | None = None) -
         pass  # not delta-seconds: try the HTTP-date form
     try:
         when = parsedate_to_datetime(value)
-    except (TypeError, ValueError):
+    except (TypeError, ValueError, OverflowError):
         return None
-    return max(0.0, when.timestamp() - (time.time() if now is None else now))
+    try:
+        return max(0.0, when.timestamp() - (time.time() if now is None else now))
+    except (OverflowError, ValueError, OSError):
+        return None
+
+
+def _size(n: int) -> str:
+    if n >= 1024 * 1024 and n % (1024 * 1024) == 0:
+        return f"{n // (1024 * 1024)} MiB"
+    return f"{n:,} bytes"
 
 
 def server_error_message(body: bytes) -> str:
@@ -154,11 +165,13 @@ class JsonModelClient:
         url: str,
         headers: Mapping[str, str],
         timeout: float,
+        max_response_bytes: int = DEFAULT_MAX_RESPONSE_BYTES,
     ) -> None:
         self.provider = provider
         self.model = model
         self.url = url
         self.timeout = timeout
+        self.max_response_bytes = max_response_bytes
         self._url = URL(url)
         self._headers = {"Content-Type": "application/json", **headers}
         self._session: aiohttp.ClientSession | None = None
@@ -173,10 +186,13 @@ class JsonModelClient:
         data = json.dumps(payload).encode()
         started = time.perf_counter()
         try:
-            async with session.post(self._url, data=data) as response:
-                body = await response.read()
-                status = response.status
-                headers = response.headers
+            # One deadline for the whole exchange, body included: a server that drips its answer
+            # a byte at a time ends as a timeout for this sample, not a hang.
+            async with asyncio.timeout(self.timeout):
+                async with session.post(self._url, data=data) as response:
+                    status = response.status
+                    headers = response.headers
+                    body, cut = await self._read_capped(response)
         except TimeoutError as exc:
             raise TransientModelError(
                 f"{self._where}: no complete response within {self.timeout:g} s"
@@ -189,6 +205,14 @@ class JsonModelClient:
         latency = time.perf_counter() - started
         if not 200 <= status < 300:
             raise self._status_error(status, headers, body)
+        if cut:
+            raise PermanentModelError(
+                f"{self._where}: the response body is larger than "
+                f"{_size(self.max_response_bytes)} (the --max-response-bytes limit); raise the "
+                "limit if answers this long are expected",
+                status=status,
+                body=body[:_BODY_EXCERPT].decode("utf-8", "replace"),
+            )
         try:
             return json.loads(body), latency
         except ValueError as exc:
@@ -198,6 +222,42 @@ class JsonModelClient:
                 status=status,
                 body=body[:_BODY_EXCERPT].decode("utf-8", "replace"),
             ) from exc
+
+    async def _read_capped(self, response: aiohttp.ClientResponse) -> tuple[bytes, bool]:
+        """The body, up to ``max_response_bytes``; True when there was more (left unread)."""
+        limit = self.max_response_bytes
+        if response.content_length is not None and response.content_length > limit:
+            return b"", True
+        body = bytearray()
+        async for chunk in response.content.iter_chunked(_CHUNK):
+            if len(body) + len(chunk) > limit:
+                body += chunk[: limit - len(body)]
+                return bytes(body), True
+            body += chunk
+        return bytes(body), False
+
+    async def probe(self, url: str, deadline: float) -> tuple[int, Any]:
+        """GET ``url`` (the same headers) within ``deadline`` seconds: its status and decoded JSON
+        body (None when not JSON). ``TransientModelError`` when the server cannot be reached."""
+        session = self._session
+        if session is None or session.closed or self._loop is not asyncio.get_running_loop():
+            session = self._open()
+        try:
+            async with asyncio.timeout(deadline):
+                async with session.get(URL(url)) as response:
+                    body, _ = await self._read_capped(response)
+                    status = response.status
+        except TimeoutError as exc:
+            raise TransientModelError(
+                f"{self._where}: the server did not answer within {deadline:g} s"
+            ) from exc
+        except (aiohttp.ClientError, ConnectionError, OSError) as exc:
+            reason = str(exc) or type(exc).__name__
+            raise TransientModelError(f"{self._where}: cannot reach the server: {reason}") from exc
+        try:
+            return status, json.loads(body)
+        except ValueError:
+            return status, None
 
     def malformed(self, data: Any, path: Sequence[str | int]) -> TransientModelError:
         """The error for a 2xx body that lacks the field at ``path``."""
@@ -267,16 +327,25 @@ class HttpChatModel:
     default_base_url: ClassVar[str]
 
     def __init__(
-        self, *, spec: str, name: str, base_url: str, api_key: str | None, timeout: float
+        self,
+        *,
+        spec: str,
+        name: str,
+        base_url: str,
+        api_key: str | None,
+        timeout: float,
+        max_response_bytes: int = DEFAULT_MAX_RESPONSE_BYTES,
     ) -> None:
         base_url = checked_base_url(spec, base_url)
         self._name = name
+        self._api_key = api_key
         self._client = JsonModelClient(
             provider=self.provider,
             model=name,
             url=f"{base_url}{self.path}",
             headers=self.auth_headers(api_key),
             timeout=timeout,
+            max_response_bytes=max_response_bytes,
         )
         self._info = ModelInfo(spec=spec, provider=self.provider, name=name, base_url=base_url)
 
@@ -302,6 +371,50 @@ class HttpChatModel:
         """Provider, name and endpoint of this model."""
         return self._info
 
+    checks_model_list: ClassVar[bool] = False
+    """Whether ``GET {base_url}/models`` lists every name the API accepts (so an unlisted name
+    is a mistake). Anthropic's does not list its aliases, so only OpenAI-style servers say yes."""
+    models_path: ClassVar[str] = "/models"
+
+    async def preflight(self) -> None:
+        """Before the first sample: a key where the vendor's own API needs one, an endpoint that
+        answers, a key it accepts and, where the API lists its models, a model it knows.
+        Raises ``ModelError`` naming the cause within a few seconds."""
+        base_url = self._info.base_url or ""
+        if not self._api_key and base_url == self.default_base_url.rstrip("/"):
+            raise PermanentModelError(
+                f"{self.provider} model {self._name!r}: no API key; set {self.api_key_env} or "
+                f"pass the api_key option"
+            )
+        deadline = min(self._client.timeout, _PREFLIGHT_SECONDS)
+        status, body = await self._client.probe(f"{base_url}{self.models_path}", deadline)
+        if status in (401, 403):
+            raise PermanentModelError(
+                f"{self.provider} at {base_url} refused the API key (HTTP {status}); check "
+                f"{self.api_key_env} or the api_key option",
+                status=status,
+            )
+        listed = _listed_models(body) if status == 200 and self.checks_model_list else None
+        if listed is not None and self._name not in listed:
+            shown = ", ".join(sorted(listed)[:10]) + (", …" if len(listed) > 10 else "")
+            raise PermanentModelError(
+                f"{self.provider} at {base_url} does not serve a model {self._name!r} "
+                f"(it lists: {shown or 'none'}); check the name after the slash in --model",
+                status=404,
+            )
+
     async def aclose(self) -> None:
         """Close this model's HTTP connections."""
         await self._client.aclose()
+
+
+_PREFLIGHT_SECONDS = 10.0
+
+
+def _listed_models(body: Any) -> set[str] | None:
+    """Model ids from an OpenAI-style ``{"data": [{"id": ...}]}`` list; None if not that shape."""
+    data = body.get("data") if isinstance(body, dict) else None
+    if not isinstance(data, list):
+        return None
+    ids = {m["id"] for m in data if isinstance(m, dict) and isinstance(m.get("id"), str)}
+    return ids or None

@@ -11,7 +11,7 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, TypeAlias
 
-from clearance.models._types import ModelAPI
+from clearance.models._types import DEFAULT_MAX_RESPONSE_BYTES, ModelAPI
 
 
 class ModelSpecError(ValueError):
@@ -29,6 +29,8 @@ class ProviderArgs:
     """Everything after the first slash; may itself contain slashes."""
     base_url: str | None = None
     timeout: float = 120.0
+    max_response_bytes: int = DEFAULT_MAX_RESPONSE_BYTES
+    """The most of one response body a provider reads (HTTP providers)."""
     options: Mapping[str, Any] = field(default_factory=dict)
 
     def check_options(self, known: Iterable[str]) -> None:
@@ -99,7 +101,12 @@ def parse_spec(spec: str) -> tuple[str, str]:
 
 
 def get_model(
-    spec: str, *, base_url: str | None = None, timeout: float = 120.0, **options: Any
+    spec: str,
+    *,
+    base_url: str | None = None,
+    timeout: float = 120.0,
+    max_response_bytes: int = DEFAULT_MAX_RESPONSE_BYTES,
+    **options: Any,
 ) -> ModelAPI:
     """The model named by ``spec`` (``PROVIDER/NAME``; NAME may contain slashes).
 
@@ -110,6 +117,10 @@ def get_model(
     provider, name = parse_spec(spec)
     if timeout <= 0:
         raise ModelSpecError(f"model {spec!r}: timeout must be positive seconds, got {timeout!r}")
+    if max_response_bytes < 1:
+        raise ModelSpecError(
+            f"model {spec!r}: max_response_bytes must be at least 1, got {max_response_bytes!r}"
+        )
     _load_builtin()
     factory = _factories.get(provider)
     if factory is None:
@@ -123,6 +134,7 @@ def get_model(
         name=name,
         base_url=base_url,
         timeout=timeout,
+        max_response_bytes=max_response_bytes,
         options=dict(options),
     )
     return factory(args)

@@ -8,6 +8,10 @@ from typing import Any, Literal, Protocol, runtime_checkable
 
 from pydantic import BaseModel, ConfigDict, Field
 
+DEFAULT_MAX_RESPONSE_BYTES = 8 * 1024 * 1024
+"""The most of a response body read (8 MiB): a model's answer is a few kilobytes, and a server
+that sends an endless or huge body must not take the machine's memory with it."""
+
 Role = Literal["system", "user", "assistant", "tool"]
 
 

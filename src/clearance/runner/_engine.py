@@ -6,7 +6,9 @@ import asyncio
 import contextlib
 import platform
 import random
+import re
 import signal
+import sqlite3
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -29,6 +31,7 @@ from clearance.models import (
     ModelError,
     ModelInfo,
     ModelOutput,
+    PermanentModelError,
     RateLimitError,
     ResponseCache,
     cache_key,
@@ -37,6 +40,7 @@ from clearance.models import (
     get_model,
 )
 from clearance.runner._journal import Journal, JournalKey
+from clearance.runner._lease import RunBusyError, RunLease, run_files_dir
 from clearance.runner._limit import AdaptiveLimit
 from clearance.runner._options import RunOptions, RunSummary
 from clearance.runner._writer import SampleWriter
@@ -57,6 +61,9 @@ class Progress(Protocol):
     def start(self, total: int, done: int) -> None: ...
 
     def update(self, done: int, errors: int) -> None: ...
+
+    def waiting(self, seconds: float) -> None:
+        """How long the run is waiting for a server that asked it to retry later (0: not)."""
 
     def stop(self) -> None: ...
 
@@ -90,6 +97,71 @@ class _Counters:
     calls: int = 0
 
 
+_FATAL_STATUSES = frozenset({401, 403, 404})
+"""Answers that say the key, the permission or the model is wrong: no sample can succeed."""
+_CONTEXT_WORDS = re.compile(r"context|too long|too many tokens|maximum.*tokens", re.IGNORECASE)
+
+
+def _fatal_signature(exc: BaseException) -> str | None:
+    """The error's identity if it is one that dooms every sample alike, else None.
+
+    Numbers are blanked so a context-length error naming each prompt's token count still counts
+    as the same error."""
+    if not isinstance(exc, PermanentModelError):
+        return None
+    context = exc.status == 400 and _CONTEXT_WORDS.search(str(exc)) is not None
+    if exc.status not in _FATAL_STATUSES and not context:
+        return None
+    return re.sub(r"\d+", "N", str(exc))
+
+
+@dataclass
+class _RunFiles:
+    """What a run keeps outside the store while it executes: its lease, journal and cache.
+
+    Opened before the run is recorded, so an unwritable folder stops the command with no
+    phantom run left behind."""
+
+    lease: RunLease
+    journal: Journal
+    cache: ResponseCache | None
+
+    @classmethod
+    def open(cls, run_id: str, use_cache: bool) -> _RunFiles:
+        try:
+            lease = RunLease.acquire(run_id)
+        except OSError as exc:
+            raise RunError(_unwritable(exc, "journal")) from exc
+        try:
+            journal = Journal(_journal_path(run_id))
+            cache = (
+                ResponseCache(clearance_home() / "cache" / "responses.db") if use_cache else None
+            )
+        except (OSError, sqlite3.Error) as exc:
+            lease.release(finished=False)
+            raise RunError(_unwritable(exc, "journal or cache")) from exc
+        return cls(lease, journal, cache)
+
+    def close(self, *, finished: bool) -> None:
+        if self.lease.released:
+            return
+        self.journal.close()
+        if self.cache:
+            self.cache.close()
+        if finished:
+            _journal_path(self.lease.run_id).unlink(missing_ok=True)
+        self.lease.release(finished=finished)
+
+
+def _unwritable(exc: BaseException, what: str) -> str:
+    where = getattr(exc, "filename", None) or clearance_home()
+    reason = getattr(exc, "strerror", None) or str(exc)
+    return (
+        f"cannot write the run's {what} under {where}: {reason}; make the folder writable "
+        "(or set CLEARANCE_HOME to one that is) and try again"
+    )
+
+
 @dataclass
 class _Execution:
     """One pass of the engine over the sample-epochs a run still lacks."""
@@ -100,21 +172,22 @@ class _Execution:
     run: RunRecord
     options: RunOptions
     actor: str
+    files: _RunFiles
     replay: dict[JournalKey, list[ModelOutput]]
     counters: _Counters = field(default_factory=_Counters)
 
     def __post_init__(self) -> None:
         self.limit = AdaptiveLimit(self.options.max_connections)
         self.info: ModelInfo = self.model.info
-        use_cache = self.options.cache and self.task.config.temperature == 0
-        self.cache = (
-            ResponseCache(clearance_home() / "cache" / "responses.db") if use_cache else None
-        )
-        self.journal = Journal(_journal_path(self.run.id))
+        self.cache = self.files.cache if self.task.config.temperature == 0 else None
+        self.journal = self.files.journal
         self.writer = SampleWriter(self.store, self.run.id, self.actor)
         self.budget = self.options.error_budget(self.run.total)
         self.stopping = asyncio.Event()
         self.failed = False
+        self.stop_reason: str | None = None
+        self.retry_until = 0.0
+        self._fatal_seen: dict[str, int] = {}
 
     # -- model calls ---------------------------------------------------------------------
 
@@ -147,10 +220,13 @@ class _Execution:
                 out = await self.model.generate(messages, self.task.config)
             except ModelError as exc:
                 throttled = isinstance(exc, RateLimitError)
-                self.limit.release(throttled=throttled, retry_after=exc.retry_after)
+                self.limit.release(throttled=throttled, retry_after=self._capped(exc.retry_after))
                 if not exc.retryable or attempt == opts.max_retries:
                     raise
-                await asyncio.sleep(self._backoff(attempt, exc.retry_after))
+                delay = self._backoff(attempt, exc.retry_after)
+                loop = asyncio.get_running_loop()
+                self.retry_until = max(self.retry_until, loop.time() + delay)
+                await asyncio.sleep(delay)
             except BaseException:
                 self.limit.release()
                 raise
@@ -159,15 +235,22 @@ class _Execution:
                 return out
         raise AssertionError("unreachable: the loop returns or raises")
 
+    def _capped(self, retry_after: float | None) -> float | None:
+        # A server may ask for an hour, a day or the year 2099: the run waits at most the retry
+        # ceiling, then tries again (and, if still refused, ends that sample in error).
+        return None if retry_after is None else min(retry_after, self.options.retry_max)
+
     def _backoff(self, attempt: int, retry_after: float | None) -> float:
-        if retry_after is not None:
-            return retry_after + random.uniform(0, 0.1 * retry_after + 0.05)
+        capped = self._capped(retry_after)
+        if capped is not None:
+            jitter = random.uniform(0, 0.1 * capped + 0.05)
+            return min(capped + jitter, self.options.retry_max)
         ceiling = min(self.options.retry_max, self.options.retry_base * 2**attempt)
         return random.uniform(ceiling / 2, ceiling)
 
     # -- samples -------------------------------------------------------------------------
 
-    async def _solve(self, sample: Sample, epoch: int) -> dict[str, Any]:
+    async def _solve(self, sample: Sample, epoch: int) -> tuple[dict[str, Any], Exception | None]:
         key = (sample.id, epoch)
         current_sample_id.set(sample.id)
         current_epoch.set(epoch)
@@ -177,7 +260,7 @@ class _Execution:
             return await self._generate(key, messages, calls)
 
         state = TaskState.start(sample, epoch, self.options.seed)
-        error: BaseException | None = None
+        error: Exception | None = None
         scores: dict[str, Any] = {}
         try:
             for step in self.task.solver:
@@ -211,20 +294,34 @@ class _Execution:
             "error_type": None if error is None else type(error).__name__,
             "raw": [c.raw for c in calls if c.raw is not None] or None,
             "completed_at": datetime.now(UTC),
-        }
+        }, error
 
     async def _worker(self, items: Iterator[tuple[Sample, int]]) -> None:
         for sample, epoch in items:
             if self.stopping.is_set():
                 return
-            row = await self._solve(sample, epoch)
+            row, error = await self._solve(sample, epoch)
             self.writer.add(row)
             self.counters.done += 1
-            if row["error"] is not None:
+            if error is not None:
                 self.counters.errors += 1
-                if self.budget is not None and self.counters.errors > self.budget:
-                    self.failed = True
-                    self.stopping.set()
+                self._after_error(error)
+
+    def _after_error(self, error: Exception) -> None:
+        if self.budget is not None and self.counters.errors > self.budget:
+            self._stop(f"sample errors ({self.counters.errors}) exceeded --fail-on-error")
+        signature = _fatal_signature(error)
+        if signature is None:
+            return
+        seen = self._fatal_seen[signature] = self._fatal_seen.get(signature, 0) + 1
+        if seen >= self.options.identical_errors_stop:
+            self._stop(f"{seen} samples failed alike, so no other could succeed: {error}")
+
+    def _stop(self, reason: str) -> None:
+        if not self.failed:
+            self.failed = True
+            self.stop_reason = reason
+        self.stopping.set()
 
     async def execute(self, items: Iterator[tuple[Sample, int]], progress: Progress | None) -> bool:
         """Solve every item; True if all were done, False if stopped early (signal or errors)."""
@@ -259,18 +356,17 @@ class _Execution:
             await self.writer.flush()
             for sig in (signal.SIGINT, signal.SIGTERM):
                 loop.remove_signal_handler(sig)
-            self.journal.close()
-            if self.cache:
-                self.cache.close()
             if progress:
                 progress.update(self.counters.done, self.counters.errors)
         return not interrupted.is_set() and not self.failed
 
     async def _watch(self, progress: Progress | None, interrupted: asyncio.Event) -> None:
         """Report progress until a signal asks the run to stop."""
+        loop = asyncio.get_running_loop()
         while not interrupted.is_set():
             if progress:
                 progress.update(self.counters.done, self.counters.errors)
+                progress.waiting(max(0.0, self.retry_until - loop.time()))
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(interrupted.wait(), 0.1)
         self.stopping.set()
@@ -285,7 +381,7 @@ async def _close_steps(task: Task) -> None:
 
 
 def _journal_path(run_id: str) -> Path:
-    return clearance_home() / "journal" / f"{run_id}.jsonl"
+    return run_files_dir() / f"{run_id}.jsonl"
 
 
 def _plan(task: Task, epochs: int, done: set[tuple[str, int]]) -> Iterator[tuple[Sample, int]]:
@@ -316,7 +412,7 @@ def _provenance(task: Task, info: ModelInfo, options: RunOptions, epochs: int) -
     }
 
 
-def _summary(store: Store, run: RunRecord) -> RunSummary:
+def _summary(store: Store, run: RunRecord, stop_reason: str | None = None) -> RunSummary:
     run = store.runs.resolve(run.id)
     provenance = dict(run.provenance)
     provenance["started_at"] = run.created_at.isoformat()
@@ -331,6 +427,8 @@ def _summary(store: Store, run: RunRecord) -> RunSummary:
         errors=run.errors,
         metrics=run.metrics or {},
         provenance=provenance,
+        empty_answers=store.runs.count_empty_answers(run.id),
+        stop_reason=stop_reason,
     )
 
 
@@ -343,23 +441,30 @@ async def _drive(
 ) -> RunSummary:
     if progress:
         progress.start(ex.run.total, len(done))
+    finished = False
     try:
         complete = await ex.execute(_plan(ex.task, epochs, done), progress)
+        status = "completed" if complete else ("failed" if ex.failed else "interrupted")
+        counts = store.runs.resolve(ex.run.id)
+        if status == "completed" and counts.errors and not counts.scored:
+            # Nothing was measured: a dead server or a refused key must not read as a run.
+            status = "failed"
+            ex.stop_reason = f"no sample was scored: all {counts.errors} ended in error"
+        rows = (ScoredSample(*r) for r in store.runs.score_rows(ex.run.id))
+        metrics = compute_metrics(
+            rows, ex.task.scorer_metrics(), ex.task.epoch_reducer, ex.task.extra_metrics
+        )
+        with store.unit_of_work(ex.actor) as uow:
+            store.runs.finish_run(uow, ex.run.id, status=status, metrics=metrics)
+        finished = status == "completed"
     finally:
         if progress:
             progress.stop()
         await ex.model.aclose()
         await _close_steps(ex.task)
-    status = "completed" if complete else ("failed" if ex.failed else "interrupted")
-    rows = (ScoredSample(*r) for r in store.runs.score_rows(ex.run.id))
-    metrics = compute_metrics(
-        rows, ex.task.scorer_metrics(), ex.task.epoch_reducer, ex.task.extra_metrics
-    )
-    with store.unit_of_work(ex.actor) as uow:
-        store.runs.finish_run(uow, ex.run.id, status=status, metrics=metrics)
-    if complete:
-        _journal_path(ex.run.id).unlink(missing_ok=True)
-    summary = _summary(store, ex.run)
+        # Whatever happened, the lease goes: a run left "running" reads as interrupted.
+        ex.files.close(finished=finished)
+    summary = _summary(store, ex.run, ex.stop_reason)
     if status == "interrupted":
         raise Interrupted(summary)
     return summary
@@ -385,17 +490,18 @@ async def run_task(
     options = options or RunOptions()
     require(principal, Action.RUN_CREATE, marking)
     actor = actor or _actor_of(principal)
-    model = get_model(
-        model_spec, base_url=options.base_url, timeout=options.timeout, **options.model_options
-    )
+    model = _model_for(model_spec, options)
     epochs = options.epochs or task.epochs
+    files: _RunFiles | None = None
     try:
         info = await _model_info(model)
+        run_id = _new_run_id()
+        files = _RunFiles.open(run_id, options.cache)
         with store.unit_of_work(actor) as uow:
             model_id = store.runs.ensure_model(uow, info)
             run = store.runs.create_run(
                 uow,
-                id=_new_run_id(),
+                id=run_id,
                 task_name=task.name,
                 task_ref=task.ref,
                 model_id=model_id,
@@ -407,9 +513,21 @@ async def run_task(
             )
     except BaseException:
         await model.aclose()
+        if files is not None:
+            files.close(finished=True)
         raise
-    ex = _Execution(task, model, store, run, options, actor, replay={})
+    ex = _Execution(task, model, store, run, options, actor, files, replay={})
     return await _drive(ex, store, set(), epochs, progress)
+
+
+def _model_for(spec: str, options: RunOptions) -> ModelAPI:
+    return get_model(
+        spec,
+        base_url=options.base_url,
+        timeout=options.timeout,
+        max_response_bytes=options.max_response_bytes,
+        **options.model_options,
+    )
 
 
 async def _model_info(model: ModelAPI) -> ModelInfo:
@@ -417,6 +535,14 @@ async def _model_info(model: ModelAPI) -> ModelInfo:
     prepare = getattr(model, "prepare", None)
     if prepare is not None:
         await prepare()
+    # Hosted providers check the key, the endpoint and the model before the first sample, so a
+    # wrong one stops the command in seconds instead of failing every sample after retries.
+    preflight = getattr(model, "preflight", None)
+    if preflight is not None:
+        try:
+            await preflight()
+        except ModelError as exc:
+            raise RunError(f"pre-flight check failed, nothing was run: {exc}") from exc
     return model.info
 
 
@@ -439,6 +565,27 @@ async def resume_run(
     if run.status == "completed" and run.errors == 0:
         return _summary(store, run)
     options = RunOptions.model_validate(run.options)
+    # Taken first: a second resume of the same run refuses here, before any model is asked.
+    try:
+        files = _RunFiles.open(run.id, options.cache)
+    except RunBusyError as exc:
+        raise RunError(str(exc)) from None
+    try:
+        return await _resume(run, options, files, store, progress, actor, principal)
+    except BaseException:
+        files.close(finished=False)
+        raise
+
+
+async def _resume(
+    run: RunRecord,
+    options: RunOptions,
+    files: _RunFiles,
+    store: Store,
+    progress: Progress | None,
+    actor: str | None,
+    principal: Principal,
+) -> RunSummary:
     task = load_task(
         run.task_ref.get("file") or run.task_ref["name"],
         data=options.data or run.task_ref.get("data"),
@@ -450,12 +597,7 @@ async def resume_run(
     _check_same(run, "task", "digest", task.digest, "the task definition changed")
     _check_same(run, "dataset", "digest", task.dataset.digest, "the dataset changed")
     actor = actor or _actor_of(principal)
-    model = get_model(
-        run.provenance["model"]["spec"],
-        base_url=options.base_url,
-        timeout=options.timeout,
-        **options.model_options,
-    )
+    model = _model_for(run.provenance["model"]["spec"], options)
     try:
         info = await _model_info(model)
         recorded = ModelInfo.model_validate(run.provenance["model"])
@@ -472,7 +614,7 @@ async def resume_run(
         raise
     done = store.runs.done_keys(run.id)
     replay = {k: v for k, v in Journal.load(_journal_path(run.id)).items() if k not in done}
-    ex = _Execution(task, model, store, run, options, actor, replay=replay)
+    ex = _Execution(task, model, store, run, options, actor, files, replay=replay)
     epochs = int(run.provenance["epochs"])
     return await _drive(ex, store, done, epochs, progress)
 

@@ -5,8 +5,11 @@ from __future__ import annotations
 
 import json
 import os
+import warnings
 from collections import defaultdict
 from pathlib import Path
+
+from pydantic import ValidationError
 
 from clearance.models import ModelOutput
 
@@ -38,7 +41,8 @@ class Journal:
     @staticmethod
     def load(path: Path) -> dict[JournalKey, list[ModelOutput]]:
         """Responses by sample-epoch, in call order. A torn final line (the process died
-        mid-write) is expected after a kill and is skipped; a torn line elsewhere is an error."""
+        mid-write) is expected after a kill and is skipped quietly; any other line that cannot be
+        read is skipped with a warning naming it, and its sample is simply asked again."""
         replay: dict[JournalKey, dict[int, ModelOutput]] = defaultdict(dict)
         if not path.exists():
             return {}
@@ -47,10 +51,33 @@ class Journal:
             if not line:
                 continue
             try:
-                rec = json.loads(line)
-            except json.JSONDecodeError:
-                if n >= len(lines) - 1:
+                key, call, output = _entry(json.loads(line))
+            except (ValueError, KeyError, TypeError, ValidationError) as exc:
+                if n >= len(lines) - 1 and isinstance(exc, json.JSONDecodeError):
                     break
-                raise ValueError(f"{path} line {n}: corrupt journal line") from None
-            replay[(rec["s"], rec["e"])][rec["c"]] = ModelOutput.model_validate(rec["o"])
+                warnings.warn(
+                    f"{path} line {n}: corrupt journal line skipped ({_why(exc)}); "
+                    "its sample will be asked again",
+                    UserWarning,
+                    stacklevel=2,
+                )
+                continue
+            replay[key][call] = output
         return {k: [v[i] for i in sorted(v)] for k, v in replay.items()}
+
+
+def _entry(rec: object) -> tuple[JournalKey, int, ModelOutput]:
+    if not isinstance(rec, dict):
+        raise TypeError("not a JSON object")
+    sid, epoch, call = rec["s"], rec["e"], rec["c"]
+    if not isinstance(sid, str) or type(epoch) is not int or type(call) is not int:
+        raise TypeError("sample id, epoch or call index of the wrong type")
+    return (sid, epoch), call, ModelOutput.model_validate(rec["o"])
+
+
+def _why(exc: BaseException) -> str:
+    if isinstance(exc, KeyError):
+        return f"missing field {exc}"
+    if isinstance(exc, ValidationError):
+        return "the model output in it is malformed"
+    return str(exc).splitlines()[0] if str(exc) else type(exc).__name__

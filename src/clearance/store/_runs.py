@@ -8,7 +8,7 @@ from collections.abc import Iterator, Sequence
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import Engine, delete, func, insert, select, update
+from sqlalchemy import Engine, delete, func, insert, or_, select, update
 from sqlalchemy.orm import Session
 
 from clearance.models import ModelInfo
@@ -184,6 +184,34 @@ class RunStore:
             )
             for row in s.scalars(stmt):
                 yield SampleRecord.model_validate(row)
+
+    def count_empty_answers(self, run_id: str) -> int:
+        """Scored sample-epochs whose model answer was empty, blank or null."""
+        with Session(self._engine) as s:
+            stmt = (
+                select(func.count())
+                .select_from(SampleRow)
+                .where(
+                    SampleRow.run_id == run_id,
+                    SampleRow.error.is_(None),
+                    or_(SampleRow.output.is_(None), func.trim(SampleRow.output) == ""),
+                )
+            )
+            return int(s.execute(stmt).scalar_one())
+
+    def error_messages(self, run_id: str) -> list[tuple[str, list[str]]]:
+        """(error message, the ids of the samples that ended in it), most frequent first."""
+        with Session(self._engine) as s:
+            stmt = (
+                select(SampleRow.error, SampleRow.sample_id, SampleRow.epoch)
+                .where(SampleRow.run_id == run_id, SampleRow.error.is_not(None))
+                .order_by(SampleRow.id)
+            )
+            by_message: dict[str, list[str]] = {}
+            for error, sid, epoch in s.execute(stmt):
+                label = str(sid) if epoch == 1 else f"{sid}#{epoch}"
+                by_message.setdefault(str(error), []).append(label)
+        return sorted(by_message.items(), key=lambda item: -len(item[1]))
 
     def error_summary(self, run_id: str) -> list[tuple[str, int]]:
         """(error type, count), most frequent first."""

@@ -37,6 +37,7 @@ class AnthropicMessagesModel(HttpChatModel):
     base_url_env = "ANTHROPIC_BASE_URL"
     api_key_env = "ANTHROPIC_API_KEY"
     default_base_url = DEFAULT_BASE_URL
+    models_path = "/v1/models"
 
     @staticmethod
     def auth_headers(api_key: str | None) -> dict[str, str]:

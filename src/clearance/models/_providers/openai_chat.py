@@ -23,6 +23,7 @@ class OpenAIChatModel(HttpChatModel):
     base_url_env = "OPENAI_BASE_URL"
     api_key_env = "OPENAI_API_KEY"
     default_base_url = DEFAULT_BASE_URL
+    checks_model_list = True
 
     @staticmethod
     def auth_headers(api_key: str | None) -> dict[str, str]:
