@@ -56,14 +56,14 @@ FLAGS = (
     "--name", "Open-source translation",
     "--agency", "Department of Defense",
     "--office", "DIA",
-    "--purpose", "Translate foreign news.",
+    "--purpose-and-benefits", "Translate foreign news.",
     "--outputs", "Translations.",
     "--stage", "operation_and_maintenance",
     "--no-principal-basis",
-    "--domain", "intelligence_analysis",
-    "--function", "translation",
+    "--decision-domain", "intelligence_analysis",
+    "--functions", "translation",
     "--affected", "no_individuals",
-    "--oversight", "human_decides",
+    "--human-oversight", "human_decides",
 )  # fmt: skip
 
 
@@ -96,7 +96,7 @@ def test_add_from_flags_alone() -> None:
     [
         (("--stage", "pilot"), "field 'stage': 'pilot' is not allowed; allowed: 'initiated'"),
         (("--function", "mind_reading"), "field 'functions[1]': 'mind_reading' is not allowed"),
-        (("--oversight", "maybe"), "'human_decides', 'human_reviews_before_action'"),
+        (("--human-oversight", "maybe"), "'human_decides', 'human_reviews_before_action'"),
     ],
 )
 def test_intake_errors_name_the_field_and_the_allowed_values(

@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import json
 import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import UTC, datetime
 from enum import StrEnum
 from pathlib import Path
@@ -19,7 +21,7 @@ from clearance.cli._session import open_session
 
 if TYPE_CHECKING:
     from clearance.access import Marking
-    from clearance.governance import UseCaseView, WaiverView
+    from clearance.governance import ClassificationResult, IntakeFile, UseCaseView, WaiverView
 
 usecase_app = typer.Typer(
     help="Register AI use cases, classify them under the Framework, see what falls due.",
@@ -90,7 +92,8 @@ def _marking(text: str | None) -> Marking | None:
 # -- intake ----------------------------------------------------------------------------------
 
 FileOption = Annotated[
-    Path | None, typer.Option("--file", "-f", help="The intake, as a YAML or JSON file.")
+    Path | None,
+    typer.Option("--file", "-f", help="The intake, as a YAML or JSON file (`usecase template`)."),
 ]
 NameOption = Annotated[str | None, typer.Option("--name", help="The use case's name.")]
 AgencyOption = Annotated[str | None, typer.Option("--agency", help="The agency.")]
@@ -98,7 +101,8 @@ OfficeOption = Annotated[
     str | None, typer.Option("--office", help="The bureau, component or office.")
 ]
 PurposeOption = Annotated[
-    str | None, typer.Option("--purpose", help="Intended purpose and expected benefits.")
+    str | None,
+    typer.Option("--purpose-and-benefits", help="Intended purpose and expected benefits."),
 ]
 OutputsOption = Annotated[str | None, typer.Option("--outputs", help="What the AI outputs.")]
 StageOption = Annotated[
@@ -111,15 +115,17 @@ BasisOption = Annotated[
         help="Whether outputs are a principal basis for decisions or actions.",
     ),
 ]
-DomainOption = Annotated[str | None, typer.Option("--domain", help="The decision domain.")]
+DomainOption = Annotated[str | None, typer.Option("--decision-domain", help="The decision domain.")]
 FunctionOption = Annotated[
-    list[str] | None, typer.Option("--function", help="What the AI does (repeatable).")
+    list[str] | None,
+    typer.Option("--functions", "--function", help="What the AI does (repeatable)."),
 ]
 AffectedOption = Annotated[
     list[str] | None, typer.Option("--affected", help="Who is affected (repeatable).")
 ]
 OversightOption = Annotated[
-    str | None, typer.Option("--oversight", help="Human oversight level, e.g. human_decides.")
+    str | None,
+    typer.Option("--human-oversight", help="Human oversight level, e.g. human_decides."),
 ]
 ModelOption = Annotated[
     list[str] | None,
@@ -127,20 +133,49 @@ ModelOption = Annotated[
 ]
 DeveloperOption = Annotated[
     list[str] | None,
-    typer.Option("--developer", help="A developer's principal id (repeatable)."),
+    typer.Option("--developers", "--developer", help="A developer's principal id (repeatable)."),
 ]
 RiskOwnerOption = Annotated[str | None, typer.Option("--risk-owner", help="The risk owner.")]
 FlagOption = Annotated[bool | None, typer.Option(help="Set or clear this intake flag.")]
+SetOption = Annotated[
+    list[str] | None,
+    typer.Option(
+        "--set",
+        help="Any intake field as FIELD=VALUE, dotted for nested ones, e.g. "
+        "--set real_time=true --set data.biometrics_only=true --set malware_capabilities="
+        "[spreads_autonomously] (repeatable; `usecase template` lists the fields).",
+    ),
+]
+
+
+def _settings(pairs: list[str] | None) -> dict[str, Any]:
+    """``--set FIELD=VALUE`` pairs as intake changes; values are read as YAML scalars/lists."""
+    import yaml
+
+    changes: dict[str, Any] = {}
+    for pair in pairs or []:
+        key, sep, raw = pair.partition("=")
+        if not sep or not key.strip():
+            fail(f"--set takes FIELD=VALUE, e.g. --set real_time=true; got {pair!r}")
+        try:
+            value = yaml.safe_load(raw) if raw.strip() else ""
+        except yaml.YAMLError:
+            fail(f"--set {key}: {raw!r} is not a value (true, false, a word, or [a, b])")
+        changes[key.strip()] = value
+    return changes
 
 
 def _intake_changes(
-    file: Path | None, flags: dict[str, Any], models: list[str] | None
+    intake_file: IntakeFile | None,
+    flags: dict[str, Any],
+    models: list[str] | None,
+    settings: list[str] | None = None,
 ) -> dict[str, Any]:
     """The file's fields (if any) with the flags given on the command line on top."""
-    from clearance.governance import merge_intake, read_intake_file
+    from clearance.governance import merge_intake
 
-    data: dict[str, Any] = read_intake_file(file) if file else {}
-    given = {k: v for k, v in flags.items() if v is not None}
+    data: dict[str, Any] = dict(intake_file.data) if intake_file else {}
+    given = {k: v for k, v in flags.items() if v is not None} | _settings(settings)
     nested: dict[str, Any] = {}
     for key, value in given.items():
         section, _, name = key.partition(".")
@@ -151,6 +186,25 @@ def _intake_changes(
     if models:
         nested["ai_systems"] = [{"name": spec, "model": spec} for spec in models]
     return merge_intake(data, nested)
+
+
+def _read_intake(file: Path | None) -> IntakeFile | None:
+    from clearance.governance import read_intake_document
+
+    return read_intake_document(file) if file else None
+
+
+@contextmanager
+def _lines_of(intake_file: IntakeFile | None) -> Iterator[None]:
+    """Problems with fields the file holds name the file's line."""
+    from clearance.governance import IntakeError
+
+    try:
+        yield
+    except IntakeError as exc:
+        if intake_file is None:
+            raise
+        raise intake_file.located(exc) from None
 
 
 def _intake_flags(
@@ -217,6 +271,7 @@ def usecase_add(
     personal_data: FlagOption = None,
     biometrics: FlagOption = None,
     us_person_data: FlagOption = None,
+    set_: SetOption = None,
     marking: Annotated[
         str | None, typer.Option("--marking", help="The use case's marking, e.g. SECRET//BIO.")
     ] = None,
@@ -234,9 +289,11 @@ def usecase_add(
         us_person_data,
     )  # fmt: skip
     with user_errors():
-        data = _intake_changes(file, flags, model)
+        intake_file = _read_intake(file)
+        data = _intake_changes(intake_file, flags, model, set_)
         chosen = _marking(marking or data.pop("marking", None)) or UNCLASSIFIED_MARKING
-        intake = parse_intake(data, str(file) if file else "intake")
+        with _lines_of(intake_file):
+            intake = parse_intake(data, str(file) if file else "intake")
         store, who = open_session()
         record = add_use_case(store, intake, marking=chosen, principal=who.principal)
         view = show_use_case(store, record.id, principal=who.principal)
@@ -265,6 +322,7 @@ def usecase_edit(
     personal_data: FlagOption = None,
     biometrics: FlagOption = None,
     us_person_data: FlagOption = None,
+    set_: SetOption = None,
     as_json: JsonOption = False,
 ) -> None:
     """Change a use case's intake (file fields and flags replace the stored ones; nested
@@ -277,13 +335,35 @@ def usecase_edit(
         us_person_data,
     )  # fmt: skip
     with user_errors():
-        changes = _intake_changes(file, flags, model)
+        intake_file = _read_intake(file)
+        changes = _intake_changes(intake_file, flags, model, set_)
         if not changes:
-            fail("nothing to change: give --file or at least one field flag")
+            fail("nothing to change: give --file, --set or at least one field flag")
         store, who = open_session()
-        record = edit_use_case(store, use_case, changes, principal=who.principal)
+        with _lines_of(intake_file):
+            record = edit_use_case(store, use_case, changes, principal=who.principal)
         view = show_use_case(store, record.id, principal=who.principal)
     _render_view(view, as_json)
+
+
+@usecase_app.command("template")
+def usecase_template(
+    out: Annotated[
+        Path | None, typer.Option("--out", "-o", help="Write it to this file instead.")
+    ] = None,
+) -> None:
+    """A commented intake to fill in: every field under the plain-language question it answers,
+    with its allowed values and default. Then `clearance usecase add --file FILE`."""
+    from clearance.governance import intake_template
+
+    text = intake_template()
+    if out is None:
+        sys.stdout.write(text)
+        return
+    if out.exists():
+        fail(f"{out} exists; choose another --out or remove it first")
+    out.write_text(text, encoding="utf-8")
+    err_console.print(f"wrote {out}: fill it in, then `clearance usecase add --file {out}`")
 
 
 @usecase_app.command("show")
@@ -379,10 +459,47 @@ def usecase_classify(
             store, use_case, override=classes, justification=justification, principal=who.principal
         )
         view = show_use_case(store, use_case, principal=who.principal)
+    explained = _explained(view)
     if as_json:
-        _emit(view.classification.model_dump(mode="json") if view.classification else None)
-    else:
-        _print_classification(view)
+        doc = view.classification.model_dump(mode="json") if view.classification else None
+        if doc is not None and explained is not None:
+            doc["not_fired"] = [c.model_dump(mode="json") for c in explained.not_fired]
+        _emit(doc)
+        return
+    _print_classification(view)
+    if explained is not None:
+        _print_not_fired(explained)
+
+
+def _explained(view: UseCaseView) -> ClassificationResult | None:
+    """The rules' reading of the intake now, for the rules that did not fire; None when the
+    stored classification came from another rules file (its reasons would not match)."""
+    from clearance.governance import classify
+
+    result = classify(view.intake)
+    if view.classification is None or view.classification.rules_digest != result.rules_digest:
+        return None
+    return result
+
+
+_NOT = {
+    "prohibited": "not prohibited",
+    "high_impact": "not presumed high-impact",
+    "federal_personnel_impacting": "not presumed federal-personnel-impacting",
+}
+
+
+def _print_not_fired(result: ClassificationResult) -> None:
+    c = out_console
+    for risk_class, heading in _NOT.items():
+        quiet = [r for r in result.not_fired if r.risk_class == risk_class]
+        if not quiet:
+            continue
+        c.print(f"[bold]{heading}[/] under {len(quiet)} rule(s) checked:", highlight=False)
+        for rule in quiet:
+            c.print(f"  {rule.id} {rule.title}", highlight=False)
+            c.print(f"     {rule.citation}", highlight=False, style="dim")
+            c.print(f"     not, because {'; '.join(rule.reasons)}", highlight=False)
 
 
 @usecase_app.command("due")

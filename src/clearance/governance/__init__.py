@@ -39,11 +39,13 @@ from clearance.governance._intake import (
     AISystem,
     DataUse,
     HumanOversight,
+    IntakeFile,
     OmbDetails,
     UseCaseIntake,
     allowed_values,
     merge_intake,
     parse_intake,
+    read_intake_document,
     read_intake_file,
 )
 from clearance.governance._inventory import (
@@ -65,6 +67,7 @@ from clearance.governance._practices import (
 )
 from clearance.governance._rules import (
     RISK_CLASSES,
+    CheckedRule,
     ClassificationResult,
     FiredRule,
     LoadedRules,
@@ -80,6 +83,7 @@ from clearance.governance._rules import (
     required_practices,
 )
 from clearance.governance._status import DecisionStatus, EvidenceView, PracticeView
+from clearance.governance._template import intake_template
 from clearance.governance._usecases import add_use_case, classify_use_case, edit_use_case
 from clearance.governance._views import (
     DueItem,
@@ -112,6 +116,7 @@ __all__ = [
     "RISK_CLASSES",
     "AISystem",
     "ApprovalBlockedError",
+    "CheckedRule",
     "ClassificationResult",
     "DataUse",
     "DecisionStatus",
@@ -123,6 +128,7 @@ __all__ = [
     "GovernanceError",
     "HumanOversight",
     "IntakeError",
+    "IntakeFile",
     "InventoryEntry",
     "LoadedRules",
     "OmbDetails",
@@ -155,6 +161,7 @@ __all__ = [
     "framework_inventory",
     "framework_inventory_csv",
     "grant_waiver",
+    "intake_template",
     "inventory_json",
     "link_evidence",
     "list_decisions",
@@ -169,6 +176,7 @@ __all__ = [
     "parse_intake",
     "parse_rules",
     "pin_evidence",
+    "read_intake_document",
     "read_intake_file",
     "record_waiver_report",
     "renew_waiver",

@@ -15,13 +15,14 @@ from __future__ import annotations
 
 import json
 from collections.abc import Mapping
+from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 from typing import Any, Literal, get_args
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
-from clearance.governance._errors import IntakeError
+from clearance.governance._errors import IntakeError, Location
 from clearance.governance._omb import topic_areas
 from clearance.yamldoc import YamlDocument, YamlSyntaxError
 
@@ -125,6 +126,10 @@ FUNCTION_MEANINGS: dict[str, str] = {
     "hiring_or_pay": "makes hiring decisions, including pay or benefits packages",
     "promotion_demotion_or_termination": "decides whether to promote, demote or terminate",
     "job_performance_determination": "determines job performance of government personnel",
+    "security_clearance_determination": "determines eligibility for a security clearance or "
+    "access to classified information",
+    "workplace_monitoring": "monitors staff at work (time on task, keystrokes, surveillance)",
+    "discipline": "recommends or decides disciplinary action",
     "fitness_or_medical_determination": "determines physical or mental health diagnoses or "
     "outcomes (fitness for duty) of government personnel",
 }
@@ -557,7 +562,10 @@ def parse_intake(data: Mapping[str, Any], source: str = "intake") -> UseCaseInta
     try:
         return UseCaseIntake.model_validate(dict(data))
     except ValidationError as exc:
-        raise IntakeError(source, [_problem(e) for e in _root_causes(exc.errors())]) from None
+        causes = _root_causes(exc.errors())
+        raise IntakeError(
+            source, [_problem(e) for e in causes], [tuple(e["loc"]) for e in causes]
+        ) from None
 
 
 def _root_causes(errors: list[Any]) -> list[Any]:
@@ -569,8 +577,33 @@ def _root_causes(errors: list[Any]) -> list[Any]:
     ]
 
 
+@dataclass(frozen=True)
+class IntakeFile:
+    """An intake file's mapping (not yet validated), and where each of its fields stands."""
+
+    source: str
+    data: dict[str, Any]
+    document: YamlDocument
+
+    def line_of(self, location: Location) -> int | None:
+        """The line of the field at ``location``, or None when the file does not have it."""
+        if self.document.node_at(location) is None:
+            return None
+        return self.document.line_of(location)
+
+    def located(self, error: IntakeError) -> IntakeError:
+        """``error`` with each problem about a field of this file led by its line."""
+        return error.at_lines(self.source, self.line_of)
+
+
 def read_intake_file(path: str | Path) -> dict[str, Any]:
     """The mapping in a YAML or JSON intake file (not yet validated)."""
+    return read_intake_document(path).data
+
+
+def read_intake_document(path: str | Path) -> IntakeFile:
+    """A YAML or JSON intake file, remembering the line of each field so that a problem found
+    when the intake is validated can name the line to fix."""
     path = Path(path).expanduser()
     try:
         text = path.read_text(encoding="utf-8")
@@ -579,14 +612,16 @@ def read_intake_file(path: str | Path) -> dict[str, Any]:
     except (OSError, UnicodeDecodeError) as exc:
         raise IntakeError(str(path), [f"cannot read the file: {exc}"]) from exc
     try:
-        data = json.loads(text) if path.suffix.lower() == ".json" else YamlDocument.parse(text).data
+        if path.suffix.lower() == ".json":
+            json.loads(text)  # JSON's own errors name JSON's mistakes
+        document = YamlDocument.parse(text)
     except json.JSONDecodeError as exc:
         raise IntakeError(str(path), [f"line {exc.lineno}: not valid JSON: {exc.msg}"]) from None
     except YamlSyntaxError as exc:
         raise IntakeError(str(path), [f"line {exc.line}: {exc}"]) from None
-    if not isinstance(data, dict):
+    if not isinstance(document.data, dict):
         raise IntakeError(str(path), ["the file must hold a mapping of intake fields"])
-    return data
+    return IntakeFile(source=str(path), data=document.data, document=document)
 
 
 def merge_intake(base: Mapping[str, Any], changes: Mapping[str, Any]) -> dict[str, Any]:
