@@ -8,7 +8,7 @@ STAMP := $(VENV)/.installed
 # carry: an unpinned torch resolves to the newest release with several GB of CUDA libraries.
 TORCH ?= torch==2.13.0
 
-.PHONY: demo test lint typecheck pytest system-deps clean bench
+.PHONY: demo serve test lint typecheck pytest system-deps clean bench
 
 $(STAMP): pyproject.toml Makefile
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -51,6 +51,13 @@ demo: $(STAMP) system-deps
 	$(VENV)/bin/clearance assess $(DEMO_MODEL)
 	@$(VENV)/bin/clearance report annual --format html --out $(DEMO_REPORT) >/dev/null
 	@echo "The annual report: $$(realpath $(DEMO_REPORT))"
+
+# The web application and REST API on the demo's store (run `make demo` first for its runs).
+HOST ?= 127.0.0.1
+PORT ?= 8000
+
+serve: $(STAMP)
+	$(VENV)/bin/clearance serve --host $(HOST) --port $(PORT)
 
 lint: $(STAMP)
 	$(VENV)/bin/ruff check src tests benchmarks

@@ -25,8 +25,10 @@ from clearance.accountability._exports import (
     LedgerExport,
     export_ledger,
 )
+from clearance.accountability._ledger_view import LedgerLine, newest_entries
 from clearance.accountability._markings import MARKING_HISTORY, RunRemark, remark_run
 from clearance.accountability._run_access import readable_run, run_marking, visible_runs
+from clearance.accountability._run_reading import SamplePage, run_sample, run_samples
 from clearance.accountability._session import (
     PASSWORD_VARIABLE,
     TOKEN_VARIABLE,
@@ -34,6 +36,12 @@ from clearance.accountability._session import (
     Acting,
     acting,
     acting_for_bootstrap,
+)
+from clearance.accountability._sign_in import (
+    SIGN_IN_RECORD,
+    session_acting,
+    sign_in,
+    sign_out,
 )
 from clearance.accountability._users import (
     UserError,
@@ -68,6 +76,7 @@ __all__ = [
     "MARKING_HISTORY",
     "PASSWORD_VARIABLE",
     "PUBLIC_KEY_FILE",
+    "SIGN_IN_RECORD",
     "TOKEN_VARIABLE",
     "USER_VARIABLE",
     "Acting",
@@ -77,6 +86,7 @@ __all__ = [
     "LedgerExport",
     "LedgerIndex",
     "LedgerIntegrityError",
+    "LedgerLine",
     "LedgerVerification",
     "PrincipalExistsError",
     "PrincipalNotFoundError",
@@ -84,6 +94,7 @@ __all__ = [
     "PrincipalStore",
     "RecordMismatch",
     "RunRemark",
+    "SamplePage",
     "UserError",
     "WrittenCheckpoint",
     "acting",
@@ -100,13 +111,19 @@ __all__ = [
     "list_users",
     "load_checkpoint",
     "newest_checkpoint",
+    "newest_entries",
     "public_key",
     "readable_run",
     "remark_run",
     "revoke",
     "revoke_token",
     "run_marking",
+    "run_sample",
+    "run_samples",
+    "session_acting",
     "set_password",
+    "sign_in",
+    "sign_out",
     "signing_key",
     "verify_ledger",
     "visible_runs",

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from clearance.access import Action, Filtered, Marking, Principal, readable, require
-from clearance.store import RunRecord, Store
+from clearance.access import Action, Filtered, Marking, Principal, can, readable, require_permission
+from clearance.store import RunNotFoundError, RunRecord, Store
 
 
 def run_marking(run: RunRecord) -> Marking:
@@ -27,7 +27,13 @@ def visible_runs(
 def readable_run(
     store: Store, principal: Principal, run_ref: str, action: Action = Action.RUN_READ
 ) -> RunRecord:
-    """The run ``run_ref`` names, if ``principal`` may take ``action`` on it; else AccessDenied."""
+    """The run ``run_ref`` names, if ``principal`` may take ``action`` on it.
+
+    AccessDenied when no role of the principal permits ``action`` at all; a run above its
+    clearance is answered exactly as a run that does not exist (RunNotFoundError, the same
+    message), so the answer never confirms that a hidden run exists."""
+    require_permission(principal, action)
     run = store.runs.resolve(run_ref)
-    require(principal, action, run_marking(run))
+    if not can(principal, action, run_marking(run)):
+        raise RunNotFoundError(f"no run match {run_ref!r}; `clearance eval list` shows them")
     return run

@@ -7,7 +7,17 @@ import warnings
 import typer
 
 import clearance
-from clearance.cli import _assess, _data, _eval, _governance, _ledger, _report, _suite, _user
+from clearance.cli import (
+    _assess,
+    _data,
+    _eval,
+    _governance,
+    _ledger,
+    _report,
+    _serve,
+    _suite,
+    _user,
+)
 from clearance.cli._errors import EXIT_CODES_HELP, GuardedGroup, show_warning
 
 app = typer.Typer(
@@ -35,6 +45,7 @@ app.add_typer(_eval.run_app, name="run")
 app.add_typer(_ledger.app, name="ledger")
 app.add_typer(_user.app, name="user")
 app.add_typer(_report.app, name="report")
+app.command("serve")(_serve.serve)
 
 
 def _version(value: bool) -> None:

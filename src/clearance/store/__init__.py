@@ -35,7 +35,13 @@ from clearance.store._principals import (
     actor_of,
 )
 from clearance.store._records import RunRecord, SampleRecord
-from clearance.store._runs import RunNotFoundError, RunStore, model_id_for
+from clearance.store._runs import (
+    RunNotFoundError,
+    RunStore,
+    SampleNotFoundError,
+    SampleQuery,
+    model_id_for,
+)
 from clearance.store._store import Store, local_actor
 from clearance.store._uow import UnitOfWork
 
@@ -67,6 +73,8 @@ __all__ = [
     "RunNotFoundError",
     "RunRecord",
     "RunStore",
+    "SampleNotFoundError",
+    "SampleQuery",
     "SampleRecord",
     "Store",
     "StoreError",

@@ -89,8 +89,11 @@ class LedgerReader:
         with Session(self._engine) as s:
             return int(s.execute(select(func.coalesce(func.max(LedgerRow.seq), 0))).scalar_one())
 
-    def entries(self, *, up_to: int | None = None) -> Iterator[LedgerEntry]:
-        """Every entry in ``seq`` order (only those with ``seq <= up_to`` when given), streamed.
+    def entries(
+        self, *, up_to: int | None = None, after: int | None = None
+    ) -> Iterator[LedgerEntry]:
+        """Every entry in ``seq`` order (only those with ``seq <= up_to`` and ``seq > after``
+        when given), streamed.
 
         Rows are read as they are, so an edited row comes back edited for the verifier to find;
         a row that is not even a well-formed entry raises :class:`MalformedEntryError`.
@@ -98,6 +101,8 @@ class LedgerReader:
         stmt = select(*_ENTRY_COLUMNS).order_by(LedgerRow.seq)
         if up_to is not None:
             stmt = stmt.where(LedgerRow.seq <= up_to)
+        if after is not None:
+            stmt = stmt.where(LedgerRow.seq > after)
         with Session(self._engine) as s:
             result = s.execute(stmt.execution_options(yield_per=_STREAM, stream_results=True))
             for seq, time, actor, action, record_type, record_id, change, prev, digest in result:

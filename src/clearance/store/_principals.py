@@ -267,6 +267,17 @@ class PrincipalStore:
             )
         return self._active(self.get(record.principal_id))
 
+    def active(self, id: str) -> Principal:
+        """The principal ``id`` as it stands now, if it exists and is active (a web session
+        rereads it on every request, so a revoked role or a deactivation applies at once)."""
+        try:
+            record = self.get(id)
+        except PrincipalNotFoundError:
+            raise AuthenticationError(
+                f"user {id} no longer exists; sign in again as another user"
+            ) from None
+        return self._active(record)
+
     def by_password(self, id: str, password: str) -> Principal:
         """The principal ``id`` if ``password`` is its password."""
         refused = AuthenticationError(

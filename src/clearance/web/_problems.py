@@ -1,0 +1,161 @@
+"""Errors as RFC 9457 problem details (``application/problem+json``), carrying the very
+messages the CLI prints, mapped by the error's type; nothing else (no traceback) reaches a user."""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from http import HTTPStatus
+from typing import Any
+
+from fastapi import Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from pydantic import ValidationError
+from starlette.exceptions import HTTPException
+
+from clearance.access import UNCLASSIFIED_MARKING, AccessDenied, MarkingError, PasswordPolicyError
+from clearance.access import RemarkError as _RemarkError
+from clearance.accountability import (
+    AuthenticationError,
+    ExportChangedError,
+    PrincipalExistsError,
+    PrincipalNotFoundError,
+    UserError,
+)
+from clearance.assess import AssessError, PolicyError
+from clearance.governance import ApprovalBlockedError, GovernanceError
+from clearance.reports import ReportError
+from clearance.store import (
+    AssessmentNotFoundError,
+    GovernanceNotFoundError,
+    RunNotFoundError,
+    SampleNotFoundError,
+    StoreError,
+)
+
+PROBLEM_JSON = "application/problem+json"
+MARKING_HEADER = "Clearance-Marking"
+_log = logging.getLogger("clearance.web")
+
+
+class TooManyAttempts(Exception):
+    """Sign-in refused for a while after repeated failures."""
+
+    def __init__(self, retry_after: int) -> None:
+        self.retry_after = retry_after
+        super().__init__(
+            f"too many failed sign-ins; wait {retry_after} seconds before trying again"
+        )
+
+
+class CsrfRefused(Exception):
+    """A state-changing request without the form's CSRF token."""
+
+    def __init__(self) -> None:
+        super().__init__(
+            "this request carries no valid CSRF token; reload the page and submit the form "
+            "again (API clients authenticate with a bearer token instead)"
+        )
+
+
+@dataclass(frozen=True)
+class ProblemKind:
+    status: int
+    slug: str
+
+
+# Most specific first: the first type an error is an instance of decides its status.
+_KINDS: tuple[tuple[type[Exception], ProblemKind], ...] = (
+    (TooManyAttempts, ProblemKind(429, "too-many-attempts")),
+    (CsrfRefused, ProblemKind(403, "csrf")),
+    (AuthenticationError, ProblemKind(401, "not-signed-in")),
+    (AccessDenied, ProblemKind(403, "access-denied")),
+    (PrincipalExistsError, ProblemKind(409, "exists")),
+    (ExportChangedError, ProblemKind(409, "changed")),
+    (ApprovalBlockedError, ProblemKind(409, "approval-blocked")),
+    (RunNotFoundError, ProblemKind(404, "not-found")),
+    (SampleNotFoundError, ProblemKind(404, "not-found")),
+    (GovernanceNotFoundError, ProblemKind(404, "not-found")),
+    (AssessmentNotFoundError, ProblemKind(404, "not-found")),
+    (PrincipalNotFoundError, ProblemKind(404, "not-found")),
+    (GovernanceError, ProblemKind(422, "invalid")),
+    (UserError, ProblemKind(422, "invalid")),
+    (MarkingError, ProblemKind(422, "invalid")),
+    (PasswordPolicyError, ProblemKind(422, "invalid")),
+    (_RemarkError, ProblemKind(422, "invalid")),
+    (AssessError, ProblemKind(422, "invalid")),
+    (PolicyError, ProblemKind(422, "invalid")),
+    (ReportError, ProblemKind(422, "invalid")),
+    (StoreError, ProblemKind(503, "store-unavailable")),
+    (ValidationError, ProblemKind(422, "invalid")),
+    (ValueError, ProblemKind(422, "invalid")),
+    (LookupError, ProblemKind(404, "not-found")),
+)
+
+USER_ERRORS: tuple[type[Exception], ...] = tuple(kind for kind, _ in _KINDS)
+"""Every error whose message is for the user (the pages show it beside the form)."""
+
+
+def problem_kind(error: BaseException) -> ProblemKind:
+    for kind, problem in _KINDS:
+        if isinstance(error, kind):
+            return problem
+    return ProblemKind(500, "internal")
+
+
+def problem_response(
+    request: Request, status: int, slug: str, detail: str, **extra: Any
+) -> JSONResponse:
+    body: dict[str, Any] = {
+        "type": f"urn:clearance:problem:{slug}",
+        "title": HTTPStatus(status).phrase,
+        "status": status,
+        "detail": detail,
+        "instance": request.url.path,
+        "marking": UNCLASSIFIED_MARKING.banner(),
+        **extra,
+    }
+    headers = {MARKING_HEADER: UNCLASSIFIED_MARKING.banner()}
+    if status == 401:
+        headers["WWW-Authenticate"] = 'Bearer realm="clearance"'
+    return JSONResponse(body, status_code=status, media_type=PROBLEM_JSON, headers=headers)
+
+
+async def on_user_error(request: Request, error: Exception) -> JSONResponse:
+    kind = problem_kind(error)
+    if kind.status == 500:
+        return await on_unexpected(request, error)
+    response = problem_response(request, kind.status, kind.slug, str(error))
+    if isinstance(error, TooManyAttempts):
+        response.headers["Retry-After"] = str(error.retry_after)
+    return response
+
+
+async def on_request_invalid(request: Request, error: Exception) -> JSONResponse:
+    assert isinstance(error, RequestValidationError)
+    problems = [_where(e) for e in error.errors()]
+    return problem_response(request, 422, "invalid", "; ".join(problems), errors=problems)
+
+
+async def on_http_error(request: Request, error: Exception) -> JSONResponse:
+    assert isinstance(error, HTTPException)
+    slug = "not-found" if error.status_code == 404 else "http"
+    detail = str(error.detail) if error.detail else HTTPStatus(error.status_code).phrase
+    return problem_response(request, error.status_code, slug, detail)
+
+
+async def on_unexpected(request: Request, error: Exception) -> JSONResponse:
+    # The detail goes to the server's log; the user gets a sentence, never a traceback.
+    _log.exception("unexpected error on %s %s", request.method, request.url.path)
+    return problem_response(
+        request,
+        500,
+        "internal",
+        "the server failed to answer this request; the error is in the server's log",
+    )
+
+
+def _where(error: Any) -> str:
+    where = ".".join(str(part) for part in error.get("loc", ()) if part != "body")
+    return f"{where}: {error.get('msg', 'invalid')}" if where else str(error.get("msg"))

@@ -1,0 +1,47 @@
+"""What the application holds for its lifetime, and the dependencies routes declare."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Annotated
+
+from fastapi import Depends, Request
+from fastapi.templating import Jinja2Templates
+
+from clearance.store import Store
+from clearance.web._auth import Caller, Sessions, SignInLimiter, check_csrf, identify
+
+TEMPLATES = Path(__file__).parent / "pages" / "templates"
+STATIC = Path(__file__).parent / "static"
+
+
+@dataclass
+class WebState:
+    store: Store
+    sessions: Sessions = field(default_factory=Sessions)
+    limiter: SignInLimiter = field(default_factory=SignInLimiter)
+    templates: Jinja2Templates = field(
+        default_factory=lambda: Jinja2Templates(directory=str(TEMPLATES))
+    )
+
+
+def web_state(request: Request) -> WebState:
+    state: WebState = request.app.state.web
+    return state
+
+
+def _identified(request: Request, state: Annotated[WebState, Depends(web_state)]) -> Caller:
+    # A plain function: FastAPI runs it in its thread pool, off the event loop (it reads the
+    # store).
+    return identify(request, state.store, state.sessions)
+
+
+async def _caller(request: Request, caller: Annotated[Caller, Depends(_identified)]) -> Caller:
+    await check_csrf(request, caller)
+    return caller
+
+
+CallerDep = Annotated[Caller, Depends(_caller)]
+"""Who the request acts as, with its CSRF token checked for a state change."""
+StateDep = Annotated[WebState, Depends(web_state)]

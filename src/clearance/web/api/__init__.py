@@ -1,0 +1,12 @@
+"""The REST API, ``/api/v1``: thin routers over the services."""
+
+from fastapi import APIRouter
+
+from clearance.web.api import _governance, _records, _runs
+
+router = APIRouter(prefix="/api/v1")
+router.include_router(_runs.router)
+router.include_router(_governance.router)
+router.include_router(_records.router)
+
+__all__ = ["router"]

@@ -1,0 +1,133 @@
+"""/api/v1/runs: runs (filtered, paged), their samples (filtered, paged), one transcript, the
+raw model response, and the streamed export."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Query
+from fastapi.responses import JSONResponse, StreamingResponse
+
+from clearance.access import Action
+from clearance.accountability import readable_run, run_marking, run_sample, run_samples
+from clearance.store import SampleQuery
+from clearance.web._marked import listing, one
+from clearance.web._paging import DEFAULT_LIMIT, MAX_LIMIT, decode_cursor, encode_cursor, page_after
+from clearance.web._problems import MARKING_HEADER
+from clearance.web._state import CallerDep, StateDep
+from clearance.web._views import (
+    RunFilter,
+    filtered_runs,
+    run_brief,
+    run_full,
+    sample_brief,
+    sample_full,
+)
+
+router = APIRouter(prefix="/runs", tags=["runs"])
+Limit = Annotated[int, Query(ge=1, le=MAX_LIMIT)]
+
+
+@router.get("", summary="Runs you may read, newest first")
+def list_runs(
+    state: StateDep,
+    caller: CallerDep,
+    model: str | None = None,
+    task: str | None = None,
+    domain: str | None = None,
+    status: str | None = None,
+    limit: Limit = DEFAULT_LIMIT,
+    cursor: str | None = None,
+) -> JSONResponse:
+    after = decode_cursor("runs", cursor)
+    wanted = RunFilter(model=model, task=task, domain=domain, status=status)
+    runs, visible = filtered_runs(state.store, caller.who.principal, wanted)
+    shown, next_key = page_after(runs, lambda r: r.id, after, limit)
+    return listing(
+        [run_brief(r) for r in shown],
+        visible.banner,
+        withheld=visible.withheld,
+        notice=visible.withheld_notice,
+        next_cursor=encode_cursor("runs", next_key) if next_key else None,
+    )
+
+
+@router.get("/{run_id}", summary="One run: metrics with intervals, counts, provenance")
+def get_run(state: StateDep, caller: CallerDep, run_id: str) -> JSONResponse:
+    run = readable_run(state.store, caller.who.principal, run_id)
+    errors = state.store.runs.error_summary(run.id)
+    return one(run_full(run) | {"error_types": dict(errors)}, run_marking(run))
+
+
+@router.get("/{run_id}/samples", summary="A page of a run's samples, filtered")
+def list_samples(
+    state: StateDep,
+    caller: CallerDep,
+    run_id: str,
+    errors: Annotated[bool | None, Query(description="true: errored only; false: scored")] = None,
+    scorer: str | None = None,
+    min_score: float | None = None,
+    max_score: float | None = None,
+    q: Annotated[str | None, Query(max_length=200, description="text in id or output")] = None,
+    limit: Limit = DEFAULT_LIMIT,
+    cursor: str | None = None,
+) -> JSONResponse:
+    after = decode_cursor("samples", cursor)
+    query = SampleQuery(
+        limit=limit,
+        after=int(after) if after is not None else None,
+        errors=errors,
+        scorer=scorer,
+        min_score=min_score,
+        max_score=max_score,
+        search=q or None,
+    )
+    page = run_samples(state.store, caller.who.principal, run_id, query)
+    next_cursor = encode_cursor("samples", page.next_after) if page.next_after else None
+    return listing(
+        [sample_brief(s) for s in page.samples], run_marking(page.run), next_cursor=next_cursor
+    )
+
+
+@router.get("/{run_id}/samples/{sample_id}", summary="One sample's full transcript and scores")
+def get_sample(
+    state: StateDep, caller: CallerDep, run_id: str, sample_id: str, epoch: int = 1
+) -> JSONResponse:
+    run, sample = run_sample(state.store, caller.who.principal, run_id, sample_id, epoch)
+    return one(sample_full(sample), run_marking(run))
+
+
+@router.get("/{run_id}/samples/{sample_id}/raw", summary="The raw model responses of a sample")
+def get_raw(
+    state: StateDep, caller: CallerDep, run_id: str, sample_id: str, epoch: int = 1
+) -> JSONResponse:
+    run, sample = run_sample(state.store, caller.who.principal, run_id, sample_id, epoch)
+    return one({"sample_id": sample.sample_id, "epoch": epoch, "raw": sample.raw}, run_marking(run))
+
+
+@router.get(
+    "/{run_id}/export",
+    summary="Every sample-epoch as JSON lines, streamed (memory stays flat on any run size)",
+    response_class=StreamingResponse,
+)
+def export_run(state: StateDep, caller: CallerDep, run_id: str) -> StreamingResponse:
+    run = readable_run(state.store, caller.who.principal, run_id, Action.RUN_EXPORT)
+    marking = run_marking(run).banner()
+
+    def lines() -> Iterator[bytes]:
+        # The first line carries the marking, so a saved file says how it must be handled.
+        yield (json.dumps({"marking": marking, "run": run.id}) + "\n").encode()
+        for sample in state.store.runs.samples(run.id):
+            row: dict[str, Any] = sample.model_dump(mode="json")
+            yield (json.dumps(row) + "\n").encode()
+
+    return StreamingResponse(
+        lines(),
+        media_type="application/x-ndjson",
+        headers={
+            MARKING_HEADER: marking,
+            "Content-Disposition": f'attachment; filename="run-{run.id}.jsonl"',
+        },
+    )

@@ -1,0 +1,121 @@
+"""A store for the web tests: users of every role with their API tokens and passwords, a
+public run, a SECRET run and a SECRET use case (whose names must never reach a lower reader)."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from clearance.access import LOCAL_ADMIN, Marking, Role
+from clearance.accountability import acting_for_bootstrap, add_user, issue_token, sign_in
+from clearance.governance import add_use_case
+from clearance.runner import RunSummary, run_task
+from clearance.store import Store
+from clearance.tasks import load_task
+
+PASSWORD = "correct horse battery staple 42"
+SECRET_TASK = "operation-nightjar"
+"""The SECRET run's task name: its title, which no UNCLASSIFIED reader may ever see."""
+SECRET_USE_CASE = "Project Kestrel targeting aid"
+PUBLIC_TASK = "sums"
+
+USERS: dict[str, tuple[tuple[Role, ...], str]] = {
+    "root": ((Role.ADMIN,), "TS//BIO//CYBER"),
+    "eve": ((Role.EVALUATOR,), "SECRET"),
+    "carol": ((Role.CHIEF_AI_OFFICER,), "SECRET"),
+    "rory": ((Role.RISK_OWNER,), "SECRET"),
+    "ravi": ((Role.REVIEWER,), "SECRET"),
+    "ursula": ((Role.EVALUATOR, Role.AUDITOR, Role.RISK_OWNER), "UNCLASSIFIED"),
+}
+"""id: (roles, clearance). ursula reads everything her roles allow, at UNCLASSIFIED only."""
+
+
+@dataclass
+class World:
+    store: Store
+    tokens: dict[str, str]
+    public_run: RunSummary
+    secret_run: RunSummary
+    secret_use_case: str
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    def auth(self, user: str) -> dict[str, str]:
+        return {"Authorization": f"Bearer {self.tokens[user]}"}
+
+
+def write_task(directory: Path, name: str, n: int) -> tuple[Path, str]:
+    """A numeric task of ``n`` sums and a scripted model answering every other one right."""
+    directory.mkdir(parents=True, exist_ok=True)
+    (directory / "data.jsonl").write_text(
+        "".join(
+            json.dumps({"id": f"s{i}", "q": f"What is {i} + {i}?", "a": str(2 * i)}) + "\n"
+            for i in range(n)
+        )
+    )
+    task = directory / "task.yaml"
+    task.write_text(
+        f"name: {name}\ndataset:\n  path: data.jsonl\n  fields: {{id: id, input: q, target: a}}\n"
+        "scorer: numeric\n"
+    )
+    answers = directory / "answers.jsonl"
+    answers.write_text(
+        "".join(
+            json.dumps({"id": f"s{i}", "output": f"The answer is {2 * i + (i % 2)}."}) + "\n"
+            for i in range(n)
+        )
+    )
+    return task, f"scripted/{answers}"
+
+
+def secret_intake() -> dict[str, Any]:
+    return {
+        "name": SECRET_USE_CASE,
+        "agency": "Department of Defense",
+        "office": "Special Programs",
+        "purpose_and_benefits": "Ranks candidate sites for analysts.",
+        "outputs": "Ranked lists.",
+        "stage": "initiated",
+        "principal_basis": False,
+        "decision_domain": "intelligence_analysis",
+        "functions": ["translation"],
+        "affected": ["no_individuals"],
+        "human_oversight": {"level": "human_decides"},
+    }
+
+
+def build_world(store: Store, directory: Path, samples: int = 12) -> World:
+    first = acting_for_bootstrap(store)
+    assert first is not None
+    tokens: dict[str, str] = {}
+    for user, (roles, clearance) in USERS.items():
+        add_user(
+            store,
+            first,
+            id=user,
+            name=user.title(),
+            roles=roles,
+            clearance=Marking.parse(clearance),
+            password=PASSWORD,
+        )
+        tokens[user] = issue_token(store, first, user, name="tests")[0]
+    root = sign_in(store, "root", PASSWORD, via="tests").principal
+    public_task, public_model = write_task(directory / "public", PUBLIC_TASK, samples)
+    secret_task, secret_model = write_task(directory / "secret", SECRET_TASK, 4)
+    public = asyncio.run(
+        run_task(load_task(str(public_task)), public_model, store=store, principal=root)
+    )
+    secret = asyncio.run(
+        run_task(
+            load_task(str(secret_task)),
+            secret_model,
+            store=store,
+            principal=root,
+            marking=Marking.parse("SECRET"),
+        )
+    )
+    use_case = add_use_case(store, secret_intake(), marking=Marking.parse("SECRET"), principal=root)
+    assert root != LOCAL_ADMIN
+    return World(store, tokens, public, secret, use_case.id)
