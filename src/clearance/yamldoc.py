@@ -14,6 +14,14 @@ import yaml
 
 Location = tuple[int | str, ...]
 
+MAX_DEPTH = 64
+"""The deepest nesting a document may have: a task file or policy is a few levels deep, and a
+deeper one (maliciously, 100,000 levels) would exhaust the parser's stack."""
+MAX_EXPANDED_NODES = 200_000
+"""The most values a document may hold once its aliases are expanded. Aliases let a few lines
+name each other until they stand for billions of values ("billion laughs"); a reader that walks
+them (validation, digests) would never finish."""
+
 
 class YamlSyntaxError(ValueError):
     """Text that is not valid YAML; ``line`` is 1-based where the parser knew it."""
@@ -33,12 +41,36 @@ class YamlDocument:
 
     @classmethod
     def parse(cls, text: str) -> YamlDocument:
+        """Parse ``text``; ``YamlSyntaxError`` (with its line where known) for anything that is
+        not one plain, bounded YAML document."""
+        loader: _BoundedLoader | None = None
         try:
-            root = yaml.compose(text, Loader=yaml.SafeLoader)
-            data = yaml.safe_load(text)
+            loader = _BoundedLoader(text)
+            root = loader.get_single_node()
+            if root is not None:
+                _check_expansion(root)
+                _check_duplicate_keys(root)
+            data = loader.construct_document(root) if root is not None else None
         except yaml.MarkedYAMLError as exc:
-            line = exc.problem_mark.line + 1 if exc.problem_mark else None
-            raise YamlSyntaxError(line, str(exc.problem)) from exc
+            mark = exc.problem_mark or exc.context_mark
+            line = mark.line + 1 if mark else None
+            raise YamlSyntaxError(line, str(exc.problem or exc.context)) from exc
+        except yaml.reader.ReaderError as exc:
+            # NUL bytes and other characters YAML forbids; its position counts characters.
+            line = text.count("\n", 0, exc.position) + 1
+            char = exc.character if isinstance(exc.character, int) else ord(exc.character)
+            raise YamlSyntaxError(
+                line, f"the character U+{char:04X} is not allowed in YAML text; remove it"
+            ) from exc
+        except yaml.YAMLError as exc:
+            raise YamlSyntaxError(None, str(exc)) from exc
+        except RecursionError:
+            raise YamlSyntaxError(
+                None, f"nested too deeply (more than {MAX_DEPTH} levels)"
+            ) from None
+        finally:
+            if loader is not None:
+                loader.dispose()
         return cls(data=data, root=root)
 
     def node_at(self, loc: Location) -> yaml.Node | None:
@@ -61,6 +93,78 @@ class YamlDocument:
             line = _key_line(node, key) or _line(child)
             node = child
         return line
+
+
+class _BoundedLoader(yaml.SafeLoader):
+    """PyYAML's safe loader with a bound on nesting, checked as each node is composed."""
+
+    def __init__(self, text: str) -> None:
+        super().__init__(text)
+        self._depth = 0
+
+    def compose_node(self, parent: yaml.Node | None, index: int) -> yaml.Node | None:
+        self._depth += 1
+        try:
+            if self._depth > MAX_DEPTH:
+                mark = self.peek_event().start_mark  # type: ignore[no-untyped-call]
+                raise YamlSyntaxError(
+                    mark.line + 1, f"nested too deeply (more than {MAX_DEPTH} levels)"
+                )
+            return super().compose_node(parent, index)
+        finally:
+            self._depth -= 1
+
+
+def _check_expansion(root: yaml.Node) -> None:
+    """Count the values the document stands for with aliases expanded, each shared node once
+    per use; stop as soon as the count passes the bound."""
+    sizes: dict[int, int] = {}
+
+    def size(node: yaml.Node) -> int:
+        known = sizes.get(id(node))
+        if known is not None:
+            return known
+        total = 1
+        if isinstance(node, yaml.SequenceNode):
+            total += sum(size(child) for child in node.value)
+        elif isinstance(node, yaml.MappingNode):
+            total += sum(size(k) + size(v) for k, v in node.value)
+        if total > MAX_EXPANDED_NODES:
+            raise YamlSyntaxError(
+                _line(node),
+                f"its aliases expand to more than {MAX_EXPANDED_NODES:,} values; write the "
+                "values out, or use fewer aliases",
+            )
+        sizes[id(node)] = total
+        return total
+
+    size(root)
+
+
+def _check_duplicate_keys(root: yaml.Node) -> None:
+    """A key given twice in one mapping is an error naming both lines (YAML would silently keep
+    the last, so an edit could be lost without a word)."""
+    seen_nodes: set[int] = set()
+    stack = [root]
+    while stack:
+        node = stack.pop()
+        if id(node) in seen_nodes:
+            continue
+        seen_nodes.add(id(node))
+        if isinstance(node, yaml.MappingNode):
+            first: dict[tuple[str, str], yaml.Node] = {}
+            for key, value in node.value:
+                if isinstance(key, yaml.ScalarNode) and key.tag != "tag:yaml.org,2002:merge":
+                    earlier = first.setdefault((key.tag, key.value), key)
+                    if earlier is not key:
+                        raise YamlSyntaxError(
+                            _line(key),
+                            f"key {key.value!r} appears twice in one mapping (lines "
+                            f"{_line(earlier)} and {_line(key)}); keep one",
+                        )
+                stack.extend((key, value))
+        elif isinstance(node, yaml.SequenceNode):
+            stack.extend(node.value)
 
 
 def _child(node: yaml.Node | None, key: int | str) -> yaml.Node | None:

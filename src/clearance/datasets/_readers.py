@@ -87,6 +87,13 @@ def _jsonl(path: Path, shown: str, opener: Callable[..., Any]) -> Records:
 def _parse_line(line: bytes, shown: str, number: int) -> Any:
     try:
         return json.loads(line)
+    except RecursionError:
+        raise DatasetError(
+            f"{shown} line {number}: the JSON is nested too deeply to read. A record is an "
+            "object of fields; flatten the line.",
+            path=shown,
+            line=number,
+        ) from None
     except json.JSONDecodeError as exc:
         raise DatasetError(
             f"{shown} line {number} column {exc.colno}: invalid JSON ({exc.msg}). "
@@ -106,6 +113,12 @@ def _parse_line(line: bytes, shown: str, number: int) -> Any:
 def _json_list(path: Path, shown: str) -> Records:
     try:
         document = json.loads(path.read_bytes())
+    except RecursionError:
+        raise DatasetError(
+            f"{shown}: the JSON is nested too deeply to read. A .json dataset is a list of "
+            "objects; flatten it.",
+            path=shown,
+        ) from None
     except json.JSONDecodeError as exc:
         # "Extra data" after a first complete value is the mark of JSON Lines named .json.
         hint = " If it holds one object a line, name it .jsonl." if exc.msg == "Extra data" else ""
@@ -194,7 +207,19 @@ def _parquet(path: Path, shown: str) -> Records:
             path=shown,
         ) from exc
     with parquet:
-        yield from enumerate(_batch_rows(parquet.iter_batches(batch_size=_ARROW_BATCH_ROWS)), 1)
+        number = 0
+        try:
+            rows = _batch_rows(parquet.iter_batches(batch_size=_ARROW_BATCH_ROWS))
+            for number, row in enumerate(rows, 1):
+                yield number, row
+        except (pyarrow.ArrowException, OSError) as exc:
+            # A corrupt page or footer shows only when its rows are read.
+            raise DatasetError(
+                f"{shown} row {number + 1}: the Parquet file is damaged here ({exc}). "
+                "Re-export the file, or restore it from its source.",
+                path=shown,
+                line=number + 1,
+            ) from exc
 
 
 def _batch_rows(batches: Iterable[Any]) -> Iterator[Any]:
@@ -229,6 +254,8 @@ def _pick_split(path: Path, split: str | None) -> str:
             "Re-save the dataset with save_to_disk.",
             path=shown,
         )
+    for name in splits:
+        _check_split_name(path, name)
     names = ", ".join(splits) or "(none)"
     if split is None and len(splits) == 1:
         return str(splits[0])
@@ -242,13 +269,19 @@ def _pick_split(path: Path, split: str | None) -> str:
             f"{shown}: there is no split {split!r}; the splits are: {names}.",
             path=shown,
         )
-    if Path(split).name != split or split in (".", ".."):
-        raise DatasetError(
-            f"{shown}: the split name {split!r} in dataset_dict.json is not a plain directory "
-            "name. Re-save the dataset with save_to_disk.",
-            path=shown,
-        )
     return split
+
+
+def _check_split_name(path: Path, split: str) -> None:
+    """A split is a folder directly inside the dataset: never a path that leads out of it,
+    whether by ``..``, an absolute name or a symbolic link."""
+    inside = (path / split).resolve().parent == path.resolve()
+    if Path(split).name != split or split in ("", ".", "..") or not inside:
+        raise DatasetError(
+            f"{path}: the split name {split!r} in dataset_dict.json is not a plain directory "
+            "name inside the dataset. Re-save the dataset with save_to_disk.",
+            path=str(path),
+        )
 
 
 def _check_own_split(path: Path, split: str | None) -> None:
@@ -274,7 +307,7 @@ def _read_state(path: Path) -> dict[str, Any]:
 def _read_json_file(file: Path, shown: str) -> Any:
     try:
         return json.loads(file.read_bytes())
-    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+    except (json.JSONDecodeError, UnicodeDecodeError, RecursionError) as exc:
         raise DatasetError(
             f"{shown}: {file.name} is not valid JSON ({exc}). Re-save the dataset with "
             "save_to_disk.",
@@ -328,7 +361,7 @@ def _arrow_rows(file: Path, shown: str) -> Iterator[Any]:
     try:
         with pyarrow.memory_map(str(file)) as stream:
             yield from _batch_rows(pyarrow.ipc.open_stream(stream))
-    except pyarrow.ArrowException as exc:
+    except (pyarrow.ArrowException, OSError) as exc:
         raise DatasetError(
             f"{shown}: {file.name} is not a readable Arrow stream ({exc}). "
             "Re-save the dataset with save_to_disk.",

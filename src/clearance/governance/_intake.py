@@ -617,6 +617,8 @@ def read_intake_document(path: str | Path) -> IntakeFile:
         document = YamlDocument.parse(text)
     except json.JSONDecodeError as exc:
         raise IntakeError(str(path), [f"line {exc.lineno}: not valid JSON: {exc.msg}"]) from None
+    except RecursionError:
+        raise IntakeError(str(path), ["the JSON is nested too deeply to read"]) from None
     except YamlSyntaxError as exc:
         raise IntakeError(str(path), [f"line {exc.line}: {exc}"]) from None
     if not isinstance(document.data, dict):

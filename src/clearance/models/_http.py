@@ -364,6 +364,7 @@ class HttpChatModel:
             base_url=args.base_url or os.environ.get(cls.base_url_env) or cls.default_base_url,
             api_key=args.option("api_key", str, None) or os.environ.get(cls.api_key_env),
             timeout=args.timeout,
+            max_response_bytes=args.max_response_bytes,
         )
 
     @property

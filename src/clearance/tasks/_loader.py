@@ -93,6 +93,14 @@ def _parse_yaml(path: Path) -> YamlDocument:
         text = path.read_text(encoding="utf-8")
     except OSError as exc:
         raise TaskFileError(path, None, None, f"cannot read the file: {exc.strerror}") from exc
+    except UnicodeDecodeError as exc:
+        line = path.read_bytes().count(b"\n", 0, exc.start) + 1
+        raise TaskFileError(
+            path,
+            line,
+            None,
+            f"not UTF-8 text (byte {exc.object[exc.start]:#04x}); save it as UTF-8",
+        ) from exc
     try:
         doc = YamlDocument.parse(text)
     except YamlSyntaxError as exc:
