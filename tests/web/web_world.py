@@ -119,3 +119,22 @@ def build_world(store: Store, directory: Path, samples: int = 12) -> World:
     use_case = add_use_case(store, secret_intake(), marking=Marking.parse("SECRET"), principal=root)
     assert root != LOCAL_ADMIN
     return World(store, tokens, public, secret, use_case.id)
+
+
+def high_impact_intake(name: str = "Insider-threat triage") -> dict[str, Any]:
+    """A use case the rules class high-impact (rule H-2): twelve practices to meet."""
+    return {
+        "name": name,
+        "agency": "Department of Defense",
+        "office": "Counterintelligence Directorate",
+        "purpose_and_benefits": "Flags personnel security files for an analyst's review.",
+        "outputs": "A ranked list of files with the reasons each was flagged.",
+        "stage": "implementation_and_assessment",
+        "principal_basis": True,
+        "decision_domain": "counterintelligence_and_insider_threat",
+        "functions": ["threat_designation"],
+        "affected": ["federal_employees"],
+        "human_oversight": {"level": "human_decides"},
+        "developers": ["rory"],
+        "risk_owner": "rory",
+    }

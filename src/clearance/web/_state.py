@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Annotated
 
+import jinja2
 from fastapi import Depends, Request
 from fastapi.templating import Jinja2Templates
 
@@ -21,9 +22,16 @@ class WebState:
     store: Store
     sessions: Sessions = field(default_factory=Sessions)
     limiter: SignInLimiter = field(default_factory=SignInLimiter)
-    templates: Jinja2Templates = field(
-        default_factory=lambda: Jinja2Templates(directory=str(TEMPLATES))
+    templates: Jinja2Templates = field(default_factory=lambda: page_templates())
+
+
+def page_templates() -> Jinja2Templates:
+    # Autoescaping for every template: by default Jinja escapes only names ending in .html, and
+    # ours end in .html.j2, so a use case named <script>… would otherwise run in a reader's page.
+    environment = jinja2.Environment(
+        loader=jinja2.FileSystemLoader(str(TEMPLATES)), autoescape=True
     )
+    return Jinja2Templates(env=environment)
 
 
 def web_state(request: Request) -> WebState:
