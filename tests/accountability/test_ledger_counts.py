@@ -57,7 +57,9 @@ def test_each_change_is_one_entry(store: Store, tmp_path: Path) -> None:
     resumed = cli("eval", "resume", flaky, "--json")
     assert resumed.exit_code == 0, resumed.stderr
     _run_shape(
-        _new_actions(store, before), register=False, prefix=("run.retry_errors", "run.status")
+        _new_actions(store, before),
+        register=False,
+        prefix=("run.retry_errors", "samples.rebase", "run.status"),
     )
     assert _samples(store, flaky) == 5
 

@@ -219,3 +219,36 @@ def test_a_run_in_progress_is_noted_not_failed(store: Store, runs: tuple[str, st
     code, report = verify()
     assert code == 0
     assert any(runs[0] in note and "in progress" in note for note in report["notes"])
+
+
+def test_a_resumed_run_has_every_sample_verified(store: Store, runs: tuple[str, str]) -> None:
+    """A resume discards errored samples; it ledgers what remains (`samples.rebase`), so the
+    run's samples are still checked one by one, not by count."""
+    run_id = runs[1]
+    resumed = cli("eval", "resume", run_id, "--json")
+    assert resumed.exit_code == 0, resumed.stderr
+    assert "samples.rebase" in ledger_actions(store)
+    code, report = verify()
+    assert code == 0, report
+    assert report["sample_runs_checked"] == 2
+    assert not any("count only" in note for note in report["notes"])
+    execute(
+        store,
+        "UPDATE samples SET scores = :s WHERE run_id = :r AND sample_id = 's0'",
+        s='{"numeric": {"value": 0.0}}',
+        r=run_id,
+    )
+    code, report = verify()
+    assert code == EXIT_TAMPERED
+    assert f"samples of run {run_id}" in report["problem"]
+
+
+def test_a_ledger_head_out_of_step_with_the_chain_is_named(
+    store: Store, runs: tuple[str, str]
+) -> None:
+    size = len(ledger_rows(store))
+    execute(store, "UPDATE ledger_head SET seq = seq + 1")
+    code, report = verify()
+    assert code == EXIT_TAMPERED
+    assert "ledger head" in report["problem"]
+    assert report["first_bad_seq"] == size + 1

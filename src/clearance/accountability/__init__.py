@@ -20,7 +20,6 @@ from clearance.accountability._checkpoints import (
     signing_key,
 )
 from clearance.accountability._exports import (
-    EXPORT_RECORD_TYPE,
     ExportChangedError,
     LedgerExport,
     export_ledger,
@@ -61,6 +60,7 @@ from clearance.accountability._verification import (
     verify_ledger,
 )
 from clearance.store import (
+    EXPORT_RECORD_TYPE,
     ApiTokenRecord,
     AuthenticationError,
     PrincipalExistsError,

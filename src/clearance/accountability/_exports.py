@@ -37,17 +37,13 @@ from clearance.ledger import (
     verify_chain,
     write_export,
 )
-from clearance.store import LedgerReader, Store, new_record_id
-
-EXPORT_RECORD_TYPE = "export"
-"""The record type of the ledger entry each export appends, describing the export itself."""
-
-_READ_ACTIONS: Mapping[str, Action] = {
-    "run": Action.RUN_READ,
-    "assessment": Action.FINDING_READ,
-    "finding": Action.FINDING_READ,
-    "mitigation": Action.MITIGATION_READ,
-}
+from clearance.store import (
+    EXPORT_RECORD_TYPE,
+    RECORD_KINDS,
+    LedgerReader,
+    Store,
+    new_record_id,
+)
 
 
 class ExportChangedError(RuntimeError):
@@ -88,10 +84,11 @@ def export_ledger(
 
     Holds every entry (the chain cannot be checked with any missing: entries name record ids and
     actors but never content), a checkpoint signed over all of them, the public key, and the
-    content of each run, assessment, finding and mitigation the exporter may read (plus the
-    models of those runs). The export itself is ledgered first: its entry's record, listed in
-    ``records.jsonl``, states the banner (the join of the exported records' markings) and how
-    many records were withheld, so both are covered by the signature. ``clearance ledger
+    content of each record of every registered kind that the exporter may read (plus the models
+    of those runs; principals and tokens never leave the store). The export itself is ledgered
+    first: its entry's record, listed in ``records.jsonl``, states the banner (the join of the
+    exported records' markings) and how many records were withheld, so both are covered by the
+    signature. ``clearance ledger
     verify-export`` then checks the directory with nothing but its files and the public key.
     """
     principal = acting.principal
@@ -159,7 +156,11 @@ def _select(reader: LedgerReader, principal: Principal, index: LedgerIndex) -> _
     latest = index.latest_digests()
     selection = _Selection()
     model_ids: set[str] = set()
-    for record_type, action in _READ_ACTIONS.items():
+    for kind in RECORD_KINDS:
+        # Unmarked kinds are not read on their own: models go with the runs that used them.
+        action, record_type = kind.read_action, kind.record_type
+        if action is None or not kind.marked:
+            continue
         items = list(_final_records(reader, record_type, index, latest, selection))
         if not (principal.active and action in principal.permissions):
             selection.withheld += len(items)

@@ -15,9 +15,15 @@ from clearance.accountability._checkpoints import (
     newest_checkpoint,
     public_key,
 )
-from clearance.ledger import LedgerEntry, VerifyReport, key_id, verify_chain, verify_records
-from clearance.store import LedgerReader, MalformedEntryError, Store
-from clearance.store._ledger import RECORD_TABLES
+from clearance.ledger import (
+    GENESIS_HASH,
+    LedgerEntry,
+    VerifyReport,
+    key_id,
+    verify_chain,
+    verify_records,
+)
+from clearance.store import RECORD_KINDS, LedgerReader, MalformedEntryError, Store
 
 
 class RecordMismatch(BaseModel):
@@ -54,20 +60,18 @@ class LedgerVerification(BaseModel):
 
 
 class LedgerIndex:
-    """What one pass over the chain learns: each record's last entry, and which runs were
-    resumed after errors (their discarded samples make early batches unrecomputable)."""
+    """What one pass over the chain learns: each record's last entry, and the last entry."""
 
     def __init__(self) -> None:
         self.last: dict[tuple[str, str], tuple[int, str, str]] = {}
-        self.retried: set[str] = set()
+        self.head: tuple[int, str] | None = None
 
     def observe(self, entries: Iterable[LedgerEntry]) -> Iterator[LedgerEntry]:
         """Pass ``entries`` through, noting each."""
         for entry in entries:
             key = (entry.record_type, entry.record_id)
             self.last[key] = (entry.seq, entry.action, entry.change_sha256)
-            if entry.action == "run.retry_errors":
-                self.retried.add(entry.record_id)
+            self.head = (entry.seq, entry.hash)
             yield entry
 
     def latest_digests(self) -> dict[tuple[str, str], str]:
@@ -154,8 +158,9 @@ def _with_records(
     reader: LedgerReader, index: LedgerIndex, base: dict[str, Any]
 ) -> LedgerVerification:
     check = _RecordCheck(reader, index)
-    for record_type in RECORD_TABLES:
-        check.table(record_type)
+    check.head()
+    for kind in RECORD_KINDS:
+        check.table(kind.record_type)
     check.samples()
     problems = sorted(check.problems, key=lambda p: (p.seq is None, p.seq or 0))
     first = problems[0] if problems else None
@@ -187,6 +192,21 @@ class _RecordCheck:
         self.sample_runs = 0
         self.runs: dict[str, dict[str, Any]] = {}
 
+    def head(self) -> None:
+        """The head row every append chains to must be the chain's last entry; a head left
+        behind (entries cut from the end) or ahead (a rewritten head) means tampering."""
+        stored = self.reader.head()
+        expected = self.index.head or (0, GENESIS_HASH)
+        if stored is not None and stored != expected:
+            self._add(
+                "ledger_head",
+                "1",
+                f"the ledger head says entry {stored[0]} (hash {stored[1][:12]}…) but the chain "
+                f"ends at entry {expected[0]} (hash {expected[1][:12]}…): entries were removed "
+                "from, or forged onto, the end of the log",
+                seq=min(stored[0], expected[0]) + 1,
+            )
+
     def table(self, record_type: str) -> None:
         stored: set[str] = set()
         for problem in verify_records(self.latest, self._current(record_type, stored)):
@@ -217,6 +237,14 @@ class _RecordCheck:
             yield record_type, record_id, content
 
     def samples(self) -> None:
+        runs = self.reader.record_ids("run")
+        for orphan in sorted(self.reader.sample_run_ids() - runs):
+            self._add(
+                "samples",
+                orphan,
+                f"samples of run {orphan}: stored, but there is no such run (planted outside "
+                "the ledger, or their run was deleted?)",
+            )
         bad_runs = {p.record_id for p in self.problems if p.record_type == "run"}
         for run_id, content in self.runs.items():
             if run_id in bad_runs:
@@ -224,7 +252,7 @@ class _RecordCheck:
             self._run_samples(run_id, content)
 
     def _run_samples(self, run_id: str, content: dict[str, Any]) -> None:
-        batches = self.reader.record_entries("samples", run_id)
+        batches = self.reader.sample_batches(run_id)
         expected = int(content["scored"]) + int(content["errors"])
         stored = self.reader.sample_count(run_id)
         last_seq = batches[-1][0] if batches else self.index.last_seq("run", run_id)
@@ -237,13 +265,7 @@ class _RecordCheck:
                 seq=last_seq,
             )
             return
-        if run_id in self.index.retried:
-            self.notes.append(
-                f"run {run_id} was resumed after errors: the errored samples it discarded make "
-                "its batches unrecomputable, so its samples are checked by count only"
-            )
-            return
-        mismatch = self.reader.sample_batch_problem(run_id, [d for _, _, d in batches])
+        mismatch = self.reader.sample_batch_problem(run_id, [d for _, d in batches])
         self.sample_runs += 1
         if mismatch is not None:
             # A batch that fails names its own entry; samples beyond every batch, the last one.

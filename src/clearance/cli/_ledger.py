@@ -199,13 +199,16 @@ def verify_export(
     """Check an export offline with nothing but its files and the public key: every file's
     digest, the chain, the signed checkpoint, and each record against its last entry."""
     from clearance.ledger import verify_export as verify_files
+    from clearance.store import EXPORTED_RECORD_TYPES
 
     with _ledger_errors():
         if not directory.is_dir():
             fail(f"{directory} is not a directory; give the directory `ledger export` wrote")
         if not public_key.is_file():
             fail(f"public key {public_key} does not exist")
-        report = verify_files(directory, public_key.read_bytes())
+        report = verify_files(
+            directory, public_key.read_bytes(), record_types=EXPORTED_RECORD_TYPES
+        )
     if as_json:
         sys.stdout.write(report.model_dump_json() + "\n")
     else:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Collection, Iterable, Iterator, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -78,10 +78,13 @@ def write_export(
         (staging / MANIFEST_FILE).write_bytes(canonical_json(manifest))
 
 
-def verify_export(dir: Path, public_key_pem: bytes) -> VerifyReport:
+def verify_export(
+    dir: Path, public_key_pem: bytes, *, record_types: Collection[str] | None = None
+) -> VerifyReport:
     """Verify an export offline: manifest digests, the public key, the chain, the checkpoint's
     signature (against ``public_key_pem``, not merely the key in the directory) and Merkle root,
-    and each record against the change digest of its last ledger entry.
+    and each record against the change digest of its last ledger entry. With ``record_types``
+    (the store's record registry), a record of any other type is refused as well.
 
     A damaged or forged export gives a report whose ``problem`` names the file (and line, or
     entry) at fault; a ``public_key_pem`` that is not an Ed25519 public key raises ValueError.
@@ -102,7 +105,9 @@ def verify_export(dir: Path, public_key_pem: bytes) -> VerifyReport:
         return report
     try:
         _check_covered(report, checkpoint)
-        records_checked = _check_records(dir / RECORDS_FILE, latest) if has_records else 0
+        records_checked = (
+            _check_records(dir / RECORDS_FILE, latest, record_types) if has_records else 0
+        )
     except _ExportProblem as fault:
         return _failed_export(fault, entries_checked=report.entries_checked)
     return report.model_copy(update={"records_checked": records_checked})
@@ -266,7 +271,9 @@ def _check_covered(report: VerifyReport, checkpoint: Checkpoint) -> None:
         )
 
 
-def _check_records(path: Path, latest: Mapping[tuple[str, str], str]) -> int:
+def _check_records(
+    path: Path, latest: Mapping[tuple[str, str], str], record_types: Collection[str] | None
+) -> int:
     count = 0
 
     def numbered_records() -> Iterator[tuple[str, str, Mapping[str, Any]]]:
@@ -274,7 +281,13 @@ def _check_records(path: Path, latest: Mapping[tuple[str, str], str]) -> int:
         with path.open("rb") as handle:
             for number, line in enumerate(handle, start=1):
                 count = number
-                yield _parse_record(line, number)
+                record = _parse_record(line, number)
+                if record_types is not None and record[0] not in record_types:
+                    raise _ExportProblem(
+                        f"{RECORDS_FILE} line {number}: record type {record[0]!r} is not one "
+                        "this store's registry knows (forged, or from another program?)"
+                    )
+                yield record
 
     problems = verify_records(latest, numbered_records())
     if problems:

@@ -1,40 +1,49 @@
 """The store: SQLAlchemy tables, migrations, and the unit of work that ledgers every write."""
 
-from clearance.store._assess import (
-    AssessmentNotFoundError,
-    AssessmentRecord,
-    FindingRecord,
-    FindingStore,
-    MitigationRecord,
-    MitigationStore,
-    ModelRecord,
-)
+from clearance.store._assess import AssessmentNotFoundError, FindingStore, MitigationStore
 from clearance.store._engine import StoreError, clearance_home, create_store_engine, database_url
-from clearance.store._governance import (
+from clearance.store._governance import GovernanceNotFoundError, GovernanceStore
+from clearance.store._ids import new_record_id
+from clearance.store._ledger import LedgerReader, MalformedEntryError
+from clearance.store._principals import (
+    AuthenticationError,
+    PrincipalExistsError,
+    PrincipalNotFoundError,
+    PrincipalStore,
+    actor_of,
+)
+from clearance.store._records import (
+    ApiTokenRecord,
+    AssessmentRecord,
     ClassificationRecord,
     DecisionRecord,
     DocumentRecord,
     EvidenceLinkRecord,
-    GovernanceNotFoundError,
-    GovernanceStore,
+    FindingRecord,
     IncidentRecord,
+    MitigationRecord,
+    ModelRecord,
     PracticeRecord,
+    PrincipalRecord,
+    RunRecord,
+    SampleRecord,
     UseCaseRecord,
     WaiverRecord,
     WaiverReportRecord,
 )
-from clearance.store._ids import new_record_id
-from clearance.store._ledger import RECORD_TABLES, LedgerReader, MalformedEntryError
-from clearance.store._principals import (
-    ApiTokenRecord,
-    AuthenticationError,
-    PrincipalExistsError,
-    PrincipalNotFoundError,
-    PrincipalRecord,
-    PrincipalStore,
-    actor_of,
+from clearance.store._registry import (
+    BOOKKEEPING_TABLES,
+    EXPORT_RECORD_TYPE,
+    EXPORTED_RECORD_TYPES,
+    LEDGER_ONLY_TYPES,
+    RECORD_KINDS,
+    SAMPLES_RECORD_TYPE,
+    SAMPLES_TABLE,
+    RecordKind,
+    UnregisteredRecordError,
+    kind_of_row,
+    record_kind,
 )
-from clearance.store._records import RunRecord, SampleRecord
 from clearance.store._runs import (
     RunNotFoundError,
     RunStore,
@@ -46,7 +55,13 @@ from clearance.store._store import Store, local_actor
 from clearance.store._uow import UnitOfWork
 
 __all__ = [
-    "RECORD_TABLES",
+    "BOOKKEEPING_TABLES",
+    "EXPORTED_RECORD_TYPES",
+    "EXPORT_RECORD_TYPE",
+    "LEDGER_ONLY_TYPES",
+    "RECORD_KINDS",
+    "SAMPLES_RECORD_TYPE",
+    "SAMPLES_TABLE",
     "ApiTokenRecord",
     "AssessmentNotFoundError",
     "AssessmentRecord",
@@ -70,6 +85,7 @@ __all__ = [
     "PrincipalNotFoundError",
     "PrincipalRecord",
     "PrincipalStore",
+    "RecordKind",
     "RunNotFoundError",
     "RunRecord",
     "RunStore",
@@ -79,6 +95,7 @@ __all__ = [
     "Store",
     "StoreError",
     "UnitOfWork",
+    "UnregisteredRecordError",
     "UseCaseRecord",
     "WaiverRecord",
     "WaiverReportRecord",
@@ -86,7 +103,9 @@ __all__ = [
     "clearance_home",
     "create_store_engine",
     "database_url",
+    "kind_of_row",
     "local_actor",
     "model_id_for",
     "new_record_id",
+    "record_kind",
 ]

@@ -6,103 +6,23 @@ from collections.abc import Sequence
 from datetime import UTC, datetime
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict
 from sqlalchemy import Engine, or_, select
 from sqlalchemy.orm import Session
 
 from clearance.store._ids import find_row, new_record_id
-from clearance.store._records import RunRecord, UTCDateTime
+from clearance.store._records import (
+    AssessmentRecord,
+    FindingRecord,
+    MitigationRecord,
+    ModelRecord,
+    RunRecord,
+)
 from clearance.store._schema import AssessmentRow, FindingRow, MitigationRow, ModelRow, RunRow
 from clearance.store._uow import UnitOfWork
 
 
 class AssessmentNotFoundError(LookupError):
     """No assessment, finding or mitigation (or more than one) matches the id given."""
-
-
-class ModelRecord(BaseModel):
-    """A model as stored: its id and the spec it was called by."""
-
-    model_config = ConfigDict(from_attributes=True)
-
-    id: str
-    spec: str
-    provider: str
-    name: str
-    version: str | None
-    weights_sha256: str | None
-
-
-class _Stored(BaseModel):
-    """A stored record."""
-
-    model_config = ConfigDict(from_attributes=True)
-
-
-class AssessmentRecord(_Stored):
-    """An assessment as stored: which model, which policy (by digest), when, and its summary."""
-
-    id: str
-    model_spec: str
-    model_ids: list[str]
-    policy_name: str
-    policy_version: str
-    policy_digest: str
-    summary: dict[str, Any]
-    created_at: UTCDateTime
-    created_by: str
-    marking_level: str
-    marking_compartments: list[str]
-
-
-class FindingRecord(_Stored):
-    """A finding as stored: one threshold held against the evidence, with its verdict."""
-
-    id: str
-    assessment_id: str
-    model_spec: str
-    domain: str
-    benchmark: str | None
-    threshold_id: str
-    metric: str
-    direction: str
-    threshold: float
-    severity: str
-    verdict: str
-    value: float | None
-    ci_low: float | None
-    ci_high: float | None
-    n: int | None
-    run_id: str | None
-    evidence_run_ids: list[str]
-    policy_digest: str
-    reason: str
-    created_at: UTCDateTime
-    created_by: str
-    marking_level: str
-    marking_compartments: list[str]
-
-
-class MitigationRecord(_Stored):
-    """A mitigation as stored, with its paired efficacy before multiplicity correction."""
-
-    id: str
-    kind: str
-    description: str
-    model_spec: str
-    baseline_run_id: str
-    mitigated_run_id: str
-    task_name: str
-    domain: str | None
-    metric: str
-    better: str
-    threshold_id: str | None
-    policy_digest: str | None
-    efficacy: dict[str, Any]
-    created_at: UTCDateTime
-    created_by: str
-    marking_level: str
-    marking_compartments: list[str]
 
 
 class FindingStore:
@@ -130,9 +50,7 @@ class FindingStore:
         }
         row = AssessmentRow(id=new_record_id("as"), **assessment, **common)
         uow.session.add(row)
-        uow.session.flush()
-        record = AssessmentRecord.model_validate(row)
-        uow.record("assessment.create", "assessment", row.id, record.model_dump(mode="json"))
+        record = uow.record_row("assessment.create", row, AssessmentRecord)
         stored: list[FindingRecord] = []
         for index, fields in enumerate(findings, start=1):
             finding = FindingRow(
@@ -144,10 +62,7 @@ class FindingStore:
                 **common,
             )
             uow.session.add(finding)
-            uow.session.flush()
-            kept = FindingRecord.model_validate(finding)
-            uow.record("finding.create", "finding", finding.id, kept.model_dump(mode="json"))
-            stored.append(kept)
+            stored.append(uow.record_row("finding.create", finding, FindingRecord))
         return record, stored
 
     # -- reads -------------------------------------------------------------------------------
@@ -230,10 +145,7 @@ class MitigationStore:
             **fields,
         )
         uow.session.add(row)
-        uow.session.flush()
-        record = MitigationRecord.model_validate(row)
-        uow.record("mitigation.create", "mitigation", row.id, record.model_dump(mode="json"))
-        return record
+        return uow.record_row("mitigation.create", row, MitigationRecord)
 
     def resolve(self, ref: str) -> MitigationRecord:
         """The mitigation whose id is ``ref``, or starts with it when that is unambiguous."""

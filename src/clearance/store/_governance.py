@@ -12,13 +12,26 @@ from collections.abc import Mapping
 from datetime import datetime
 from typing import Any, TypeVar
 
-from pydantic import BaseModel, ConfigDict
 from sqlalchemy import Engine, desc, select
 from sqlalchemy.orm import Session
 
-from clearance.store._assess import FindingRecord, ModelRecord
 from clearance.store._ids import find_row, new_record_id
-from clearance.store._records import RunRecord, UTCDateTime
+from clearance.store._records import (
+    ClassificationRecord,
+    DecisionRecord,
+    DocumentRecord,
+    EvidenceLinkRecord,
+    FindingRecord,
+    Governed,
+    IncidentRecord,
+    ModelRecord,
+    PracticeRecord,
+    RunRecord,
+    UseCaseRecord,
+    WaiverRecord,
+    WaiverReportRecord,
+)
+from clearance.store._registry import kind_of_row, kind_of_table
 from clearance.store._schema import (
     Base,
     ClassificationRow,
@@ -42,155 +55,7 @@ class GovernanceNotFoundError(LookupError):
     """No use case, practice, waiver, incident or document (or more than one) matches."""
 
 
-class _Governed(BaseModel):
-    """A stored governance record: who made it, when, and its marking."""
-
-    model_config = ConfigDict(from_attributes=True)
-
-    id: str
-    created_at: UTCDateTime
-    created_by: str
-    marking_level: str
-    marking_compartments: list[str]
-
-
-class UseCaseRecord(_Governed):
-    """A use case as stored: its intake, the intake's digest and its revision."""
-
-    name: str
-    agency: str
-    office: str
-    intake: dict[str, Any]
-    inputs_digest: str
-    revision: int
-    updated_at: UTCDateTime
-    updated_by: str
-
-
-class ClassificationRecord(_Governed):
-    """One classification: the rules' classes, the classes in force, and why."""
-
-    use_case_id: str
-    use_case_revision: int
-    inputs_digest: str
-    rules_version: str
-    rules_digest: str
-    rule_classes: list[str]
-    classes: list[str]
-    fired: list[dict[str, Any]]
-    override: dict[str, Any] | None
-
-
-class PracticeRecord(_Governed):
-    """A minimum practice of one use case, with its status, owner and reviewer."""
-
-    use_case_id: str
-    code: str
-    title: str
-    applies_to: str
-    required: bool
-    status: str
-    owner: str | None
-    reviewer: str | None
-    notes: str
-    signed_by: str | None
-    signed_at: UTCDateTime | None
-    updated_at: UTCDateTime
-    updated_by: str
-
-
-class DocumentRecord(_Governed):
-    """An uploaded document, without its bytes (see :meth:`GovernanceStore.document_content`)."""
-
-    filename: str
-    media_type: str
-    size: int
-    sha256: str
-    description: str
-
-
-class EvidenceLinkRecord(_Governed):
-    """Evidence linked to a practice, with the digests pinned when it was linked."""
-
-    practice_id: str
-    use_case_id: str
-    kind: str
-    ref: str
-    pinned: dict[str, Any]
-    subject: str
-    superseded_by: str | None
-    note: str
-
-
-class DecisionRecord(_Governed):
-    """A request, approval, denial or suspension; an approval pins what it relied on."""
-
-    use_case_id: str
-    kind: str
-    rationale: str
-    pinned: dict[str, Any]
-    pins_digest: str | None
-    review_due: UTCDateTime | None
-
-
-class WaiverRecord(_Governed):
-    """A waiver of one practice of one use case."""
-
-    use_case_id: str
-    practice_id: str
-    practice_code: str
-    category: str
-    finding: str
-    granted_at: UTCDateTime
-    expires_at: UTCDateTime
-    status: str
-    renews_id: str | None
-    reassessment: str | None
-    renewed_by_id: str | None
-    revoked_at: UTCDateTime | None
-    revoked_by: str | None
-    revocation_reason: str | None
-
-
-class WaiverReportRecord(_Governed):
-    """The duty to report one waiver event, and whether and when it was met."""
-
-    waiver_id: str
-    event: str
-    event_at: UTCDateTime
-    due_at: UTCDateTime
-    recipients: list[str]
-    reported_at: UTCDateTime | None
-    reported_by: str | None
-    note: str
-
-
-class IncidentRecord(_Governed):
-    """An incident or misuse report."""
-
-    use_case_id: str | None
-    kind: str
-    severity: str
-    summary: str
-    description: str
-    occurred_at: UTCDateTime | None
-    anonymous: bool
-    status: str
-
-
-R = TypeVar("R", bound=_Governed)
-
-_RECORD_TYPES: dict[type[Base], tuple[str, type[_Governed]]] = {
-    UseCaseRow: ("use_case", UseCaseRecord),
-    ClassificationRow: ("classification", ClassificationRecord),
-    PracticeRow: ("practice", PracticeRecord),
-    DocumentRow: ("document", DocumentRecord),
-    EvidenceLinkRow: ("evidence_link", EvidenceLinkRecord),
-    DecisionRow: ("decision", DecisionRecord),
-    WaiverRow: ("waiver", WaiverRecord),
-    WaiverReportRow: ("waiver_report", WaiverReportRecord),
-    IncidentRow: ("incident", IncidentRecord),
-}
+R = TypeVar("R", bound=Governed)
 
 _ID_PREFIXES: dict[type[Base], str] = {
     UseCaseRow: "uc",
@@ -228,7 +93,6 @@ class GovernanceStore:
         ``actor`` overrides the recorded creator (an anonymous report is made by "anonymous").
         Returns the stored record (its type matches ``row_type``: UseCaseRow → UseCaseRecord).
         """
-        record_type, record_cls = _RECORD_TYPES[row_type]
         values = {
             "id": new_record_id(_ID_PREFIXES[row_type]),
             "created_at": now,
@@ -237,10 +101,8 @@ class GovernanceStore:
         }
         row = row_type(**values)
         uow.session.add(row)
-        uow.session.flush()
-        record = record_cls.model_validate(row)
-        uow.record(action, record_type, record.id, record.model_dump(mode="json"))
-        return record
+        kind = kind_of_row(row)
+        return uow.record_row(action, row, kind.record)
 
     def update(
         self,
@@ -252,18 +114,15 @@ class GovernanceStore:
         changes: Mapping[str, Any],
     ) -> Any:
         """Change fields of one row; ledger its full content after the change as ``action``."""
-        record_type, record_cls = _RECORD_TYPES[row_type]
         row = uow.session.get(row_type, record_id)
         if row is None:
-            raise GovernanceNotFoundError(f"no {record_type.replace('_', ' ')} {record_id!r}")
+            noun = kind_of_table(row_type).record_type.replace("_", " ")
+            raise GovernanceNotFoundError(f"no {noun} {record_id!r}")
         for name, value in changes.items():
             if not hasattr(row, name):
                 raise AttributeError(f"{row_type.__name__} has no column {name!r}")
             setattr(row, name, value)
-        uow.session.flush()
-        record = record_cls.model_validate(row)
-        uow.record(action, record_type, record.id, record.model_dump(mode="json"))
-        return record
+        return uow.record_row(action, row, kind_of_row(row).record)
 
     # -- reads: use cases ----------------------------------------------------------------------
 

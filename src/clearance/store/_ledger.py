@@ -18,34 +18,16 @@ from sqlalchemy import Engine, func, select
 from sqlalchemy.orm import Session
 
 from clearance.ledger import LedgerEntry
-from clearance.models import ModelInfo
-from clearance.store._assess import AssessmentRecord, FindingRecord, MitigationRecord
-from clearance.store._principals import ApiTokenRecord, PrincipalRecord
-from clearance.store._records import RunRecord, as_utc
-from clearance.store._schema import (
-    ApiTokenRow,
-    AssessmentRow,
-    FindingRow,
-    LedgerRow,
-    MitigationRow,
-    ModelRow,
-    PrincipalRow,
-    RunRow,
-    SampleRow,
-)
+from clearance.store._records import as_utc
+from clearance.store._registry import SAMPLES_RECORD_TYPE, record_kind
+from clearance.store._schema import LedgerHeadRow, LedgerRow, SampleRow
 
 _STREAM = 5000
 
-RECORD_TABLES: Mapping[str, Any] = {
-    "model": ModelRow,
-    "run": RunRow,
-    "assessment": AssessmentRow,
-    "finding": FindingRow,
-    "mitigation": MitigationRow,
-    "principal": PrincipalRow,
-    "api_token": ApiTokenRow,
-}
-"""Record types kept in a table of their own, each ledgered with its full content."""
+REBASE_ACTION = "samples.rebase"
+"""The entry a resume writes after discarding a run's errored samples: it digests every sample
+still stored, so the batches before it (which held the discarded rows) are superseded, not lost
+from verification."""
 
 _ENTRY_COLUMNS = (
     LedgerRow.seq,
@@ -135,34 +117,45 @@ class LedgerReader:
         with Session(self._engine) as s:
             return [(int(seq), str(action), str(digest)) for seq, action, digest in s.execute(stmt)]
 
+    def head(self) -> tuple[int, str] | None:
+        """(seq, hash) the ledger head row holds: what the next append will chain to."""
+        with Session(self._engine) as s:
+            row = s.get(LedgerHeadRow, 1)
+            return None if row is None else (int(row.seq), str(row.hash))
+
     def record_ids(self, record_type: str) -> set[str]:
-        """The ids of every stored record of ``record_type`` (a key of RECORD_TABLES)."""
-        table = RECORD_TABLES[record_type]
+        """The ids of every stored record of ``record_type`` (a registered record type)."""
+        table: Any = record_kind(record_type).row
         with Session(self._engine) as s:
             return {str(i) for i in s.scalars(select(table.id))}
 
     def contents(self, record_type: str) -> Iterator[tuple[str, dict[str, Any]]]:
         """(id, content) of each stored record of ``record_type``: exactly what its ledger
         entries digest (``change_sha256``) when the record is unaltered."""
-        table = RECORD_TABLES[record_type]
-        to_content = _CONTENT[record_type]
+        kind = record_kind(record_type)
+        table: Any = kind.row
         with Session(self._engine) as s:
             stmt = select(table).order_by(table.id).execution_options(yield_per=1000)
             for row in s.scalars(stmt):
-                yield str(row.id), to_content(row)
+                yield str(row.id), kind.content(row)
 
     def content(self, record_type: str, record_id: str) -> dict[str, Any] | None:
         """The content of one record, or None when it is not stored."""
-        table = RECORD_TABLES[record_type]
+        kind = record_kind(record_type)
         with Session(self._engine) as s:
-            row = s.get(table, record_id)
-            return None if row is None else _CONTENT[record_type](row)
+            row = s.get(kind.row, record_id)
+            return None if row is None else kind.content(row)
 
     def sample_count(self, run_id: str) -> int:
         """Stored sample-epochs of a run."""
         with Session(self._engine) as s:
             stmt = select(func.count()).select_from(SampleRow).where(SampleRow.run_id == run_id)
             return int(s.execute(stmt).scalar_one())
+
+    def sample_run_ids(self) -> set[str]:
+        """The run ids the stored samples name (a sample of no run is a sample nobody checks)."""
+        with Session(self._engine) as s:
+            return {str(r) for r in s.scalars(select(SampleRow.run_id).distinct())}
 
     def sample_batch_problem(
         self, run_id: str, batch_digests: Sequence[str]
@@ -175,15 +168,41 @@ class LedgerReader:
         rebuilt from the table as the runner wrote them, and each batch is the shortest run of
         following rows whose digest matches, so an edited, deleted or added sample shows up.
         """
-        stmt = (
-            select(*_SAMPLE_COLUMNS.values())
-            .where(SampleRow.run_id == run_id)
-            .order_by(SampleRow.id)
-            .execution_options(yield_per=2000, stream_results=True)
-        )
         with Session(self._engine) as s:
-            rows = (_sample_row(values) for values in s.execute(stmt))
-            return _match_batches(run_id, rows, batch_digests)
+            return _match_batches(run_id, stored_sample_rows(s, run_id), batch_digests)
+
+    def sample_batches(self, run_id: str) -> list[tuple[int, str]]:
+        """(seq, change_sha256) of the ledger entries that vouch for a run's stored samples: its
+        ``samples.append`` batches since the last ``samples.rebase`` (that rebase first)."""
+        entries = self.record_entries(SAMPLES_RECORD_TYPE, run_id)
+        rebases = [i for i, (_, action, _) in enumerate(entries) if action == REBASE_ACTION]
+        current = entries[rebases[-1] :] if rebases else entries
+        return [(seq, digest) for seq, _, digest in current]
+
+
+def stored_sample_rows(session: Session, run_id: str) -> Iterator[dict[str, Any]]:
+    """A run's stored sample-epochs, in the order written, rebuilt as the runner wrote them."""
+    stmt = (
+        select(*_SAMPLE_COLUMNS.values())
+        .where(SampleRow.run_id == run_id)
+        .order_by(SampleRow.id)
+        .execution_options(yield_per=2000, stream_results=True)
+    )
+    for values in session.execute(stmt):
+        yield _sample_row(values)
+
+
+def rebase_change(run_id: str, rows: Iterator[dict[str, Any]]) -> dict[str, Any]:
+    """The ``samples.rebase`` change for a run whose stored samples are ``rows``: the same
+    shape as a batch's, covering them all."""
+    rows_hash = hashlib.sha256(b"[")
+    count = 0
+    for count, row in enumerate(rows, start=1):
+        if count > 1:
+            rows_hash.update(b",")
+        rows_hash.update(_row_json(row))
+    rows_hash.update(b"]")
+    return {"run_id": run_id, "count": count, "rows_sha256": rows_hash.hexdigest()}
 
 
 @dataclass(frozen=True)
@@ -204,29 +223,6 @@ def _first_error(error: ValueError) -> str:
             first = details[0]
             return f"{'.'.join(str(part) for part in first['loc'])}: {first['msg']}"
     return str(error)
-
-
-def _model_content(row: ModelRow) -> dict[str, Any]:
-    info = ModelInfo(
-        spec=row.spec,
-        provider=row.provider,
-        name=row.name,
-        base_url=row.base_url,
-        version=row.version,
-        weights_sha256=row.weights_sha256,
-    )
-    return info.model_dump(mode="json")
-
-
-_CONTENT: Mapping[str, Any] = {
-    "model": _model_content,
-    "run": lambda row: RunRecord.model_validate(row).model_dump(mode="json"),
-    "assessment": lambda row: AssessmentRecord.model_validate(row).model_dump(mode="json"),
-    "finding": lambda row: FindingRecord.model_validate(row).model_dump(mode="json"),
-    "mitigation": lambda row: MitigationRecord.model_validate(row).model_dump(mode="json"),
-    "principal": lambda row: PrincipalRecord.model_validate(row).model_dump(mode="json"),
-    "api_token": lambda row: ApiTokenRecord.model_validate(row).model_dump(mode="json"),
-}
 
 
 _SAMPLE_COLUMNS: Mapping[str, Any] = {
@@ -274,10 +270,12 @@ def _batch_change_digest(run_id: str, count: int, rows_sha256: str) -> str:
 def _match_batches(
     run_id: str, rows: Iterator[dict[str, Any]], batch_digests: Sequence[str]
 ) -> BatchMismatch | None:
+    empty = _batch_change_digest(run_id, 0, hashlib.sha256(b"[]").hexdigest())
     for number, expected in enumerate(batch_digests, start=1):
         rows_hash = hashlib.sha256(b"[")
-        matched = False
-        for count, row in enumerate(rows, start=1):
+        # Only a rebase after every sample was discarded covers no rows.
+        matched = expected == empty
+        for count, row in enumerate(() if matched else rows, start=1):
             if count > 1:
                 rows_hash.update(b",")
             rows_hash.update(_row_json(row))

@@ -12,13 +12,11 @@ import secrets
 from collections.abc import Iterable
 from datetime import UTC, datetime
 
-from pydantic import BaseModel, ConfigDict
 from sqlalchemy import Engine, func, select
 from sqlalchemy.orm import Session
 
 from clearance.access import (
     LOCAL_ADMIN,
-    Action,
     CredentialFormatError,
     Marking,
     Principal,
@@ -28,7 +26,7 @@ from clearance.access import (
     new_api_token,
     verify_password,
 )
-from clearance.store._records import UTCDateTime
+from clearance.store._records import ApiTokenRecord, PrincipalRecord
 from clearance.store._schema import ApiTokenRow, PrincipalRow
 from clearance.store._store import local_actor
 from clearance.store._uow import UnitOfWork
@@ -45,50 +43,6 @@ class PrincipalExistsError(ValueError):
 class AuthenticationError(PermissionError):
     """Credentials were missing, wrong, revoked or expired; the message says which, without
     telling a guesser whether a user name exists."""
-
-
-class PrincipalRecord(BaseModel):
-    """A principal as stored. Lists are kept sorted so one state has one content digest."""
-
-    model_config = ConfigDict(from_attributes=True, frozen=True)
-
-    id: str
-    name: str
-    roles: list[str]
-    clearance_level: str
-    compartments: list[str]
-    delegated: list[str]
-    active: bool
-    password_hash: str | None
-    created_at: UTCDateTime
-    created_by: str
-
-    def principal(self) -> Principal:
-        """The principal the access policy reasons about."""
-        return Principal(
-            id=self.id,
-            name=self.name,
-            roles=frozenset(Role.parse(role) for role in self.roles),
-            clearance=Marking(
-                level=self.clearance_level, compartments=frozenset(self.compartments)
-            ),
-            delegated=frozenset(Action.parse(action) for action in self.delegated),
-            active=self.active,
-        )
-
-
-class ApiTokenRecord(BaseModel):
-    """An API token as stored: only the SHA-256 of the token, never the token."""
-
-    model_config = ConfigDict(from_attributes=True, frozen=True)
-
-    id: str
-    principal_id: str
-    token_sha256: str
-    name: str
-    created_at: UTCDateTime
-    expires_at: UTCDateTime | None
-    revoked_at: UTCDateTime | None
 
 
 def actor_of(principal: Principal) -> str:
@@ -187,10 +141,7 @@ class PrincipalStore:
             revoked_at=None,
         )
         uow.session.add(row)
-        uow.session.flush()
-        record = ApiTokenRecord.model_validate(row)
-        uow.record("token.issue", "api_token", row.id, record.model_dump(mode="json"))
-        return token, record
+        return token, uow.record_row("token.issue", row, ApiTokenRecord)
 
     def revoke_token(self, uow: UnitOfWork, token_id: str) -> ApiTokenRecord:
         """Revoke a token (``token.revoke``); revoking a revoked token changes nothing."""
@@ -202,10 +153,7 @@ class PrincipalStore:
         if row.revoked_at is not None:
             return ApiTokenRecord.model_validate(row)
         row.revoked_at = datetime.now(UTC)
-        uow.session.flush()
-        record = ApiTokenRecord.model_validate(row)
-        uow.record("token.revoke", "api_token", row.id, record.model_dump(mode="json"))
-        return record
+        return uow.record_row("token.revoke", row, ApiTokenRecord)
 
     # -- reads -------------------------------------------------------------------------------
 
@@ -309,10 +257,7 @@ class PrincipalStore:
         return row
 
     def _ledgered(self, uow: UnitOfWork, row: PrincipalRow, action: str) -> PrincipalRecord:
-        uow.session.flush()
-        record = PrincipalRecord.model_validate(row)
-        uow.record(action, "principal", row.id, record.model_dump(mode="json"))
-        return record
+        return uow.record_row(action, row, PrincipalRecord)
 
     @staticmethod
     def _active(record: PrincipalRecord) -> Principal:

@@ -7,6 +7,8 @@ from typing import Annotated, Any
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 
+from clearance.access import Action, Marking, Principal, Role
+
 
 def as_utc(value: datetime) -> datetime:
     """``value`` as an aware UTC time, however the database handed it back."""
@@ -68,3 +70,270 @@ class SampleRecord(BaseModel):
     error_type: str | None
     raw: list[Any] | None
     completed_at: UTCDateTime
+
+
+class ModelRecord(BaseModel):
+    """A model as stored: its id and the spec it was called by."""
+
+    model_config = ConfigDict(from_attributes=True)
+
+    id: str
+    spec: str
+    provider: str
+    name: str
+    base_url: str | None
+    version: str | None
+    weights_sha256: str | None
+    created_at: UTCDateTime
+
+
+class Stored(BaseModel):
+    """A stored record."""
+
+    model_config = ConfigDict(from_attributes=True)
+
+
+class AssessmentRecord(Stored):
+    """An assessment as stored: which model, which policy (by digest), when, and its summary."""
+
+    id: str
+    model_spec: str
+    model_ids: list[str]
+    policy_name: str
+    policy_version: str
+    policy_digest: str
+    summary: dict[str, Any]
+    created_at: UTCDateTime
+    created_by: str
+    marking_level: str
+    marking_compartments: list[str]
+
+
+class FindingRecord(Stored):
+    """A finding as stored: one threshold held against the evidence, with its verdict."""
+
+    id: str
+    assessment_id: str
+    model_spec: str
+    domain: str
+    benchmark: str | None
+    threshold_id: str
+    metric: str
+    direction: str
+    threshold: float
+    severity: str
+    verdict: str
+    value: float | None
+    ci_low: float | None
+    ci_high: float | None
+    n: int | None
+    run_id: str | None
+    evidence_run_ids: list[str]
+    policy_digest: str
+    reason: str
+    created_at: UTCDateTime
+    created_by: str
+    marking_level: str
+    marking_compartments: list[str]
+
+
+class MitigationRecord(Stored):
+    """A mitigation as stored, with its paired efficacy before multiplicity correction."""
+
+    id: str
+    kind: str
+    description: str
+    model_spec: str
+    baseline_run_id: str
+    mitigated_run_id: str
+    task_name: str
+    domain: str | None
+    metric: str
+    better: str
+    threshold_id: str | None
+    policy_digest: str | None
+    efficacy: dict[str, Any]
+    created_at: UTCDateTime
+    created_by: str
+    marking_level: str
+    marking_compartments: list[str]
+
+
+class PrincipalRecord(BaseModel):
+    """A principal as stored. Lists are kept sorted so one state has one content digest."""
+
+    model_config = ConfigDict(from_attributes=True, frozen=True)
+
+    id: str
+    name: str
+    roles: list[str]
+    clearance_level: str
+    compartments: list[str]
+    delegated: list[str]
+    active: bool
+    password_hash: str | None
+    created_at: UTCDateTime
+    created_by: str
+
+    def principal(self) -> Principal:
+        """The principal the access policy reasons about."""
+        return Principal(
+            id=self.id,
+            name=self.name,
+            roles=frozenset(Role.parse(role) for role in self.roles),
+            clearance=Marking(
+                level=self.clearance_level, compartments=frozenset(self.compartments)
+            ),
+            delegated=frozenset(Action.parse(action) for action in self.delegated),
+            active=self.active,
+        )
+
+
+class ApiTokenRecord(BaseModel):
+    """An API token as stored: only the SHA-256 of the token, never the token."""
+
+    model_config = ConfigDict(from_attributes=True, frozen=True)
+
+    id: str
+    principal_id: str
+    token_sha256: str
+    name: str
+    created_at: UTCDateTime
+    expires_at: UTCDateTime | None
+    revoked_at: UTCDateTime | None
+
+
+class Governed(BaseModel):
+    """A stored governance record: who made it, when, and its marking."""
+
+    model_config = ConfigDict(from_attributes=True)
+
+    id: str
+    created_at: UTCDateTime
+    created_by: str
+    marking_level: str
+    marking_compartments: list[str]
+
+
+class UseCaseRecord(Governed):
+    """A use case as stored: its intake, the intake's digest and its revision."""
+
+    name: str
+    agency: str
+    office: str
+    intake: dict[str, Any]
+    inputs_digest: str
+    revision: int
+    updated_at: UTCDateTime
+    updated_by: str
+
+
+class ClassificationRecord(Governed):
+    """One classification: the rules' classes, the classes in force, and why."""
+
+    use_case_id: str
+    use_case_revision: int
+    inputs_digest: str
+    rules_version: str
+    rules_digest: str
+    rule_classes: list[str]
+    classes: list[str]
+    fired: list[dict[str, Any]]
+    override: dict[str, Any] | None
+
+
+class PracticeRecord(Governed):
+    """A minimum practice of one use case, with its status, owner and reviewer."""
+
+    use_case_id: str
+    code: str
+    title: str
+    applies_to: str
+    required: bool
+    status: str
+    owner: str | None
+    reviewer: str | None
+    notes: str
+    signed_by: str | None
+    signed_at: UTCDateTime | None
+    updated_at: UTCDateTime
+    updated_by: str
+
+
+class DocumentRecord(Governed):
+    """An uploaded document, without its bytes (see :meth:`GovernanceStore.document_content`)."""
+
+    filename: str
+    media_type: str
+    size: int
+    sha256: str
+    description: str
+
+
+class EvidenceLinkRecord(Governed):
+    """Evidence linked to a practice, with the digests pinned when it was linked."""
+
+    practice_id: str
+    use_case_id: str
+    kind: str
+    ref: str
+    pinned: dict[str, Any]
+    subject: str
+    superseded_by: str | None
+    note: str
+
+
+class DecisionRecord(Governed):
+    """A request, approval, denial or suspension; an approval pins what it relied on."""
+
+    use_case_id: str
+    kind: str
+    rationale: str
+    pinned: dict[str, Any]
+    pins_digest: str | None
+    review_due: UTCDateTime | None
+
+
+class WaiverRecord(Governed):
+    """A waiver of one practice of one use case."""
+
+    use_case_id: str
+    practice_id: str
+    practice_code: str
+    category: str
+    finding: str
+    granted_at: UTCDateTime
+    expires_at: UTCDateTime
+    status: str
+    renews_id: str | None
+    reassessment: str | None
+    renewed_by_id: str | None
+    revoked_at: UTCDateTime | None
+    revoked_by: str | None
+    revocation_reason: str | None
+
+
+class WaiverReportRecord(Governed):
+    """The duty to report one waiver event, and whether and when it was met."""
+
+    waiver_id: str
+    event: str
+    event_at: UTCDateTime
+    due_at: UTCDateTime
+    recipients: list[str]
+    reported_at: UTCDateTime | None
+    reported_by: str | None
+    note: str
+
+
+class IncidentRecord(Governed):
+    """An incident or misuse report."""
+
+    use_case_id: str | None
+    kind: str
+    severity: str
+    summary: str
+    description: str
+    occurred_at: UTCDateTime | None
+    anonymous: bool
+    status: str

@@ -14,7 +14,9 @@ from sqlalchemy.orm import Session
 
 from clearance.models import ModelInfo
 from clearance.store._ids import find_row
-from clearance.store._records import RunRecord, SampleRecord
+from clearance.store._ledger import REBASE_ACTION, rebase_change, stored_sample_rows
+from clearance.store._records import ModelRecord, RunRecord, SampleRecord
+from clearance.store._registry import SAMPLES_RECORD_TYPE
 from clearance.store._schema import ModelRow, RunRow, SampleRow
 from clearance.store._uow import UnitOfWork
 
@@ -72,10 +74,9 @@ class RunStore:
         model_id = model_id_for(info)
         if uow.session.get(ModelRow, model_id) is None:
             fields = info.model_dump(exclude={"spec"})
-            uow.session.add(
-                ModelRow(id=model_id, spec=info.spec, created_at=datetime.now(UTC), **fields)
-            )
-            uow.record("model.register", "model", model_id, info.model_dump(mode="json"))
+            row = ModelRow(id=model_id, spec=info.spec, created_at=datetime.now(UTC), **fields)
+            uow.session.add(row)
+            uow.record_row("model.register", row, ModelRecord)
         return model_id
 
     def create_run(self, uow: UnitOfWork, **fields: Any) -> RunRecord:
@@ -92,10 +93,7 @@ class RunStore:
             **fields,
         )
         uow.session.add(row)
-        uow.session.flush()
-        record = RunRecord.model_validate(row)
-        uow.record("run.create", "run", row.id, record.model_dump(mode="json"))
-        return record
+        return uow.record_row("run.create", row, RunRecord)
 
     def append_samples(self, uow: UnitOfWork, run_id: str, rows: Sequence[dict[str, Any]]) -> None:
         """Insert finished sample-epochs and bump the run's counters, in one ledgered change."""
@@ -128,7 +126,11 @@ class RunStore:
             uow.session.execute(
                 update(RunRow).where(RunRow.id == run_id).values(errors=RunRow.errors - count)
             )
-            uow.record("run.retry_errors", "run", run_id, self._content(uow, run_id))
+            uow.record_row("run.retry_errors", self._row(uow, run_id), RunRecord)
+            # The batches that wrote the discarded rows can no longer be recomputed: ledger
+            # every sample that remains, so each one is still verified against an entry.
+            change = rebase_change(run_id, stored_sample_rows(uow.session, run_id))
+            uow.record(REBASE_ACTION, SAMPLES_RECORD_TYPE, run_id, change)
         return count
 
     def finish_run(
@@ -140,23 +142,20 @@ class RunStore:
         row.status = status
         row.metrics = metrics
         row.finished_at = datetime.now(UTC) if status == "completed" else None
-        uow.session.flush()
-        record = RunRecord.model_validate(row)
-        uow.record(f"run.{status}", "run", run_id, record.model_dump(mode="json"))
-        return record
+        return uow.record_row(f"run.{status}", row, RunRecord)
 
     def set_status(self, uow: UnitOfWork, run_id: str, status: str) -> None:
         uow.session.execute(update(RunRow).where(RunRow.id == run_id).values(status=status))
-        uow.record("run.status", "run", run_id, self._content(uow, run_id))
+        uow.record_row("run.status", self._row(uow, run_id), RunRecord)
 
     @staticmethod
-    def _content(uow: UnitOfWork, run_id: str) -> dict[str, Any]:
-        """The run's full content as its ledger entries digest it (so verify can check it)."""
+    def _row(uow: UnitOfWork, run_id: str) -> RunRow:
+        """The run's row as changed by bulk updates in this transaction."""
         uow.session.flush()
         row = uow.session.get(RunRow, run_id, populate_existing=True)
         if row is None:
             raise RunNotFoundError(f"no run {run_id!r}")
-        return RunRecord.model_validate(row).model_dump(mode="json")
+        return row
 
     # -- reads -------------------------------------------------------------------------------
 

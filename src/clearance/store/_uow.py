@@ -5,13 +5,17 @@ from __future__ import annotations
 from collections.abc import Mapping
 from datetime import UTC, datetime
 from types import TracebackType
-from typing import Any
+from typing import Any, TypeVar
 
+from pydantic import BaseModel
 from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session
 
 from clearance.ledger import GENESIS_HASH, LedgerEntry, change_digest, entry_hash
-from clearance.store._schema import LedgerHeadRow, LedgerRow
+from clearance.store._registry import kind_of_row, require_ledgered_type
+from clearance.store._schema import Base, LedgerHeadRow, LedgerRow
+
+R = TypeVar("R", bound=BaseModel)
 
 
 class UnitOfWork:
@@ -58,7 +62,12 @@ class UnitOfWork:
     def record(
         self, action: str, record_type: str, record_id: str, change: Mapping[str, Any]
     ) -> LedgerEntry:
-        """Append the ledger entry for one change made in this transaction."""
+        """Append the ledger entry for one change made in this transaction.
+
+        ``record_type`` must be in the record registry: an entry about a type that verification
+        and export do not know would be a record nobody checks.
+        """
+        require_ledgered_type(record_type)
         head = self._lock_head()
         unhashed = LedgerEntry(
             seq=head.seq + 1,
@@ -76,6 +85,17 @@ class UnitOfWork:
         head.seq, head.hash = entry.seq, entry.hash
         self.entries.append(entry)
         return entry
+
+    def record_row(self, action: str, row: Base, shape: type[R]) -> R:
+        """Ledger a stored row's full content after a change (as its registered kind digests
+        it, so `ledger verify` recomputes the same digest) and return it as ``shape``."""
+        kind = kind_of_row(row)
+        if shape is not kind.record:
+            raise TypeError(f"{kind.record_type} rows are read as {kind.record.__name__}")
+        self.session.flush()
+        content = kind.content(row)
+        self.record(action, kind.record_type, str(content["id"]), content)
+        return shape.model_validate(row, from_attributes=True)
 
     def _lock_head(self) -> LedgerHeadRow:
         if self._head is None:

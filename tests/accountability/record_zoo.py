@@ -1,0 +1,191 @@
+"""A store holding at least two records of every registered kind, written through the real
+services and commands, and raw-SQL tampering of any of them (as someone holding the database
+file, with foreign keys off, would do it)."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from accountability_support import cli, eval_run, write_task
+from sqlalchemy import Connection, Table, UniqueConstraint, create_engine, select
+from sqlalchemy.engine import make_url
+
+from clearance.access import Marking, Principal, Role
+from clearance.governance import (
+    add_document,
+    add_use_case,
+    grant_waiver,
+    link_evidence,
+    report_incident,
+    request_decision,
+)
+from clearance.store import Store
+from clearance.store._schema import Base
+
+T0 = datetime(2026, 1, 5, 9, 0, tzinfo=UTC)
+
+
+def _person(pid: str, *roles: Role) -> Principal:
+    return Principal(
+        id=pid, name=pid.title(), roles=frozenset(roles), clearance=Marking.parse("SECRET")
+    )
+
+
+DEVELOPER = _person("dev-dana", Role.RISK_OWNER, Role.REVIEWER)
+CAIO = _person("caio-carol", Role.CHIEF_AI_OFFICER)
+EVALUATOR = _person("eval-eve", Role.EVALUATOR)
+
+INTAKE: dict[str, Any] = {
+    "agency": "Department of Defense",
+    "office": "Defense Intelligence Agency",
+    "purpose_and_benefits": "Translates open-source foreign news for analysts to skim.",
+    "outputs": "English translations of foreign-language articles.",
+    "stage": "operation_and_maintenance",
+    "principal_basis": True,
+    "decision_domain": "intelligence_analysis",
+    "functions": ["threat_designation"],
+    "affected": ["no_individuals"],
+    "human_oversight": {"level": "human_decides", "description": "Analysts read them."},
+    "developers": ["dev-dana"],
+}
+
+
+def populate(store: Store, folder: Path, env: Mapping[str, str]) -> None:
+    """Two or more records of every registered kind (the CLI acts with ``env``)."""
+    for name in ("a", "b"):
+        task, model = write_task(folder / name, 4, name=f"sums-{name}")
+        baseline = eval_run(task, model, env=env)
+        mitigated = eval_run(task, model, "--no-cache", env=env)
+        assessed = cli("assess", model, "--task-domain", f"sums-{name}=mathematics", env=env)
+        assert assessed.exit_code == 0, assessed.stderr
+        mitigation = cli(
+            "mitigation", "add", "--baseline", baseline, "--mitigated", mitigated, "--kind",
+            "system_prompt", "-d", f"prompt {name}", "--metric", "accuracy", "--better", "higher",
+            env=env,
+        )  # fmt: skip
+        assert mitigation.exit_code == 0, mitigation.stderr
+        added = cli("user", "add", f"user-{name}", "--role", "auditor", env=env)
+        assert added.exit_code == 0, added.stderr
+        token = cli("user", "token", f"user-{name}", "--name", "ci", env=env)
+        assert token.exit_code == 0, token.stderr
+        _governance(store, folder, name, baseline)
+
+
+def _governance(store: Store, folder: Path, name: str, run_id: str) -> None:
+    uc = add_use_case(store, {**INTAKE, "name": f"Triage {name}"}, principal=DEVELOPER, now=T0)
+    path = folder / f"assessment-{name}.md"
+    path.write_text(f"# Impact assessment {name}\n")
+    document = add_document(store, path, principal=DEVELOPER, now=T0)
+    link_evidence(store, uc.id, "training", "document", document.id, principal=DEVELOPER)
+    link_evidence(store, uc.id, "realistic-testing", "run", run_id, principal=DEVELOPER)
+    request_decision(store, uc.id, rationale="Ready for review.", principal=DEVELOPER, now=T0)
+    grant_waiver(
+        store,
+        uc.id,
+        "independent-evaluation",
+        category="impedes-critical-operations",
+        finding="Cleared evaluators are not available before the exercise.",
+        principal=CAIO,
+        now=T0,
+    )
+    report_incident(
+        store,
+        use_case_ref=uc.id,
+        kind="incident",
+        severity="low",
+        summary=f"Timeouts {name}",
+        description="The model timed out for an hour.",
+        principal=EVALUATOR,
+        now=T0,
+    )
+
+
+# -- tampering ------------------------------------------------------------------------------
+
+
+@contextmanager
+def raw(store: Store) -> Iterator[Connection]:
+    """A connection as an attacker would open one: no Clearance, foreign keys not enforced."""
+    url = make_url(store.engine.url.render_as_string(hide_password=False))
+    engine = create_engine(url)
+    try:
+        with engine.begin() as conn:
+            if engine.dialect.name == "postgresql":
+                conn.exec_driver_sql("SET LOCAL session_replication_role = replica")
+            yield conn
+    finally:
+        engine.dispose()
+
+
+def table(name: str) -> Table:
+    return Base.metadata.tables[name]
+
+
+def rows(store: Store, name: str) -> list[dict[str, Any]]:
+    """Every row of a table, as column -> value, in primary-key order."""
+    t = table(name)
+    with raw(store) as conn:
+        return [dict(r._mapping) for r in conn.execute(select(t).order_by(t.c.id))]
+
+
+def edit(store: Store, name: str, row_id: Any, column: str, value: Any) -> None:
+    t = table(name)
+    with raw(store) as conn:
+        conn.execute(t.update().where(t.c.id == row_id).values({column: value}))
+
+
+def delete(store: Store, name: str, row_id: Any) -> None:
+    t = table(name)
+    with raw(store) as conn:
+        conn.execute(t.delete().where(t.c.id == row_id))
+
+
+def insert(store: Store, name: str, values: Mapping[str, Any]) -> None:
+    with raw(store) as conn:
+        conn.execute(table(name).insert().values(dict(values)))
+
+
+def swap_ids(store: Store, name: str, first: Any, second: Any) -> None:
+    """Swap two rows' ids (for samples: their order), through a spare id."""
+    t = table(name)
+    spare = -1 if isinstance(first, int) else "swap-spare"
+    with raw(store) as conn:
+        for old, new in ((first, spare), (second, first), (spare, second)):
+            conn.execute(t.update().where(t.c.id == old).values(id=new))
+
+
+def forged_copy(row: Mapping[str, Any], name: str) -> dict[str, Any]:
+    """A copy of ``row`` under a new id, with a new value in each unique column set (so the
+    database accepts it); a sample gets the database's next row id."""
+    copy = dict(row)
+    if name == "samples":
+        del copy["id"]
+        copy["sample_id"] = "forged"
+        return copy
+    copy["id"] = f"forged-{name}"
+    for columns in _unique_sets(table(name)):
+        text = next(c for c in columns if isinstance(copy.get(c), str))
+        copy[text] = "0" * 64 if text.endswith("sha256") else f"forged-{copy[text]}"
+    return copy
+
+
+def _unique_sets(t: Table) -> list[list[str]]:
+    sets = [
+        [c.name for c in constraint.columns]
+        for constraint in t.constraints
+        if isinstance(constraint, UniqueConstraint)
+    ]
+    sets += [[c.name for c in index.columns] for index in t.indexes if index.unique]
+    sets += [[c.name] for c in t.columns if c.unique]
+    return [s for s in sets if s != ["id"]]
+
+
+def verdict(env: Mapping[str, str]) -> tuple[int, dict[str, Any]]:
+    result = cli("ledger", "verify", "--json", env=env)
+    assert result.stdout, result.stderr
+    return result.exit_code, json.loads(result.stdout)
