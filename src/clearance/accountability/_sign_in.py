@@ -5,10 +5,10 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 from clearance.accountability._session import Acting
-from clearance.store import PrincipalStore, Store, actor_of
+from clearance.store import SIGN_IN_RECORD_TYPE, PrincipalStore, Store, actor_of
 
-SIGN_IN_RECORD = "sign_in"
-"""The record type of sign-in and sign-out entries: the record id is the user's id."""
+SIGN_IN_RECORD = SIGN_IN_RECORD_TYPE
+"""The record type of sign-in and sign-out entries (declared in the store's record registry)."""
 
 
 def sign_in(store: Store, user: str, password: str, *, via: str) -> Acting:

@@ -117,14 +117,17 @@ SAMPLES_TABLE = "samples"
 EXPORT_RECORD_TYPE = "export"
 """The record type of the entry each ledger export appends, describing the export itself."""
 
+SIGN_IN_RECORD_TYPE = "sign_in"
+"""The record type of sign-in and sign-out entries (the record id is the user's id)."""
+
 SIGNING_KEY_RECORD_TYPE = "signing_key"
 """The record type of the entries that introduce and rotate the checkpoint signing key."""
 
 LEDGER_ONLY_TYPES: frozenset[str] = frozenset(
-    {SAMPLES_RECORD_TYPE, EXPORT_RECORD_TYPE, SIGNING_KEY_RECORD_TYPE}
+    {SAMPLES_RECORD_TYPE, EXPORT_RECORD_TYPE, SIGN_IN_RECORD_TYPE, SIGNING_KEY_RECORD_TYPE}
 )
 """Record types whose entries describe something outside a table of records: sample batches,
-ledger exports (their content is in the export directory) and signing-key rotations."""
+ledger exports (their content is in the export directory), sign-ins and signing-key rotations."""
 
 BOOKKEEPING_TABLES: frozenset[str] = frozenset({"ledger_entries", "ledger_head"})
 """The ledger itself: verified as a hash chain, not as records."""
