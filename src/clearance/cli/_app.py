@@ -14,6 +14,7 @@ from clearance.cli import (
     _governance,
     _ledger,
     _report,
+    _rules,
     _serve,
     _suite,
     _user,
@@ -41,6 +42,7 @@ app.add_typer(_governance.decision_app, name="decision")
 app.add_typer(_governance.waiver_app, name="waiver")
 app.add_typer(_governance.incident_app, name="incident")
 app.add_typer(_governance.inventory_app, name="inventory")
+app.add_typer(_rules.app, name="rules")
 app.add_typer(_eval.run_app, name="run")
 app.add_typer(_ledger.app, name="ledger")
 app.add_typer(_user.app, name="user")

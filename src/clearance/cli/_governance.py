@@ -21,7 +21,13 @@ from clearance.cli._session import open_session
 
 if TYPE_CHECKING:
     from clearance.access import Marking
-    from clearance.governance import ClassificationResult, IntakeFile, UseCaseView, WaiverView
+    from clearance.governance import (
+        ClassificationResult,
+        IntakeFile,
+        LoadedRules,
+        UseCaseView,
+        WaiverView,
+    )
 
 usecase_app = typer.Typer(
     help="Register AI use cases, classify them under the Framework, see what falls due.",
@@ -447,8 +453,9 @@ def usecase_classify(
     ] = None,
     as_json: JsonOption = False,
 ) -> None:
-    """Classify a use case again under the rules in force, or override a presumption."""
-    from clearance.governance import classify_use_case, show_use_case
+    """Classify a use case again under the rules in force, or override a presumption; says
+    which facts decided each rule, fired or not."""
+    from clearance.governance import classify_use_case, rules_in_force, show_use_case
 
     classes = None
     if override is not None:
@@ -459,7 +466,7 @@ def usecase_classify(
             store, use_case, override=classes, justification=justification, principal=who.principal
         )
         view = show_use_case(store, use_case, principal=who.principal)
-    explained = _explained(view)
+    explained = _explained(view, rules_in_force(store))
     if as_json:
         doc = view.classification.model_dump(mode="json") if view.classification else None
         if doc is not None and explained is not None:
@@ -471,12 +478,12 @@ def usecase_classify(
         _print_not_fired(explained)
 
 
-def _explained(view: UseCaseView) -> ClassificationResult | None:
+def _explained(view: UseCaseView, rules: LoadedRules) -> ClassificationResult | None:
     """The rules' reading of the intake now, for the rules that did not fire; None when the
     stored classification came from another rules file (its reasons would not match)."""
     from clearance.governance import classify
 
-    result = classify(view.intake)
+    result = classify(view.intake, rules)
     if view.classification is None or view.classification.rules_digest != result.rules_digest:
         return None
     return result
@@ -634,6 +641,8 @@ def _waiver_line(w: WaiverView) -> str:
         f"waiver {r.id}: {r.practice_code} {_styled(w.state)} until {r.expires_at:%Y-%m-%d} "
         f"({r.category})"
     )
+    if w.reassessment_due:
+        line += " [bold red]reassess: the use case changed since the grant[/]"
     for report in w.reports:
         line += f"\n  {report.report.event} report: {_styled(report.state)}"
         if report.report.reported_at:

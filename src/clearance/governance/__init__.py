@@ -9,6 +9,13 @@ default), checks access at its boundary, writes through the store's unit of work
 entry per change) and accepts ``now`` so that dates can be tested.
 """
 
+from clearance.governance._agency import (
+    AGENCY_RULES_MEDIA_TYPE,
+    adopt_agency_rules,
+    adopted_rules_document,
+    agency_category_list,
+    rules_in_force,
+)
 from clearance.governance._decisions import (
     REVIEW_INTERVAL,
     ApprovalBlockedError,
@@ -78,12 +85,14 @@ from clearance.governance._rules import (
     class_label,
     classify,
     default_rules,
+    layer_agency_rules,
     load_rules,
     parse_rules,
     required_practices,
 )
 from clearance.governance._status import DecisionStatus, EvidenceView, PracticeView
 from clearance.governance._template import intake_template
+from clearance.governance._traceability import Provision, provisions, traceability_markdown
 from clearance.governance._usecases import add_use_case, classify_use_case, edit_use_case
 from clearance.governance._views import (
     DueItem,
@@ -106,6 +115,7 @@ from clearance.governance._waivers import (
 )
 
 __all__ = [
+    "AGENCY_RULES_MEDIA_TYPE",
     "EVIDENCE_KINDS",
     "FRAMEWORK_CSV_COLUMNS",
     "INCIDENT_KINDS",
@@ -137,6 +147,7 @@ __all__ = [
     "Pinned",
     "PracticeSpec",
     "PracticeView",
+    "Provision",
     "RiskClass",
     "RuleSet",
     "RulesError",
@@ -148,6 +159,9 @@ __all__ = [
     "WaiverView",
     "add_document",
     "add_use_case",
+    "adopt_agency_rules",
+    "adopted_rules_document",
+    "agency_category_list",
     "allowed_values",
     "approve_use_case",
     "class_label",
@@ -163,6 +177,7 @@ __all__ = [
     "grant_waiver",
     "intake_template",
     "inventory_json",
+    "layer_agency_rules",
     "link_evidence",
     "list_decisions",
     "list_incidents",
@@ -176,6 +191,7 @@ __all__ = [
     "parse_intake",
     "parse_rules",
     "pin_evidence",
+    "provisions",
     "read_intake_document",
     "read_intake_file",
     "record_waiver_report",
@@ -185,10 +201,12 @@ __all__ = [
     "request_decision",
     "required_practices",
     "revoke_waiver",
+    "rules_in_force",
     "show_incident",
     "show_use_case",
     "sign_independent_evaluation",
     "suspend_use_case",
+    "traceability_markdown",
     "update_practice",
     "validate_omb_csv",
     "waiver_counts",

@@ -5,7 +5,16 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Protocol
 
-from clearance.access import LOCAL_ADMIN, Marking, Principal
+from clearance.access import (
+    LOCAL_ADMIN,
+    AccessDenied,
+    Action,
+    Marking,
+    Principal,
+    Role,
+    has_role,
+    require,
+)
 from clearance.governance._errors import GovernanceError
 from clearance.store import local_actor
 
@@ -49,3 +58,19 @@ def marking_fields(marking: Marking) -> dict[str, object]:
         "marking_level": marking.level.value,
         "marking_compartments": sorted(marking.compartments),
     }
+
+
+def require_chief_ai_officer(
+    principal: Principal, action: Action, marking: Marking, doing: str
+) -> None:
+    """Refuse unless ``principal`` may take ``action`` on ``marking`` and holds the chief AI
+    officer role itself: what the Framework keeps to that officer is not delegated, nor
+    granted by the administrator role."""
+    require(principal, action, marking)
+    if not has_role(principal, Role.CHIEF_AI_OFFICER):
+        raise AccessDenied(
+            f"{doing} needs the chief_ai_officer role itself",
+            principal_id=principal.id,
+            action=action,
+            marking=marking,
+        )

@@ -256,14 +256,41 @@ def add_document(
             "(link large artefacts by their digest in a smaller document instead)"
         )
     media_type = mimetypes.guess_type(path.name)[0] or "application/octet-stream"
+    return store_document(
+        store,
+        filename=path.name,
+        content=content,
+        media_type=media_type,
+        description=description,
+        marking=marking,
+        action="document.upload",
+        principal=principal,
+        now=now,
+    )
+
+
+def store_document(
+    store: Store,
+    *,
+    filename: str,
+    content: bytes,
+    media_type: str,
+    description: str,
+    marking: Marking,
+    action: str,
+    principal: Principal,
+    now: datetime | None,
+) -> DocumentRecord:
+    """Store a document's bytes, addressed by SHA-256, with one ledger entry (``action``); the
+    caller has checked the principal may."""
     with store.unit_of_work(actor_of(principal)) as uow:
         record: DocumentRecord = store.governance.insert(
             uow,
             DocumentRow,
-            action="document.upload",
+            action=action,
             now=moment(now),
             fields={
-                "filename": path.name,
+                "filename": filename,
                 "media_type": media_type,
                 "size": len(content),
                 "sha256": hashlib.sha256(content).hexdigest(),

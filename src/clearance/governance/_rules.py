@@ -17,10 +17,11 @@ from dataclasses import dataclass
 from functools import cache
 from importlib import resources
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any, Literal, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
+from clearance.access import Marking, MarkingError
 from clearance.governance._errors import RulesError
 from clearance.governance._intake import UseCaseIntake, allowed_values, field_kind
 from clearance.ledger import change_digest
@@ -60,13 +61,16 @@ class Group:
 Condition = Leaf | Group
 
 
-def _one_line(value: Any) -> Any:
+def one_line(value: Any) -> Any:
     """Folded YAML text as one line: quotes are compared word for word, not line by line."""
     return " ".join(value.split()) if isinstance(value, str) else value
 
 
 class _Frozen(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
+
+
+M = TypeVar("M", bound=BaseModel)
 
 
 class PracticeSpec(_Frozen):
@@ -87,12 +91,12 @@ class PracticeSpec(_Frozen):
     @field_validator("title", "citation", "quote", "note", mode="before")
     @classmethod
     def _single_line(cls, value: Any) -> Any:
-        return _one_line(value)
+        return one_line(value)
 
     @field_validator("contents", mode="before")
     @classmethod
     def _single_lines(cls, value: Any) -> Any:
-        return [_one_line(v) for v in value] if isinstance(value, list) else value
+        return [one_line(v) for v in value] if isinstance(value, list) else value
 
 
 class WaiverCategory(_Frozen):
@@ -105,7 +109,7 @@ class WaiverCategory(_Frozen):
     @field_validator("text", mode="before")
     @classmethod
     def _single_line(cls, value: Any) -> Any:
-        return _one_line(value)
+        return one_line(value)
 
 
 class WaiverTerms(_Frozen):
@@ -120,7 +124,7 @@ class WaiverTerms(_Frozen):
     @field_validator("quote", mode="before")
     @classmethod
     def _single_line(cls, value: Any) -> Any:
-        return _one_line(value)
+        return one_line(value)
 
     def category(self, code: str) -> WaiverCategory:
         """The category ``code``; the error lists the allowed ones."""
@@ -146,11 +150,16 @@ class Rule(_Frozen):
     """How the 2024 OMB inventory's rights/safety question reads this rule (``by_activity``:
     as the intake's M-24-10 Appendix I activities say)."""
     when: Any
+    agency: str | None = None
+    """The agency that added this category; None for the Framework's own."""
+    annex: str | None = None
+    """For an agency category kept off the public list: the marking of the classified annex
+    that lists it, e.g. ``SECRET``."""
 
     @field_validator("title", "citation", "quote", "note", mode="before")
     @classmethod
     def _single_line(cls, value: Any) -> Any:
-        return _one_line(value)
+        return one_line(value)
 
 
 class RuleSet(_Frozen):
@@ -294,31 +303,95 @@ def _check_values(path: str, kind: str, op: str, value: Any, where: str) -> None
 
 def parse_rules(content: bytes, source: str) -> LoadedRules:
     """Read a rules file's bytes; :class:`RulesError` names the rule and field at fault."""
+    ruleset = _validated(
+        RuleSet, content, source, "a rules file is a mapping with name, version and rules"
+    )
+    conditions = _conditions(ruleset.rules, source)
+    codes = [p.code for p in ruleset.practices]
+    if len(set(codes)) != len(codes):
+        raise RulesError(f"{source}: practice codes must be unique")
+    digest = hashlib.sha256(content).hexdigest()
+    return LoadedRules(rules=ruleset, conditions=conditions, source=source, digest=digest)
+
+
+def _conditions(rules: Sequence[Rule], source: str, offset: int = 0) -> dict[str, Condition]:
+    conditions: dict[str, Condition] = {}
+    for index, rule in enumerate(rules):
+        if rule.id in conditions:
+            raise RulesError(f"{source}: rule id {rule.id!r} appears twice; ids must be unique")
+        where = f"{source}: rules[{index - offset}] ({rule.id})"
+        conditions[rule.id] = _parse_condition(rule.when, where)
+    return conditions
+
+
+def _validated(model: type[M], content: bytes, source: str, what: str) -> M:
     try:
         doc = YamlDocument.parse(content.decode("utf-8"))
     except UnicodeDecodeError as exc:
         raise RulesError(f"{source}: not UTF-8 text ({exc.reason})") from exc
     except YamlSyntaxError as exc:
         raise RulesError(f"{source} line {exc.line}: {exc}") from exc
-    data = doc.data
-    if not isinstance(data, dict):
-        raise RulesError(f"{source}: a rules file is a mapping with name, version and rules")
+    if not isinstance(doc.data, dict):
+        raise RulesError(f"{source}: {what}")
     try:
-        ruleset = RuleSet.model_validate(data)
+        return model.model_validate(doc.data)
     except ValidationError as exc:
         first = exc.errors()[0]
         where = ".".join(str(p) for p in first["loc"])
         line = doc.line_of(tuple(first["loc"]))
         raise RulesError(f"{source} line {line}: field '{where}': {first['msg']}") from None
-    conditions: dict[str, Condition] = {}
-    for index, rule in enumerate(ruleset.rules):
-        if rule.id in conditions:
-            raise RulesError(f"{source}: rule id {rule.id!r} appears twice; ids must be unique")
-        conditions[rule.id] = _parse_condition(rule.when, f"{source}: rules[{index}] ({rule.id})")
-    codes = [p.code for p in ruleset.practices]
-    if len(set(codes)) != len(codes):
-        raise RulesError(f"{source}: practice codes must be unique")
-    digest = hashlib.sha256(content).hexdigest()
+
+
+class AgencyRules(_Frozen):
+    """An agency's rules file: the categories its Department Head added to the Framework's
+    lists, layered over the Framework's rules (``extends``)."""
+
+    name: str = Field(min_length=1, max_length=64)
+    version: str = Field(min_length=1, max_length=64)
+    agency: str = Field(min_length=1)
+    extends: str = Field(min_length=1)
+    """The Framework rules file it adds to, by name (``framework-2024``)."""
+    source: str = Field(min_length=1)
+    """The agency's own issuance that lists the categories."""
+    rules: tuple[Rule, ...] = Field(min_length=1)
+
+
+def layer_agency_rules(content: bytes, source: str, base: LoadedRules | None = None) -> LoadedRules:
+    """The Framework's rules with an agency's added categories after them. The layered file
+    pins both: its version is ``<framework>+<agency>`` and its digest covers both files."""
+    under = base or default_rules()
+    agency = _validated(
+        AgencyRules, content, source, "an agency rules file is a mapping with name and rules"
+    )
+    if agency.extends != under.rules.name:
+        raise RulesError(
+            f"{source}: extends {agency.extends!r}, but the rules in use are "
+            f"{under.rules.name!r}; set extends: {under.rules.name}"
+        )
+    for rule in agency.rules:
+        if rule.annex is not None:
+            try:
+                Marking.parse(rule.annex)
+            except MarkingError as exc:
+                raise RulesError(f"{source}: rule {rule.id}: annex: {exc}") from None
+    added = tuple(r.model_copy(update={"agency": agency.agency}) for r in agency.rules)
+    clash = {r.id for r in added} & {r.id for r in under.rules.rules}
+    if clash:
+        raise RulesError(
+            f"{source}: rule ids {', '.join(sorted(clash))} are the Framework's; "
+            "give agency categories their own ids (e.g. A-1)"
+        )
+    combined = under.rules.rules + added
+    conditions = _conditions(combined, source, offset=len(under.rules.rules))
+    ruleset = under.rules.model_copy(
+        update={
+            "name": f"{under.rules.name}+{agency.name}",
+            "version": f"{under.rules.version}+{agency.version}",
+            "source": f"{under.rules.source}; {agency.source}",
+            "rules": combined,
+        }
+    )
+    digest = hashlib.sha256(under.digest.encode() + hashlib.sha256(content).digest()).hexdigest()
     return LoadedRules(rules=ruleset, conditions=conditions, source=source, digest=digest)
 
 

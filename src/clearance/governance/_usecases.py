@@ -13,15 +13,19 @@ from typing import Any
 from clearance.access import (
     LOCAL_ADMIN,
     UNCLASSIFIED_MARKING,
-    AccessDenied,
     Action,
     Marking,
     Principal,
-    Role,
-    has_role,
     require,
 )
-from clearance.governance._context import actor_of, marking_fields, marking_of, moment
+from clearance.governance._agency import rules_in_force
+from clearance.governance._context import (
+    actor_of,
+    marking_fields,
+    marking_of,
+    moment,
+    require_chief_ai_officer,
+)
 from clearance.governance._errors import GovernanceError
 from clearance.governance._intake import UseCaseIntake, merge_intake, parse_intake
 from clearance.governance._rules import (
@@ -62,6 +66,7 @@ def add_use_case(
     require(principal, Action.USECASE_CREATE, marking)
     checked = _intake(intake)
     at = moment(now)
+    rules = rules or rules_in_force(store)
     result = classify(checked, rules)
     with store.unit_of_work(actor_of(principal)) as uow:
         use_case: UseCaseRecord = store.governance.insert(
@@ -104,6 +109,7 @@ def edit_use_case(
     require(principal, Action.USECASE_EDIT, marking_of(use_case))
     checked = parse_intake(merge_intake(use_case.intake, changes), f"edit of {use_case.id}")
     at = moment(now)
+    rules = rules or rules_in_force(store)
     result = classify(checked, rules)
     if result.inputs_digest == use_case.inputs_digest:
         return use_case
@@ -238,6 +244,7 @@ def classify_use_case(
     use_case = store.governance.use_case(ref)
     marking = marking_of(use_case)
     at = moment(now)
+    rules = rules or rules_in_force(store)
     result = classify(UseCaseIntake.model_validate(use_case.intake), rules)
     latest = _latest(store, use_case.id)
     if override is None:
@@ -285,14 +292,9 @@ def _same(
 
 
 def _check_override_allowed(principal: Principal, marking: Marking) -> None:
-    require(principal, Action.USECASE_OVERRIDE_CLASSIFICATION, marking)
-    if not has_role(principal, Role.CHIEF_AI_OFFICER):
-        raise AccessDenied(
-            "overriding a classification needs the chief_ai_officer role itself",
-            principal_id=principal.id,
-            action=Action.USECASE_OVERRIDE_CLASSIFICATION,
-            marking=marking,
-        )
+    require_chief_ai_officer(
+        principal, Action.USECASE_OVERRIDE_CLASSIFICATION, marking, "overriding a classification"
+    )
 
 
 def _override(

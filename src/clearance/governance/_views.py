@@ -9,6 +9,7 @@ from typing import Literal
 from pydantic import BaseModel
 
 from clearance.access import LOCAL_ADMIN, Action, Filtered, Principal, readable, require
+from clearance.governance._agency import rules_in_force
 from clearance.governance._context import marking_of, moment
 from clearance.governance._intake import UseCaseIntake
 from clearance.governance._rules import class_label
@@ -56,7 +57,8 @@ def use_case_view(store: Store, use_case: UseCaseRecord, now: datetime) -> UseCa
         use_case=use_case,
         intake=UseCaseIntake.model_validate(use_case.intake),
         classification=classification,
-        rules_outdated=classification is not None and rules_outdated(classification),
+        rules_outdated=classification is not None
+        and rules_outdated(classification, rules_in_force(store)),
         practices=practice_views(store, use_case, now),
         decision=decision_status(store, use_case, classification, now),
         waivers=[waiver_view(store, w, now) for w in store.governance.waivers(use_case.id)],
@@ -97,6 +99,7 @@ DueKind = Literal[
     "waiver expiry",
     "waiver report",
     "re-classify",
+    "waiver reassessment",
 ]
 
 
@@ -164,6 +167,17 @@ def _due_for(view: UseCaseView, now: datetime, horizon: datetime) -> list[DueIte
     if view.rules_outdated:
         found.append(item("re-classify", None, False, "classified under an older rules file"))
     for w in view.waivers:
+        if w.reassessment_due:
+            found.append(
+                item(
+                    "waiver reassessment",
+                    None,
+                    True,
+                    f"the use case changed after waiver {w.waiver.id} of "
+                    f"{w.waiver.practice_code} was granted: reassess it "
+                    f"(`clearance waiver renew {w.waiver.id}`) or revoke it",
+                )
+            )
         if w.state == "active" and w.waiver.expires_at <= horizon:
             found.append(
                 item(

@@ -46,6 +46,10 @@ class WaiverView(BaseModel):
     waiver: WaiverRecord
     state: WaiverState
     reports: list[WaiverReportView]
+    reassessment_due: bool = False
+    """Active, and the use case's intake changed after the waiver was granted: the Framework
+    requires each waiver reassessed "if there is a significant change to the conditions or
+    context in which the AI is used" (renewing it records the reassessment)."""
 
     @property
     def reporting_overdue(self) -> bool:
@@ -75,7 +79,11 @@ def waiver_view(store: Store, waiver: WaiverRecord, now: datetime) -> WaiverView
         WaiverReportView(report=r, state=report_state(r, now))
         for r in store.governance.waiver_reports(waiver.id)
     ]
-    return WaiverView(waiver=waiver, state=waiver_state(waiver, now), reports=reports)
+    state = waiver_state(waiver, now)
+    changed = store.governance.use_case(waiver.use_case_id).updated_at > waiver.granted_at
+    return WaiverView(
+        waiver=waiver, state=state, reports=reports, reassessment_due=state == "active" and changed
+    )
 
 
 def active_waiver(

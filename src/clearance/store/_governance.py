@@ -235,6 +235,14 @@ class GovernanceStore:
             DocumentRow, DocumentRecord, ref, "document", "clearance practice show"
         )
 
+    def documents(self, media_type: str | None = None) -> list[DocumentRecord]:
+        """Documents (of one media type, when given), newest first."""
+        with Session(self._engine) as s:
+            stmt = select(DocumentRow).order_by(desc(DocumentRow.created_at), desc(DocumentRow.id))
+            if media_type is not None:
+                stmt = stmt.where(DocumentRow.media_type == media_type)
+            return [DocumentRecord.model_validate(r) for r in s.scalars(stmt)]
+
     def document_content(self, document_id: str) -> bytes:
         """The bytes of a stored document."""
         with Session(self._engine) as s:
