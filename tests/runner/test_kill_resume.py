@@ -13,6 +13,7 @@ import sys
 import time
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 TaskFactory = Callable[..., Path]
 CLI = [sys.executable, "-m", "clearance.cli"]
@@ -55,6 +56,15 @@ def _wait_for(db: Path, at_least: int, proc: subprocess.Popen[str], limit: float
     raise AssertionError(f"only {_count(db)} samples stored after {limit}s")
 
 
+def _wait_until_idle(stub: Any, limit: float = 30) -> None:
+    """Wait until the stub holds no request in flight, so its counts are final."""
+    deadline = time.monotonic() + limit
+    while stub.stats()["in_flight"] > 0:
+        if time.monotonic() > deadline:
+            raise AssertionError(f"the stub still had requests in flight after {limit}s")
+        time.sleep(0.02)
+
+
 def _sample_of(text: str) -> str:
     match = re.search(r"Question (\d+):", text)
     assert match, text
@@ -83,7 +93,7 @@ def test_sigkill_then_resume_repeats_no_answered_call_and_loses_nothing(
     _wait_for(db, n // 3, proc)
     proc.send_signal(signal.SIGKILL)
     proc.wait()
-    time.sleep(0.2)  # let the server see the dead connections
+    _wait_until_idle(stub)  # the server has finished with the dead connections
     had = _received_before_kill(clearance_home, db)
     calls_before = stub.stats()["requests"]
     assert 0 < len(had) < n
