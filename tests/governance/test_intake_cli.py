@@ -158,3 +158,21 @@ def test_an_edit_file_problem_names_its_line(tmp_path: Path) -> None:
     change.write_text("# a change\nhuman_oversight:\n  level: sometimes\n")
     result = _run("usecase", "edit", uc, "--file", str(change), code=1)
     assert "line 3: field 'human_oversight.level': 'sometimes' is not allowed" in result.output
+
+
+def test_practice_list_shows_what_the_assessment_must_cover(tmp_path: Path) -> None:
+    path = tmp_path / "intake.yaml"
+    path.write_text(
+        yaml.safe_dump(
+            base_intake() | {"principal_basis": True, "functions": ["threat_designation"]}
+        )
+    )
+    uc = json.loads(_run("usecase", "add", "--file", str(path), "--json").stdout)["use_case"]["id"]
+    shown = " ".join(_run("practice", "list", uc).stdout.split())
+    place = "Framework, Pillar II, Risk and Impact Assessments, practice 1"
+    assert f"impact-assessment must cover ({place})" in shown
+    assert "(iv) whether the data come from a reliable source; and" in shown
+    docs = json.loads(_run("practice", "list", uc, "--json").stdout)
+    assessment = next(d for d in docs if d["practice"]["code"] == "impact-assessment")
+    assert len(assessment["text"]["contents"]) == 8
+    assert assessment["text"]["citation"].startswith("Framework, Pillar II")

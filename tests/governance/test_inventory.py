@@ -38,7 +38,16 @@ def inventory_store(sqlite_store: Store, intake: Callable[..., dict[str, Any]]) 
     add_use_case(sqlite_store, intake(), principal=DEVELOPER, now=T0)
     hi = add_use_case(
         sqlite_store,
-        intake(name="Threat triage", principal_basis=True, functions=["threat_designation"]),
+        intake(
+            name="Threat triage",
+            principal_basis=True,
+            functions=["threat_designation"],
+            description="Ranks open-source leads for counter-terrorism analysts to read first.",
+            risks_and_mitigations=(
+                "A wrong rank could draw attention to an innocent person; analysts decide, and "
+                "every lead acted on is reviewed by a second analyst."
+            ),
+        ),
         principal=DEVELOPER,
         now=T0,
     )
@@ -247,3 +256,29 @@ def test_a_topic_area_outside_the_pinned_list_is_refused_at_intake(
 
     with pytest.raises(IntakeError, match=r"field 'omb\.topic_area'.*allowed: Diplomacy & Trade"):
         add_use_case(sqlite_store, intake(omb={"topic_area": "Magic"}), principal=DEVELOPER)
+
+
+def test_each_inventory_entry_holds_what_the_framework_requires_or_says_what_is_missing(
+    inventory_store: Store,
+) -> None:
+    # "at least a description of each included AI use case, its purpose and intended benefits,
+    # and the risks that such use poses and how the agency is managing those risks"
+    inventory = framework_inventory(inventory_store, now=T0)
+    entries = {e.name: e for e in inventory.use_cases}
+    triage = entries["Threat triage"]
+    assert triage.description.startswith("Ranks open-source leads")
+    assert triage.purpose_and_benefits
+    assert triage.risks_identified == [
+        "Classifying a person as a known or suspected terrorist, insider threat or other "
+        "national security threat (Framework, Pillar I, High-Impact AI Use Cases, item 2)"
+    ]
+    assert "second analyst" in triage.risks_and_mitigations
+    assert triage.missing == []
+    promotion = entries["Promotion board ranking"]
+    assert promotion.missing == [
+        "description (intake field description)",
+        "the risks and how they are managed (intake field risks_and_mitigations)",
+    ]
+    row = next(r for r in _rows(framework_inventory_csv(inventory)) if r["name"] == "Threat triage")
+    assert row["risks_and_mitigations"] == triage.risks_and_mitigations
+    assert row["missing"] == ""

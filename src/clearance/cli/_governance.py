@@ -660,18 +660,35 @@ def _waiver_line(w: WaiverView) -> str:
 
 @practice_app.command("list")
 def practice_list(use_case: UseCaseArg, as_json: JsonOption = False) -> None:
-    """A use case's practices with their effective status and evidence."""
-    from clearance.governance import show_use_case
+    """A use case's practices with their effective status and evidence, and what the
+    Framework's text says each must cover."""
+    from clearance.governance import rules_in_force, show_use_case
 
     with user_errors():
         store, who = open_session()
         view = show_use_case(store, use_case, principal=who.principal)
+        specs = {p.code: p for p in rules_in_force(store).rules.practices}
     if as_json:
-        _emit([p.model_dump(mode="json") for p in view.practices])
+        docs = []
+        for p in view.practices:
+            doc = p.model_dump(mode="json")
+            spec = specs.get(p.practice.code)
+            if spec is not None:
+                doc["text"] = spec.model_dump(
+                    mode="json", include={"citation", "quote", "contents"}
+                )
+            docs.append(doc)
+        _emit(docs)
     elif not view.practices:
         out_console.print(f"{view.use_case.id} is {view.label}: no practices are required")
     else:
         _print_practices(view)
+        for p in view.practices:
+            spec = specs.get(p.practice.code)
+            if p.practice.required and spec is not None and spec.contents:
+                out_console.print(f"{spec.code} must cover ({spec.citation}):", highlight=False)
+                for item in spec.contents:
+                    out_console.print(f"  • {item}", highlight=False)
 
 
 class PracticeStatusChoice(StrEnum):

@@ -362,6 +362,11 @@ class UseCaseIntake(_Strict):
     office: str = Field(
         min_length=1, max_length=256, description="Which bureau, component or office runs it?"
     )
+    description: str = Field(
+        "",
+        description="Describe the use in a sentence or two: what the AI does, for whom, where. "
+        "(The annual inventory lists it.)",
+    )
     purpose_and_benefits: str = Field(
         min_length=1, description="What is it for, and what do you expect to gain from it?"
     )
@@ -387,6 +392,11 @@ class UseCaseIntake(_Strict):
     )
     data: DataUse = DataUse()
     human_oversight: HumanOversight
+    risks_and_mitigations: str = Field(
+        "",
+        description="What risks does the use pose, and how does the agency manage them? (The "
+        "annual inventory lists both.)",
+    )
     significant_risk: bool = Field(
         False,
         description="Did your own assessment find its outputs could create or exacerbate "

@@ -48,11 +48,18 @@ class InventoryEntry(BaseModel):
     name: str
     agency: str
     office: str
+    description: str
     purpose_and_benefits: str
     outputs: str
     stage: str
     classes: list[str]
     rules_fired: list[str]
+    risks_identified: list[str]
+    """The risks the classification found: each fired rule's title and place in the text."""
+    risks_and_mitigations: str
+    """The agency's own statement of the risks and how it manages them."""
+    missing: list[str]
+    """What the Framework's inventory must hold for this use and the intake does not say."""
     override_justification: str | None
     affected: list[str]
     human_oversight: str
@@ -79,8 +86,22 @@ class FrameworkInventory(BaseModel):
     waivers: WaiverCounts
 
 
+def _missing(view: UseCaseView) -> list[str]:
+    """The Framework's inventory holds "at least a description of each included AI use case,
+    its purpose and intended benefits, and the risks that such use poses and how the agency is
+    managing those risks": what of that the intake leaves unsaid."""
+    gaps = []
+    if not view.intake.description.strip():
+        gaps.append("description (intake field description)")
+    if not view.intake.risks_and_mitigations.strip():
+        gaps.append("the risks and how they are managed (intake field risks_and_mitigations)")
+    return gaps
+
+
 def _entry(view: UseCaseView) -> InventoryEntry:
     classification = view.classification
+    fired = classification.fired if classification else []
+    in_force = [f for f in fired if f["risk_class"] in view.classes]
     decision = view.decision
     approved = (
         decision.decision.created_at
@@ -92,11 +113,15 @@ def _entry(view: UseCaseView) -> InventoryEntry:
         name=view.use_case.name,
         agency=view.intake.agency,
         office=view.intake.office,
+        description=view.intake.description,
         purpose_and_benefits=view.intake.purpose_and_benefits,
         outputs=view.intake.outputs,
         stage=view.intake.stage,
         classes=view.classes,
-        rules_fired=[f["id"] for f in classification.fired] if classification else [],
+        rules_fired=[f["id"] for f in fired],
+        risks_identified=[f"{f['title']} ({f['citation']})" for f in in_force],
+        risks_and_mitigations=view.intake.risks_and_mitigations,
+        missing=_missing(view),
         override_justification=(
             classification.override["justification"]
             if classification and classification.override
@@ -189,6 +214,10 @@ FRAMEWORK_CSV_COLUMNS = (
     "active_waivers",
     "incidents",
     "marking",
+    "description",
+    "risks_identified",
+    "risks_and_mitigations",
+    "missing",
 )
 
 
@@ -222,6 +251,10 @@ def framework_inventory_csv(inventory: FrameworkInventory) -> str:
                 sum(1 for w in e.waivers if w.state == "active"),
                 e.incidents,
                 e.marking,
+                e.description,
+                "; ".join(e.risks_identified),
+                e.risks_and_mitigations,
+                "; ".join(e.missing),
             ]
         )
     return out.getvalue()
