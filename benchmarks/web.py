@@ -126,7 +126,7 @@ def _timings(url: str, requests: int) -> tuple[float, float]:
         _get(url)
         took.append((time.perf_counter() - started) * 1000)
     took.sort()
-    return statistics.median(took), took[max(0, int(round(0.95 * len(took))) - 1)]
+    return statistics.median(took), took[max(0, round(0.95 * len(took)) - 1)]
 
 
 def _memory_kb(pid: int) -> dict[str, int]:
