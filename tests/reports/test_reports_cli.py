@@ -53,6 +53,29 @@ def test_report_model_to_stdout_in_markdown(cli_env: CliRunner, fixture_store: F
     assert "Report SHA-256: " in result.stdout
 
 
+def test_report_cover_states_agency_office_period_and_author(
+    cli_env: CliRunner, fixture_store: Fixture
+) -> None:
+    args = ["report", "annual", "--format", "json", "--agency", "Department of Examples"]
+    args += ["--office", "Office of the CAIO", "--from", "2020-01-01", "--to", "2099-12-31"]
+    args += ["--prepared-by", "A. Analyst"]
+    result = cli_env.invoke(app, args)
+    assert result.exit_code == 0, result.output
+    report = json.loads(result.stdout)["report"]
+    assert report["cover"]["agency"] == "Department of Examples"
+    assert report["cover"]["office"] == "Office of the CAIO"
+    assert (report["cover"]["period_from"], report["cover"]["period_to"]) == (
+        "2020-01-01",
+        "2099-12-31",
+    )
+    assert report["cover"]["prepared_by"] == "A. Analyst"
+    assert len(report["provenance"]["assessments"]) == 2
+    # A period that ended before anything was assessed leaves every model out, and says so.
+    early = cli_env.invoke(app, [*args[:2], "--to", "2020-01-01", "--format", "json"])
+    assert early.exit_code == 0, early.output
+    assert json.loads(early.stdout)["report"]["provenance"]["assessments"] == []
+
+
 def test_report_pdf_gets_a_sidecar_digest(cli_env: CliRunner, tmp_path: Path) -> None:
     pytest.importorskip("weasyprint", reason="the pdf extra: pip install -e '.[pdf]'")
     out = tmp_path / "waivers.pdf"
@@ -67,7 +90,9 @@ def test_report_pdf_gets_a_sidecar_digest(cli_env: CliRunner, tmp_path: Path) ->
     [
         (["report", "model", "scripted/nowhere.jsonl"], "no model 'scripted/nowhere.jsonl'"),
         (["report", "model"], "give the model"),
-        (["report", "annual", "--format", "docx"], "docx"),
+        (["report", "annual", "--format", "rtf"], "rtf"),
+        (["report", "annual", "--from", "2026-03-01", "--to", "2026-01-31"], "runs backwards"),
+        (["report", "waivers", "--from", "March"], "March"),
     ],
 )
 def test_report_errors_say_what_was_wrong(

@@ -307,6 +307,36 @@ def test_waiver_summary_flags_the_waiver_overdue_for_reporting(
     assert flagged == {ids.overdue_waiver}
 
 
+def test_every_waiver_shows_its_use_case_finding_grantor_dates_and_reporting(
+    governed_store: tuple[Store, Governed],
+) -> None:
+    store, ids = governed_store
+    as_of = _as_of(store)
+    views = {v.waiver.id: v for v in list_waivers(store, now=as_of)}
+    names = {v.use_case.id: v.use_case.name for v in list_use_cases(store, now=as_of)}
+    rows = {
+        r["waiver"]: r
+        for r in table(section(_json(build_waiver_report(store)), "waivers"), "waiver")
+    }
+    assert set(rows) == set(views)
+    for waiver_id, view in views.items():
+        row, waiver = rows[waiver_id], view.waiver
+        assert row["use case"] == f"{names[waiver.use_case_id]} ({waiver.use_case_id})"
+        assert row["practice"] == waiver.practice_code
+        assert row["finding"] == waiver.finding == FINDING
+        assert row["granted by"] == waiver.created_by == CAIO.id
+        assert row["granted"] == waiver.granted_at.date().isoformat()
+        assert row["expires"] == waiver.expires_at.date().isoformat()
+        states = [r.state for r in view.reports]
+        assert row["reporting"].count(":") == len(states)  # one "event: state" per duty
+        for state in states:
+            assert state in row["reporting"]
+    # A report was recorded: the column says so, not blank (the complaint).
+    assert rows[ids.reported_waiver]["reporting"].startswith("grant: reported ")
+    assert "revoke: reported" in rows[ids.revoked_waiver]["reporting"]
+    assert rows[ids.overdue_waiver]["reporting"].startswith("grant: overdue (due ")
+
+
 @pytest.mark.parametrize("build", [build_inventory_report, build_waiver_report])
 def test_rendering_the_governed_store_twice_gives_identical_bytes(
     governed_store: tuple[Store, Governed], build: Callable[[Store], Report]

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
@@ -13,6 +13,7 @@ from clearance.reports import (
     InventoryRow,
     Report,
     ReportFormat,
+    ReportingDuty,
     WaiverRow,
     build_inventory_report,
     build_waiver_report,
@@ -45,6 +46,8 @@ class Waiver:
     use_case_id: str = "uc-1"
     practice_code: str = "impact-assessment"
     granted_at: datetime = datetime(2024, 1, 1, tzinfo=UTC)
+    finding: str = "Testing would stop a critical operation; it runs in a closed range until then."
+    created_by: str = "caio"
     revoked_at: datetime | None = None
     status: str = "active"
     marking_level: str = "UNCLASSIFIED"
@@ -62,8 +65,11 @@ class Source:
     def waiver_rows(self) -> Iterable[WaiverRow]:
         return self.waivers
 
-    def reporting_overdue(self, waiver_id: str, as_of: datetime | None) -> bool:
-        return False
+    def use_case_names(self) -> Mapping[str, str]:
+        return {u.id: u.name for u in self.use_cases}
+
+    def reporting(self, waiver_id: str, as_of: datetime | None) -> Sequence[ReportingDuty]:
+        return ()
 
 
 def _as_of(store: Store) -> datetime:

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import sys
+from datetime import datetime
 from enum import StrEnum
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
@@ -14,11 +15,11 @@ from clearance.cli._render import err_console, out_console
 from clearance.cli._session import open_session
 
 if TYPE_CHECKING:
-    from clearance.reports import Report, ReportKind
+    from clearance.reports import CoverDetails, Report, ReportKind
 
 app = typer.Typer(
     help="Reports for leadership and the public: annual safety report, model evaluation report, "
-    "use-case inventory and waiver summary, as HTML, PDF, Markdown or JSON. "
+    "use-case inventory and waiver summary, as HTML, PDF, DOCX, Markdown or JSON. "
     "Each carries its marking banner, the ledger checkpoint it reflects and its own SHA-256. "
     + EXIT_CODES_HELP,
     no_args_is_help=True,
@@ -28,20 +29,46 @@ app = typer.Typer(
 class Format(StrEnum):
     HTML = "html"
     PDF = "pdf"
+    DOCX = "docx"
     MD = "md"
     JSON = "json"
 
 
 FormatOption = Annotated[
-    Format, typer.Option("--format", "-f", help="html (self-contained), pdf, md or json.")
+    Format,
+    typer.Option("--format", "-f", help="html (self-contained), pdf, docx (Word), md or json."),
+]
+AgencyOption = Annotated[
+    str | None, typer.Option("--agency", help="The agency, as the cover states it.")
+]
+OfficeOption = Annotated[
+    str | None, typer.Option("--office", help="The office within the agency, for the cover.")
+]
+
+
+def _day(flag: str, help_text: str) -> Any:
+    return typer.Option(flag, formats=["%Y-%m-%d"], help=help_text)
+
+
+FromOption = Annotated[
+    datetime | None,
+    _day("--from", "First day of the reporting period (YYYY-MM-DD); earlier records are left out."),
+]
+ToOption = Annotated[
+    datetime | None,
+    _day("--to", "Last day of the reporting period (YYYY-MM-DD); later records are left out."),
+]
+PreparedByOption = Annotated[
+    str | None,
+    typer.Option("--prepared-by", help="Who prepared the report. Default: you, as signed in."),
 ]
 OutOption = Annotated[
     Path | None,
     typer.Option(
         "--out",
         "-o",
-        help="Write here (a PDF also gets PATH.sha256). Default: stdout, except for a PDF, "
-        "which goes to ./clearance-<report>.pdf.",
+        help="Write here (a PDF or DOCX also gets PATH.sha256). Default: stdout, except for a "
+        "PDF or DOCX, which goes to ./clearance-<report>.pdf (or .docx).",
     ),
 ]
 
@@ -50,8 +77,8 @@ def _emit(report: Report, fmt: Format, out: Path | None) -> None:
     from clearance.reports import render, write_report
 
     data = render(report, fmt.value)
-    if out is None and fmt is Format.PDF:
-        out = Path(f"clearance-{report.kind}.pdf")
+    if out is None and fmt in (Format.PDF, Format.DOCX):
+        out = Path(f"clearance-{report.kind}.{fmt.value}")
     # On stderr whether the report goes to a file or to stdout, so a reader of either knows.
     if report.withheld_total:
         err_console.print(
@@ -68,23 +95,60 @@ def _emit(report: Report, fmt: Format, out: Path | None) -> None:
         out_console.print(str(path.resolve()), highlight=False, soft_wrap=True)
 
 
-def _generate(kind: ReportKind, fmt: Format, out: Path | None, model: str | None = None) -> None:
+def _details(
+    agency: str | None,
+    office: str | None,
+    period_from: datetime | None,
+    period_to: datetime | None,
+    prepared_by: str | None,
+) -> CoverDetails:
+    from clearance.reports import CoverDetails
+
+    return CoverDetails(
+        agency=agency,
+        office=office,
+        period_from=period_from.date() if period_from else None,
+        period_to=period_to.date() if period_to else None,
+        prepared_by=prepared_by,
+    ).check()
+
+
+def _generate(
+    kind: ReportKind,
+    fmt: Format,
+    out: Path | None,
+    details: CoverDetails,
+    model: str | None = None,
+) -> None:
     from clearance.reports import build_report
 
     with user_errors():
         store, who = open_session()
         try:
-            report = build_report(store, kind, model=model, principal=who.principal)
+            report = build_report(
+                store, kind, model=model, principal=who.principal, details=details
+            )
             _emit(report, fmt, out)
         finally:
             store.close()
 
 
 @app.command("annual", epilog=EXIT_CODES_HELP)
-def annual(fmt: FormatOption = Format.HTML, out: OutOption = None) -> None:
-    """The annual safety report: (A) findings per model and domain, (B) mitigation need and
-    efficacy, (C) adequacy of methods, with provenance and the ledger checkpoint."""
-    _generate("annual", fmt, out)
+def annual(
+    fmt: FormatOption = Format.HTML,
+    out: OutOption = None,
+    agency: AgencyOption = None,
+    office: OfficeOption = None,
+    period_from: FromOption = None,
+    period_to: ToOption = None,
+    prepared_by: PreparedByOption = None,
+) -> None:
+    """The annual safety report: a bottom line per model, (A) findings per model and domain,
+    (B) mitigation need and efficacy, (C) adequacy of methods, with provenance and the ledger
+    checkpoint in the appendices."""
+    with user_errors():
+        details = _details(agency, office, period_from, period_to, prepared_by)
+    _generate("annual", fmt, out, details)
 
 
 @app.command("model", epilog=EXIT_CODES_HELP)
@@ -97,6 +161,11 @@ def model(
     ] = None,
     fmt: FormatOption = Format.HTML,
     out: OutOption = None,
+    agency: AgencyOption = None,
+    office: OfficeOption = None,
+    period_from: FromOption = None,
+    period_to: ToOption = None,
+    prepared_by: PreparedByOption = None,
 ) -> None:
     """One model's evaluation report: every domain, its runs and notable transcripts."""
     chosen = spec or model_option
@@ -104,19 +173,40 @@ def model(
         fail("give the model: `clearance report model gguf/smollm2-135m`")
     if spec and model_option and spec != model_option:
         fail(f"two different models given ({spec!r} and {model_option!r}); give one")
-    _generate("model", fmt, out, chosen)
+    with user_errors():
+        details = _details(agency, office, period_from, period_to, prepared_by)
+    _generate("model", fmt, out, details, chosen)
 
 
 @app.command("inventory", epilog=EXIT_CODES_HELP)
-def inventory(fmt: FormatOption = Format.HTML, out: OutOption = None) -> None:
+def inventory(
+    fmt: FormatOption = Format.HTML,
+    out: OutOption = None,
+    agency: AgencyOption = None,
+    office: OfficeOption = None,
+    prepared_by: PreparedByOption = None,
+) -> None:
     """The use-case inventory: each use case with its classes, decision and practices."""
-    _generate("inventory", fmt, out)
+    with user_errors():
+        details = _details(agency, office, None, None, prepared_by)
+    _generate("inventory", fmt, out, details)
 
 
 @app.command("waivers", epilog=EXIT_CODES_HELP)
-def waivers(fmt: FormatOption = Format.HTML, out: OutOption = None) -> None:
-    """The waiver summary: active and total waivers, by justification."""
-    _generate("waivers", fmt, out)
+def waivers(
+    fmt: FormatOption = Format.HTML,
+    out: OutOption = None,
+    agency: AgencyOption = None,
+    office: OfficeOption = None,
+    period_from: FromOption = None,
+    period_to: ToOption = None,
+    prepared_by: PreparedByOption = None,
+) -> None:
+    """The waiver summary: each waiver's use case, practice, finding, grantor, dates and
+    reporting, and the totals by justification (with --from/--to: those in force then)."""
+    with user_errors():
+        details = _details(agency, office, period_from, period_to, prepared_by)
+    _generate("waivers", fmt, out, details)
 
 
 @app.command("verify", epilog=EXIT_CODES_HELP)

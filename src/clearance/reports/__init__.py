@@ -1,5 +1,5 @@
 """Reports made from the store alone: the annual safety report, the model evaluation report,
-the use-case inventory and the waiver summary, as self-contained HTML, PDF, Markdown or JSON.
+the use-case inventory and the waiver summary, as self-contained HTML, PDF, DOCX, Markdown or JSON.
 
 A builder (:func:`build_annual_report`, :func:`build_model_report`,
 :func:`build_inventory_report`, :func:`build_waiver_report`) reads what the principal may read
@@ -10,11 +10,15 @@ carries its marking banner, the ledger checkpoint it reflects and its own SHA-25
 
 from clearance.reports._annual import build_annual_report
 from clearance.reports._build import build_report
+from clearance.reports._cover import CoverDetails
 from clearance.reports._document import (
     REPORT_KINDS,
+    UNDERPOWERED,
+    Approval,
     AssessmentProvenance,
     Block,
     Cell,
+    Cover,
     Figure,
     LedgerState,
     Message,
@@ -36,6 +40,7 @@ from clearance.reports._governance import (
     GovernanceSource,
     InventoryRow,
     NoGovernance,
+    ReportingDuty,
     WaiverRow,
     build_inventory_report,
     build_waiver_report,
@@ -48,8 +53,8 @@ from clearance.reports._render import (
     PLACEHOLDER,
     REPORT_FORMATS,
     ReportFormat,
-    format_cell,
     render,
+    render_docx,
     render_html,
     render_json,
     render_markdown,
@@ -58,14 +63,19 @@ from clearance.reports._render import (
     verify_report_digest,
     write_report,
 )
+from clearance.reports._text import format_cell
 
 __all__ = [
     "PLACEHOLDER",
     "REPORT_FORMATS",
     "REPORT_KINDS",
+    "UNDERPOWERED",
+    "Approval",
     "AssessmentProvenance",
     "Block",
     "Cell",
+    "Cover",
+    "CoverDetails",
     "Figure",
     "GovernanceSource",
     "InventoryRow",
@@ -80,6 +90,7 @@ __all__ = [
     "ReportError",
     "ReportFormat",
     "ReportKind",
+    "ReportingDuty",
     "RunProvenance",
     "Section",
     "SignedCheckpoint",
@@ -96,6 +107,7 @@ __all__ = [
     "format_cell",
     "ledger_state",
     "render",
+    "render_docx",
     "render_html",
     "render_json",
     "render_markdown",

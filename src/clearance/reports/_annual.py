@@ -8,11 +8,11 @@ from collections import Counter
 
 import clearance
 from clearance.access import LOCAL_ADMIN, Principal
-from clearance.reports._charts import coverage_chart
+from clearance.reports._bottom_line import bottom_line
+from clearance.reports._cover import CoverDetails, make_cover
 from clearance.reports._document import (
     AssessmentProvenance,
     Block,
-    Figure,
     Notice,
     Paragraph,
     Provenance,
@@ -31,9 +31,13 @@ from clearance.reports._reading import (
     newest_assessments,
 )
 from clearance.reports._sections import (
+    SHOWN_VERDICTS,
     adequacy_blocks,
+    adequacy_details,
+    domain_verdicts,
     findings_blocks,
     ledger_section,
+    lettered,
     mitigation_blocks,
     plural,
     provenance_section,
@@ -45,51 +49,39 @@ from clearance.reports._sections import (
 from clearance.store import Store
 from clearance.suites import DOMAINS
 
-_VERDICTS = ("exceeds", "inconclusive", "not tested", "below", "no threshold")
-
 
 def reader_of(principal: Principal) -> Reader:
     """Who the report is for, as it states it."""
     return Reader(id=principal.id, name=principal.name, clearance=principal.clearance_banner())
 
 
-def coverage_figure(assessments: list[StoredAssessment], prefix: str) -> Figure | None:
-    """The model × domain matrix of verdicts."""
-    if not assessments:
-        return None
-    models = [a.record.model_spec for a in assessments]
-    domains = list(DOMAINS)
-    grid = [[_verdict_in(a, d) for d in domains] for a in assessments]
-    alt = "; ".join(
-        f"{model}: " + ", ".join(f"{d} {v}" for d, v in zip(domains, row, strict=True))
-        for model, row in zip(models, grid, strict=True)
-    )
-    return Figure(
-        caption="Coverage: each model's verdict in each of the twelve test domains",
-        alt=alt,
-        svg=coverage_chart(models, domains, grid, prefix),
-    )
-
-
-def _verdict_in(assessment: StoredAssessment, domain: str) -> str:
-    for summary in assessment.domains:
-        if summary.domain == domain:
-            return summary.verdict
-    return "not assessed"
-
-
 def coverage_table(assessments: list[StoredAssessment]) -> Table:
-    """The coverage matrix as a table: one row per model, one column per domain."""
+    """The one coverage display: a row per test domain, a column per model, each cell the
+    model's verdict in that domain (an underpowered "below" says so)."""
+    models = [a.record.model_spec for a in assessments]
+    shown = [domain_verdicts(a) for a in assessments]
+    areas = {d.domain: d.area for a in assessments for d in a.domains}
     return Table(
-        caption="Coverage matrix: verdict by model and domain",
-        columns=["model", *DOMAINS],
-        rows=[[a.record.model_spec, *(_verdict_in(a, d) for d in DOMAINS)] for a in assessments],
+        caption="Coverage: each model's verdict in each of the twelve test domains",
+        columns=["domain", "area", *models],
+        rows=[
+            [domain, areas.get(domain, ""), *(v.get(domain, "not assessed") for v in shown)]
+            for domain in DOMAINS
+        ]
+        if assessments
+        else [],
         empty="no model has a stored assessment readable at your clearance",
+        verdicts=models,
+        landscape=len(models) > _PORTRAIT_MODELS,
     )
+
+
+_PORTRAIT_MODELS = 5
+"""More models than this and the coverage table goes on a landscape page."""
 
 
 def _summary_section(reading: Reading, assessments: list[StoredAssessment], runs: int) -> Section:
-    verdicts: Counter[str] = Counter(d.verdict for a in assessments for d in a.domains)
+    verdicts: Counter[str] = Counter(v for a in assessments for v in domain_verdicts(a).values())
     needed = sorted(
         f"{a.record.model_spec} ({d.domain})"
         for a in assessments
@@ -105,12 +97,13 @@ def _summary_section(reading: Reading, assessments: list[StoredAssessment], runs
         Paragraph(
             text=f"This report covers {plural(len(assessments), 'model')} with a stored "
             f"assessment, resting on {plural(runs, 'completed run')} readable at your clearance. "
-            "Each model is reported from its newest assessment."
+            "Each model is reported from its newest assessment in the reporting period."
         ),
         Paragraph(
             text="(A) Across all models and the twelve test domains: "
-            + ", ".join(f"{verdicts[v]} {v}" for v in _VERDICTS)
-            + ". 'Not tested' and 'inconclusive' are not passes."
+            + ", ".join(f"{verdicts[v]} {v}" for v in SHOWN_VERDICTS if verdicts[v])
+            + ". 'Not tested' and 'inconclusive' are not passes, and neither is a 'below' that "
+            "rests on too few samples."
         ),
         Paragraph(
             text="(B) Mitigation was deemed necessary in "
@@ -120,15 +113,20 @@ def _summary_section(reading: Reading, assessments: list[StoredAssessment], runs
         ),
         Paragraph(
             text=f"(C) The methods were adequate for the verdict in {judged - flagged} of "
-            f"{plural(judged, 'model-domain pair')}; {flagged} flag a weakness, each explained in "
+            f"{plural(judged, 'model-domain pair')}; {flagged} flag a weakness, each named in "
             "section C."
         ),
         coverage_table(assessments),
     ]
-    figure = coverage_figure(assessments, "coverage")
-    if figure is not None:
-        blocks.append(figure)
     return Section(id="summary", title="Executive summary", blocks=blocks)
+
+
+def bottom_line_section(assessments: list[StoredAssessment]) -> Section:
+    """Each model's bottom line, first thing after the cover."""
+    blocks: list[Block] = [bottom_line(a) for a in assessments] or [
+        Notice(text="No model has a stored assessment readable at your clearance.")
+    ]
+    return Section(id="bottom-line", title="Bottom line", blocks=blocks)
 
 
 def _per_model(
@@ -179,35 +177,50 @@ def cited_run_ids(assessments: list[StoredAssessment]) -> list[str]:
     return ids
 
 
-def build_annual_report(store: Store, *, principal: Principal = LOCAL_ADMIN) -> Report:
+def build_annual_report(
+    store: Store,
+    *,
+    principal: Principal = LOCAL_ADMIN,
+    details: CoverDetails | None = None,
+) -> Report:
     """The annual safety report, from the store alone, showing only what ``principal`` may read.
 
     Raises :class:`clearance.access.AccessDenied` when the principal may not generate reports.
     """
+    details = (details or CoverDetails()).check()
     reading = Reading(store, principal)
     count_withheld_everywhere(reading)
-    assessments = newest_assessments(reading)
+    assessments = newest_assessments(reading, within=details.within)
     runs = cited_runs(reading, cited_run_ids(assessments))
     provenance = Provenance(
         assessments=[assessment_provenance(a) for a in assessments],
         runs=[run_provenance(r) for r in runs],
     )
     ledger = ledger_state(store)
+    reader = reader_of(principal)
     sections = [
+        bottom_line_section(assessments),
         _summary_section(reading, assessments, len(runs)),
         _per_model("findings", "(A) Summary of findings", assessments, "findings"),
         _per_model("mitigation", "(B) Mitigation: need and efficacy", assessments, "mitigation"),
         _per_model("adequacy", "(C) Adequacy of tools and methods", assessments, "adequacy"),
-        provenance_section(provenance),
-        ledger_section(ledger),
-        verify_section(),
+        *lettered(
+            [
+                adequacy_details(assessments),
+                provenance_section(provenance),
+                ledger_section(ledger, reader, reading.withheld_text()),
+                verify_section(),
+            ]
+        ),
     ]
     return Report(
         kind="annual",
         title="Annual report on the safety assessments of frontier AI models",
-        subtitle=f"As of {ledger.last_entry_time or 'an empty store'}; for {principal.name}",
+        subtitle=f"{plural(len(assessments), 'model')} assessed against the thresholds of "
+        "policy, with the need for and efficacy of mitigation and the adequacy of the methods",
+        cover=make_cover(details, principal, ledger),
         banner=reading.banner(),
-        reader=reader_of(principal),
+        reader=reader,
         as_of=ledger.last_entry_time,
         ledger=ledger,
         withheld=reading.withheld_list(),

@@ -16,15 +16,20 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from clearance.reports._document import UNDERPOWERED
+
 VERDICT_COLOURS: dict[str, str] = {
     "exceeds": "#b03a2e",
     "inconclusive": "#b9770e",
     "not tested": "#6c3483",
     "below": "#1e8449",
+    UNDERPOWERED: "#5d6d7e",
     "no threshold": "#7f8c8d",
-    "not assessed": "#bdc3c7",
+    "not assessed": "#7f8c8d",
 }
-"""One colour per verdict, shared by the charts and the HTML tables."""
+"""One colour per verdict, shared by the charts and the HTML tables; only verdicts carry them.
+The word always goes with the colour, so a page printed in grey still reads."""
+_NEUTRAL = "#34495e"
 
 _RC: dict[Any, Any] = {
     "svg.hashsalt": "clearance-report",
@@ -90,22 +95,25 @@ def _height(rows: int) -> float:
 
 
 def scores_chart(points: Sequence[ScorePoint], prefix: str) -> str:
-    """Each benchmark's score with its 95% interval, and its threshold as a vertical tick."""
+    """Each benchmark's score with its 95% interval, and its threshold as a vertical tick. The
+    verdict is written in each row's label; an underpowered "below" is drawn hollow and dashed."""
     import matplotlib
 
     with matplotlib.rc_context(_RC):
         figure, axes = _figure(7.0, _height(len(points)))
         for y, point in enumerate(reversed(points)):
-            colour = VERDICT_COLOURS.get(point.verdict, "#34495e")
+            colour = VERDICT_COLOURS.get(point.verdict, _NEUTRAL)
+            weak = point.verdict == UNDERPOWERED
             if point.threshold is not None:
                 axes.plot([point.threshold] * 2, [y - 0.35, y + 0.35], color="#2c3e50", lw=2)
             if point.value is None:
-                axes.text(0.01, y, point.verdict, va="center", color=colour, style="italic")
                 continue
             if point.ci_low is not None and point.ci_high is not None:
-                axes.plot([point.ci_low, point.ci_high], [y, y], color=colour, lw=2.5)
-            axes.plot([point.value], [y], "o", color=colour, ms=6)
-        labels = [p.label for p in reversed(points)]
+                style = "--" if weak else "-"
+                axes.plot([point.ci_low, point.ci_high], [y, y], style, color=colour, lw=2.5)
+            face = "white" if weak else colour
+            axes.plot([point.value], [y], "o", mfc=face, mec=colour, mew=1.5, ms=6)
+        labels = [f"{p.label} ({_short(p.verdict)})" for p in reversed(points)]
         axes.set_yticks(range(len(points)), labels)
         axes.set_ylim(-0.7, len(points) - 0.3)
         axes.set_xlim(-0.02, 1.02)
@@ -115,24 +123,29 @@ def scores_chart(points: Sequence[ScorePoint], prefix: str) -> str:
 
 
 def before_after_chart(items: Sequence[BeforeAfter], prefix: str) -> str:
-    """Each mitigation's metric before (hollow) and after (filled), with the threshold tick."""
+    """Each mitigation's metric before (hollow) and after (filled), with the threshold tick.
+    Neutral colours: whether it worked is a statistic, not a verdict, and is written in the
+    label."""
     import matplotlib
 
     with matplotlib.rc_context(_RC):
         figure, axes = _figure(7.0, _height(len(items)))
         for y, item in enumerate(reversed(items)):
-            colour = VERDICT_COLOURS["below"] if item.effective else VERDICT_COLOURS["inconclusive"]
             if item.threshold is not None:
                 axes.plot([item.threshold] * 2, [y - 0.35, y + 0.35], color="#2c3e50", lw=2)
             axes.annotate(
                 "",
                 xy=(item.after, y),
                 xytext=(item.before, y),
-                arrowprops={"arrowstyle": "->", "color": colour, "lw": 1.5},
+                arrowprops={"arrowstyle": "->", "color": _NEUTRAL, "lw": 1.5},
             )
-            axes.plot([item.before], [y], "o", mfc="white", mec="#34495e", ms=7)
-            axes.plot([item.after], [y], "o", color=colour, ms=7)
-        axes.set_yticks(range(len(items)), [i.label for i in reversed(items)])
+            axes.plot([item.before], [y], "o", mfc="white", mec=_NEUTRAL, ms=7)
+            axes.plot([item.after], [y], "o", color=_NEUTRAL, ms=7)
+        labels = [
+            f"{i.label} ({'effective' if i.effective else 'not shown effective'})"
+            for i in reversed(items)
+        ]
+        axes.set_yticks(range(len(items)), labels)
         axes.set_ylim(-0.7, len(items) - 0.3)
         axes.set_xlim(-0.02, 1.02)
         axes.set_xlabel("before (hollow) → after (filled); threshold (dark tick)")
@@ -140,51 +153,8 @@ def before_after_chart(items: Sequence[BeforeAfter], prefix: str) -> str:
         return _svg(figure, prefix)
 
 
-def coverage_chart(
-    models: Sequence[str], domains: Sequence[str], verdicts: Sequence[Sequence[str]], prefix: str
-) -> str:
-    """A model × domain grid, each cell coloured and labelled with the domain's verdict."""
-    import matplotlib
-    from matplotlib.patches import Rectangle
-
-    with matplotlib.rc_context(_RC):
-        figure, axes = _figure(max(7.0, 0.75 * len(domains) + 2.5), 0.5 * len(models) + 1.6)
-        for row, model_verdicts in enumerate(verdicts):
-            y = len(models) - 1 - row
-            for x, verdict in enumerate(model_verdicts):
-                colour = VERDICT_COLOURS.get(verdict, "#34495e")
-                axes.add_patch(Rectangle((x, y), 1, 1, facecolor=colour, edgecolor="white", lw=2))
-                axes.text(
-                    x + 0.5, y + 0.5, _short(verdict), ha="center", va="center", color="white",
-                    fontsize=7,
-                )  # fmt: skip
-        axes.set_xlim(0, len(domains))
-        axes.set_ylim(0, max(1, len(models)))
-        axes.set_xticks(
-            [x + 0.5 for x in range(len(domains))],
-            list(domains),
-            rotation=40,
-            ha="right",
-            rotation_mode="anchor",
-        )
-        axes.set_yticks(
-            [len(models) - 1 - r + 0.5 for r in range(len(models))], [_clip(m) for m in models]
-        )
-        axes.tick_params(length=0)
-        for spine in axes.spines.values():
-            spine.set_visible(False)
-        axes.set_aspect("auto")
-        return _svg(figure, prefix)
-
-
 def _short(verdict: str) -> str:
-    return {"not tested": "untested", "no threshold": "no line", "not assessed": "n/a"}.get(
-        verdict, verdict
-    )
-
-
-def _clip(text: str, width: int = 40) -> str:
-    return text if len(text) <= width else "…" + text[-(width - 1) :]
+    return {UNDERPOWERED: "below, too few samples"}.get(verdict, verdict)
 
 
 def finite_or_none(value: float | None) -> float | None:

@@ -7,6 +7,7 @@ renderers (HTML, Markdown, JSON, PDF) only lay it out, so every format says the 
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
@@ -16,6 +17,8 @@ Cell = str | int | float | None
 
 ReportKind = Literal["annual", "model", "inventory", "waivers"]
 REPORT_KINDS: tuple[ReportKind, ...] = ("annual", "model", "inventory", "waivers")
+UNDERPOWERED = "below, but too few samples to rely on"
+"""How an underpowered "below" reads wherever a verdict is shown: never as a plain pass."""
 
 
 class _Part(BaseModel):
@@ -46,6 +49,10 @@ class Table(_Part):
     rows: list[list[Cell]]
     empty: str = "none"
     """What the table says when it has no rows."""
+    verdicts: list[str] = Field(default_factory=list)
+    """The columns whose cells are verdicts: only these carry verdict colours."""
+    landscape: bool = False
+    """Too wide for a portrait page: the PDF prints it on a landscape page of its own."""
 
 
 class Figure(_Part):
@@ -73,6 +80,9 @@ class Transcript(_Part):
     messages: list[Message]
     target: str
     scores: list[str]
+    sensitive: bool = False
+    """From a hazard or harm domain: it may quote harmful text, so it is shown behind a content
+    warning (collapsed in HTML)."""
 
 
 Block = Annotated[Paragraph | Notice | Table | Figure | Transcript, Field(discriminator="kind")]
@@ -161,12 +171,73 @@ class Provenance(_Part):
     runs: list[RunProvenance] = Field(default_factory=list)
 
 
+class Approval(_Part):
+    """The report's own approval, as recorded on the ledger."""
+
+    approver: str
+    """The approver's name and id, e.g. "Dana Chief (caio)"."""
+    approved_at: str
+    """RFC 3339 UTC."""
+    ledger_seq: int
+    """The ledger entry that records the approval."""
+    note: str = ""
+
+
+class Cover(_Part):
+    """What a memo states before anything else: who, for whom, over which period, approved by
+    whom, at which classification and on which date."""
+
+    agency: str | None = None
+    office: str | None = None
+    period_from: str | None = None
+    """The first day of the reporting period (ISO date), or None for "from the first record"."""
+    period_to: str | None = None
+    """The last day of the reporting period (ISO date), or None for "to the newest record"."""
+    prepared_by: str
+    approval: Approval | None = None
+    date: str
+    """The date of the store's newest record, in words (e.g. "2 December 2026")."""
+
+    @property
+    def period(self) -> str:
+        """The reporting period in words."""
+        start = words_date(self.period_from) if self.period_from else "the first record"
+        end = words_date(self.period_to) if self.period_to else "the newest record"
+        return f"{start} to {end}"
+
+
+def words_date(text: str | None) -> str:
+    """An ISO date or RFC 3339 time as a date in words ("2 December 2026"); "no records yet"."""
+    if not text:
+        return "no records yet"
+    day = date.fromisoformat(text[:10])
+    return f"{day.day} {_MONTHS[day.month - 1]} {day.year}"
+
+
+# Not strftime's %B, which follows the locale: the same store must render the same bytes.
+_MONTHS = (
+    "January",
+    "February",
+    "March",
+    "April",
+    "May",
+    "June",
+    "July",
+    "August",
+    "September",
+    "October",
+    "November",
+    "December",
+)
+
+
 class Report(_Part):
     """One report, ready to render."""
 
     kind: ReportKind
     title: str
     subtitle: str
+    cover: Cover
     banner: str
     """The join of the markings of every record the report shows (UNCLASSIFIED when none)."""
     reader: Reader

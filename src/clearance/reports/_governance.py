@@ -7,7 +7,7 @@ reports do not depend on how governance stores its tables: any object with these
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Literal, Protocol
@@ -16,10 +16,26 @@ import clearance
 from clearance.access import LOCAL_ADMIN, Action, Marking, Principal
 from clearance.governance import report_state
 from clearance.reports._annual import reader_of
-from clearance.reports._document import Block, Notice, Paragraph, Provenance, Report, Section, Table
+from clearance.reports._cover import CoverDetails, make_cover
+from clearance.reports._document import (
+    Block,
+    Notice,
+    Paragraph,
+    Provenance,
+    Report,
+    Section,
+    Table,
+    words_date,
+)
 from clearance.reports._ledger_state import ledger_state
 from clearance.reports._reading import Reading
-from clearance.reports._sections import ledger_section, plural, verify_section, withheld_notice
+from clearance.reports._sections import (
+    ledger_section,
+    lettered,
+    plural,
+    verify_section,
+    withheld_notice,
+)
 from clearance.store import Store
 
 GOVERNANCE_RECORD_TYPES = ("use_case", "waiver")
@@ -73,6 +89,16 @@ class WaiverRow(Protocol):
         ...
 
     @property
+    def finding(self) -> str:
+        """The written finding the waiver was granted on."""
+        ...
+
+    @property
+    def created_by(self) -> str:
+        """Who granted it."""
+        ...
+
+    @property
     def granted_at(self) -> datetime: ...
     @property
     def expires_at(self) -> datetime: ...
@@ -94,9 +120,30 @@ class GovernanceSource(Protocol):
 
     def inventory_rows(self) -> Iterable[InventoryRow]: ...
     def waiver_rows(self) -> Iterable[WaiverRow]: ...
-    def reporting_overdue(self, waiver_id: str, as_of: datetime | None) -> bool:
-        """Whether an event of the waiver went unreported past its three days at ``as_of``."""
+    def use_case_names(self) -> Mapping[str, str]:
+        """Each use case's name, by id."""
         ...
+
+    def reporting(self, waiver_id: str, as_of: datetime | None) -> Sequence[ReportingDuty]:
+        """The waiver's duties to report its events (grant, renewal, revocation) at ``as_of``."""
+        ...
+
+
+@dataclass(frozen=True)
+class ReportingDuty:
+    """One event of a waiver that must be reported within three days, and where it stands."""
+
+    event: str
+    due_at: datetime
+    reported_at: datetime | None
+    state: str
+    """``pending``, ``overdue``, ``reported`` or ``reported late`` (governance's words)."""
+
+    def text(self) -> str:
+        """ "grant: reported 3 December 2026" or "grant: overdue (due 5 December 2026)"."""
+        if self.reported_at is not None:
+            return f"{self.event}: {self.state} {words_date(self.reported_at.isoformat())}"
+        return f"{self.event}: {self.state} (due {words_date(self.due_at.isoformat())})"
 
 
 class NoGovernance:
@@ -108,8 +155,11 @@ class NoGovernance:
     def waiver_rows(self) -> Iterable[WaiverRow]:
         return ()
 
-    def reporting_overdue(self, waiver_id: str, as_of: datetime | None) -> bool:
-        return False
+    def use_case_names(self) -> Mapping[str, str]:
+        return {}
+
+    def reporting(self, waiver_id: str, as_of: datetime | None) -> Sequence[ReportingDuty]:
+        return ()
 
 
 def _marking(row: InventoryRow | WaiverRow) -> Marking:
@@ -138,22 +188,25 @@ def waiver_state(row: WaiverRow, as_of: datetime | None) -> WaiverState:
 def _report(
     kind: Literal["inventory", "waivers"],
     title: str,
+    subtitle: str,
     reading: Reading,
     sections: list[Section],
-    store: Store,
+    details: CoverDetails,
 ) -> Report:
-    ledger = ledger_state(store)
+    ledger = ledger_state(reading.store)
+    reader = reader_of(reading.principal)
+    appendices = [ledger_section(ledger, reader, reading.withheld_text()), verify_section()]
     return Report(
         kind=kind,
         title=title,
-        subtitle=f"As of {ledger.last_entry_time or 'an empty store'}; for "
-        f"{reading.principal.name}",
+        subtitle=subtitle,
+        cover=make_cover(details, reading.principal, ledger),
         banner=reading.banner(),
-        reader=reader_of(reading.principal),
+        reader=reader,
         as_of=ledger.last_entry_time,
         ledger=ledger,
         withheld=reading.withheld_list(),
-        sections=[*sections, ledger_section(ledger), verify_section()],
+        sections=[*sections, *lettered(appendices)],
         provenance=Provenance(),
         clearance_version=clearance.__version__,
     )
@@ -175,8 +228,11 @@ def build_inventory_report(
     source: GovernanceSource | None = None,
     *,
     principal: Principal = LOCAL_ADMIN,
+    details: CoverDetails | None = None,
 ) -> Report:
-    """The use-case inventory: every use case the reader may see, with class and decision."""
+    """The use-case inventory: every use case the reader may see, with class and decision, as
+    the store stands (an inventory is a snapshot: the reporting period does not filter it)."""
+    details = (details or CoverDetails()).check()
     source = source or default_governance_source(store)
     reading = Reading(store, principal, record_types=GOVERNANCE_RECORD_TYPES)
     rows = sorted(
@@ -230,7 +286,15 @@ def build_inventory_report(
         Section(id="summary", title="Summary", blocks=summary),
         Section(id="inventory", title="Use-case inventory", blocks=[table]),
     ]
-    return _report("inventory", "AI use-case inventory", reading, sections, store)
+    return _report(
+        "inventory",
+        "AI use-case inventory",
+        "Every AI use case of the agency, with its class, its newest decision and its minimum "
+        "practices",
+        reading,
+        sections,
+        details,
+    )
 
 
 def build_waiver_report(
@@ -238,29 +302,38 @@ def build_waiver_report(
     source: GovernanceSource | None = None,
     *,
     principal: Principal = LOCAL_ADMIN,
+    details: CoverDetails | None = None,
 ) -> Report:
     """The waiver summary: active and total waivers, by justification, as of the store's newest
-    ledger entry (never the wall clock, so the same store gives the same report)."""
+    ledger entry (never the wall clock, so the same store gives the same report). With a
+    reporting period, the waivers in force at some time within it."""
+    details = (details or CoverDetails()).check()
     source = source or default_governance_source(store)
     reading = Reading(store, principal, record_types=GOVERNANCE_RECORD_TYPES)
+    as_of = _as_of(ledger_state(store).last_entry_time)
     rows = sorted(
-        reading.keep("waiver", source.waiver_rows(), _marking, Action.WAIVER_READ),
+        (
+            r
+            for r in reading.keep("waiver", source.waiver_rows(), _marking, Action.WAIVER_READ)
+            if _in_force_within(r, details)
+        ),
         key=lambda r: (_utc(r.granted_at), r.id),
     )
-    as_of = _as_of(ledger_state(store).last_entry_time)
     states = {r.id: waiver_state(r, as_of) for r in rows}
     by_category: dict[str, Counter[str]] = {}
     for r in rows:
         by_category.setdefault(r.category, Counter())[states[r.id]] += 1
     active = sum(1 for s in states.values() if s == "active")
-    overdue = {r.id for r in rows if source.reporting_overdue(r.id, as_of)}
+    duties = {r.id: source.reporting(r.id, as_of) for r in rows}
+    overdue = {r.id for r in rows if any(d.state == "overdue" for d in duties[r.id])}
+    names = source.use_case_names()
     summary: list[Block] = [
         *withheld_notice(reading.withheld_sentence()),
         *_source_notice(len(rows), reading.withheld["waiver"]),
         Paragraph(
             text=f"{active} active of {plural(len(rows), 'waiver')} in total, as of "
-            f"{as_of.isoformat() if as_of else 'an empty store'} (the store's newest ledger "
-            "entry)."
+            f"{words_date(as_of.isoformat()) if as_of else 'an empty store'} (the store's newest "
+            "ledger entry)."
         ),
         Paragraph(
             text=f"{plural(len(overdue), 'waiver')} with a report overdue (the Framework asks "
@@ -277,12 +350,15 @@ def build_waiver_report(
         ),
     ]
     listing = Table(
-        caption="Every waiver, oldest grant first",
+        caption="Every waiver, oldest grant first, with the finding it was granted on and where "
+        "each of its reports stands",
         columns=[
             "waiver",
             "use case",
             "practice",
             "justification",
+            "finding",
+            "granted by",
             "granted",
             "expires",
             "state",
@@ -292,24 +368,47 @@ def build_waiver_report(
         rows=[
             [
                 r.id,
-                r.use_case_id,
+                f"{names.get(r.use_case_id, 'name not readable')} ({r.use_case_id})",
                 r.practice_code,
                 r.category,
-                _utc(r.granted_at).isoformat(),
-                _utc(r.expires_at).isoformat(),
+                r.finding,
+                r.created_by,
+                _day(r.granted_at),
+                _day(r.expires_at),
                 states[r.id],
-                "overdue" if r.id in overdue else "",
+                "; ".join(d.text() for d in duties[r.id]) or "no report due",
                 _marking(r).banner(),
             ]
             for r in rows
         ],
         empty="no waiver readable at your clearance",
+        landscape=True,
     )
     sections = [
         Section(id="summary", title="Summary", blocks=summary),
         Section(id="waivers", title="Waivers", blocks=[listing]),
     ]
-    return _report("waivers", "Waiver summary", reading, sections, store)
+    return _report(
+        "waivers",
+        "Waiver summary",
+        "Waivers of minimum practices granted by the chief AI officer: why, on what finding, "
+        "until when, and whether each was reported",
+        reading,
+        sections,
+        details,
+    )
+
+
+def _day(value: datetime) -> str:
+    return _utc(value).date().isoformat()
+
+
+def _in_force_within(row: WaiverRow, details: CoverDetails) -> bool:
+    """Whether the waiver was in force at some time in the reporting period."""
+    if details.period_to and _utc(row.granted_at).date() > details.period_to:
+        return False
+    ended = row.revoked_at or row.expires_at
+    return not (details.period_from and _utc(ended).date() < details.period_from)
 
 
 @dataclass(frozen=True)
@@ -356,11 +455,20 @@ class StoreGovernance:
     def waiver_rows(self) -> Iterable[WaiverRow]:
         return self._store.governance.waivers()
 
-    def reporting_overdue(self, waiver_id: str, as_of: datetime | None) -> bool:
-        if as_of is None:
-            return False
+    def use_case_names(self) -> Mapping[str, str]:
+        return {u.id: u.name for u in self._store.governance.use_cases()}
+
+    def reporting(self, waiver_id: str, as_of: datetime | None) -> Sequence[ReportingDuty]:
         duties = self._store.governance.waiver_reports(waiver_id)
-        return any(report_state(duty, as_of) == "overdue" for duty in duties)
+        return [
+            ReportingDuty(
+                event=duty.event,
+                due_at=duty.due_at,
+                reported_at=duty.reported_at,
+                state=report_state(duty, as_of) if as_of else "pending",
+            )
+            for duty in sorted(duties, key=lambda d: (d.event_at, d.id))
+        ]
 
 
 def default_governance_source(store: Store) -> GovernanceSource:

@@ -12,10 +12,11 @@ from clearance.access import LOCAL_ADMIN, Action, Principal, readable
 from clearance.assess import domain_of, resolve_model
 from clearance.reports._annual import (
     assessment_provenance,
+    bottom_line_section,
     cited_run_ids,
-    coverage_figure,
     reader_of,
 )
+from clearance.reports._cover import CoverDetails, make_cover
 from clearance.reports._document import (
     Block,
     Message,
@@ -37,8 +38,10 @@ from clearance.reports._reading import (
 )
 from clearance.reports._sections import (
     adequacy_blocks,
+    adequacy_details,
     findings_blocks,
     ledger_section,
+    lettered,
     mitigation_blocks,
     plural,
     provenance_section,
@@ -47,10 +50,17 @@ from clearance.reports._sections import (
     withheld_notice,
 )
 from clearance.store import RunRecord, SampleRecord, Store
+from clearance.suites import DOMAINS
 
 TRANSCRIPT_CHARS = 4000
 """Longer turns are cut here in the report (the store keeps them whole)."""
 RUN_COLUMNS = ["run", "task", "domain", "metric", "value", "95% low", "95% high", "n", "errors"]
+CONTENT_WARNING = (
+    "Content warning: the transcripts below include requests a responsible model must decline "
+    "and, where a model complied, what it answered. They may contain harmful or disturbing "
+    "text. Those from hazard and harm domains are collapsed in the HTML report; open one only "
+    "when you need it."
+)
 
 
 def _latest_runs(reading: Reading, model_ids: tuple[str, ...]) -> list[RunRecord]:
@@ -147,7 +157,15 @@ def _why(sample: SampleRecord, scorer: str | None) -> tuple[str, str] | None:
     return "right", f"the first sample scored 0.5 or above by {scorer} ({value:.3f})"
 
 
+def _sensitive(run: RunRecord) -> bool:
+    """A run outside the capability domains (hazards, risks to people) may hold harmful text;
+    so may one whose domain is unknown."""
+    areas: dict[str, str] = {str(d): str(a) for d, a in DOMAINS.items()}
+    return areas.get(domain_of(run) or "", "unknown") != "capabilities"
+
+
 def _notable(store: Store, run: RunRecord) -> Iterator[Transcript]:
+    sensitive = _sensitive(run)
     scorers = [str(s) for s in run.provenance.get("scorers") or []]
     primary = scorers[0] if scorers else None
     seen: set[str] = set()
@@ -167,6 +185,7 @@ def _notable(store: Store, run: RunRecord) -> Iterator[Transcript]:
                 for name, score in sorted(sample.scores.items())
                 if isinstance(score, dict)
             ],
+            sensitive=sensitive,
         )
         if len(seen) == 3:
             return
@@ -186,6 +205,8 @@ def transcripts_section(store: Store, runs: list[RunRecord]) -> Section:
             "characters are cut; the store keeps them whole."
         )
     ]
+    if any(_sensitive(run) for run in runs):
+        blocks.insert(0, Notice(tone="warning", text=CONTENT_WARNING))
     if not runs:
         blocks.append(Notice(text="No run readable at your clearance, so no transcripts."))
     return Section(
@@ -206,22 +227,12 @@ def _summary(
             )
         )
     else:
-        exceeds = [d.domain for d in assessment.domains if d.verdict == "exceeds"]
-        untested = [d.domain for d in assessment.domains if d.verdict == "not tested"]
         blocks.append(
             Paragraph(
                 text=f"{spec}: {plural(len(runs), 'completed run')} readable at your clearance; "
-                f"newest assessment {assessment.record.id}. Exceeds a threshold in "
-                + (", ".join(exceeds) if exceeds else "no domain")
-                + "; not tested in "
-                + (", ".join(untested) if untested else "no domain")
-                + f". {plural(len(assessment.mitigations), 'mitigation')} recorded, "
-                f"{sum(m.effective for m in assessment.mitigations)} shown effective."
+                f"newest assessment {assessment.record.id}, detailed in sections A to C."
             )
         )
-        figure = coverage_figure([assessment], "coverage")
-        if figure is not None:
-            blocks.append(figure)
     blocks.append(runs_table(runs))
     return Section(id="summary", title="Summary", blocks=blocks)
 
@@ -251,12 +262,19 @@ def _assessed_sections(assessment: StoredAssessment | None) -> list[Section]:
     ]
 
 
-def build_model_report(store: Store, model: str, *, principal: Principal = LOCAL_ADMIN) -> Report:
+def build_model_report(
+    store: Store,
+    model: str,
+    *,
+    principal: Principal = LOCAL_ADMIN,
+    details: CoverDetails | None = None,
+) -> Report:
     """The evaluation report of ``model`` (a spec or models.id): every domain, its runs and
     notable transcripts, showing only what ``principal`` may read.
 
     Raises :class:`clearance.assess.AssessError` when no such model is in the store.
     """
+    details = (details or CoverDetails()).check()
     reading = Reading(store, principal)
     spec, model_ids = resolve_model(store, model)
     mitigations = readable(
@@ -264,7 +282,7 @@ def build_model_report(store: Store, model: str, *, principal: Principal = LOCAL
     )
     reading.withheld["mitigation"] += mitigations.withheld
     runs = _latest_runs(reading, model_ids)
-    found = newest_assessments(reading, spec)
+    found = newest_assessments(reading, spec, within=details.within)
     assessment = found[0] if found else None
     cited = cited_runs(
         reading, [r.id for r in runs] + (cited_run_ids([assessment]) if assessment else [])
@@ -274,20 +292,29 @@ def build_model_report(store: Store, model: str, *, principal: Principal = LOCAL
         runs=[run_provenance(r) for r in cited],
     )
     ledger = ledger_state(store)
+    reader = reader_of(principal)
     sections = [
+        bottom_line_section(found),
         _summary(reading, spec, assessment, runs),
         *_assessed_sections(assessment),
         transcripts_section(store, runs),
-        provenance_section(provenance),
-        ledger_section(ledger),
-        verify_section(),
+        *lettered(
+            [
+                adequacy_details(found),
+                provenance_section(provenance),
+                ledger_section(ledger, reader, reading.withheld_text()),
+                verify_section(),
+            ]
+        ),
     ]
     return Report(
         kind="model",
         title=f"Model evaluation report: {spec}",
-        subtitle=f"As of {ledger.last_entry_time or 'an empty store'}; for {principal.name}",
+        subtitle="Every test domain, the runs behind it and notable samples, against the "
+        "thresholds of policy",
+        cover=make_cover(details, principal, ledger),
         banner=reading.banner(),
-        reader=reader_of(principal),
+        reader=reader,
         as_of=ledger.last_entry_time,
         ledger=ledger,
         withheld=reading.withheld_list(),

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import TypeVar
 
 from clearance.access import (
@@ -76,18 +77,25 @@ class Reading:
     def withheld_list(self) -> list[Withheld]:
         return [Withheld(record_type=t, count=self.withheld[t]) for t in self.record_types]
 
-    def withheld_sentence(self) -> str | None:
-        """ "Withheld by your clearance: 1 assessment, 12 findings." or None."""
-        parts = [
+    def withheld_text(self) -> str:
+        """ "1 assessment, 12 findings" or "nothing"."""
+        return self._withheld_parts() or "nothing"
+
+    def _withheld_parts(self) -> str:
+        return ", ".join(
             f"{n} {t.replace('_', ' ')}{'' if n == 1 else 's'}"
             for t in self.record_types
             if (n := self.withheld[t])
-        ]
+        )
+
+    def withheld_sentence(self) -> str | None:
+        """ "Withheld by your clearance: 1 assessment, 12 findings." or None."""
+        parts = self._withheld_parts()
         if not parts:
             return None
         return (
             "Withheld because they are marked above your clearance or outside your "
-            f"compartments: {', '.join(parts)}. They are not counted in any figure below."
+            f"compartments: {parts}. They are not counted in any figure below."
         )
 
 
@@ -156,11 +164,17 @@ def _visible_mitigations(
     return sorted(kept, key=lambda m: (m.task_name, m.mitigation_id))
 
 
-def newest_assessments(reading: Reading, model_spec: str | None = None) -> list[StoredAssessment]:
-    """Each model's newest assessment, by model spec, where the reader may read it."""
+def newest_assessments(
+    reading: Reading,
+    model_spec: str | None = None,
+    within: Callable[[datetime], bool] | None = None,
+) -> list[StoredAssessment]:
+    """Each model's newest assessment (made ``within`` the reporting period, when given), by
+    model spec, where the reader may read it."""
     newest: dict[str, AssessmentRecord] = {}
     for record in reading.store.findings.assessments(model_spec):
-        newest.setdefault(record.model_spec, record)
+        if within is None or within(record.created_at):
+            newest.setdefault(record.model_spec, record)
     current = [newest[spec] for spec in sorted(newest)]
     hidden_findings = 0
     visible = reading.keep("assessment", current, marking_of, Action.FINDING_READ)

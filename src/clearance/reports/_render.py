@@ -3,8 +3,8 @@
 Every format states the report's own SHA-256. It is computed over the rendered bytes with the
 digest written as 64 zeros, then written in; so a reader recomputes it by putting the zeros
 back (:func:`verify_report_digest`, or ``sed`` and ``sha256sum`` as Appendix C shows). A PDF
-is printed from the sealed HTML, so it states the HTML's digest; its own is written beside it
-(``report.pdf.sha256``) by :func:`write_report`.
+(or DOCX) is made from the sealed HTML's report, so it states the HTML's digest; its own is
+written beside it (``report.pdf.sha256``) by :func:`write_report`.
 """
 
 from __future__ import annotations
@@ -21,18 +21,26 @@ from typing import Literal, get_args
 from markupsafe import Markup
 
 from clearance.atomicfile import write_bytes_atomically
-from clearance.reports._charts import VERDICT_COLOURS
-from clearance.reports._document import Block, Cell, Report, Section, Table
+from clearance.reports._document import (
+    UNDERPOWERED,
+    Block,
+    Cell,
+    Report,
+    Section,
+    Table,
+)
 from clearance.reports._errors import ReportError
+from clearance.reports._sections import short_digest
+from clearance.reports._text import approval_text, code_spans, format_cell
 
-ReportFormat = Literal["html", "pdf", "md", "json"]
+ReportFormat = Literal["html", "pdf", "docx", "md", "json"]
 REPORT_FORMATS: tuple[ReportFormat, ...] = get_args(ReportFormat)
 PLACEHOLDER = "0" * 64
 """What the digest is written as while the digest is computed."""
 _STATED = re.compile(
     r'(?:Report SHA-256: (?:<code id="report-sha256">)?|"report_sha256":")([0-9a-f]{64})'
 )
-_DIGEST_COLUMNS = ("sha256", "root", "Merkle")
+_DIGEST_COLUMNS = ("sha256", "Merkle root")
 
 
 def _seal(body: str) -> bytes:
@@ -64,34 +72,57 @@ def verify_report_digest(data: bytes) -> bool:
 
 # -- cells ------------------------------------------------------------------------------------
 
-
-def format_cell(cell: Cell) -> str:
-    """A table cell as text: floats to three decimals (tiny ones in scientific notation)."""
-    if cell is None:
-        return "–"
-    if isinstance(cell, bool):
-        return "yes" if cell else "no"
-    if isinstance(cell, float):
-        if cell != 0 and abs(cell) < 0.001:
-            return f"{cell:.2e}"
-        return f"{cell:.3f}"
-    if isinstance(cell, int):
-        return str(cell)
-    return cell
+_VERDICT_CLASSES = {
+    "exceeds": "v-exceeds",
+    "inconclusive": "v-inconclusive",
+    "not tested": "v-not-tested",
+    "below": "v-below",
+    UNDERPOWERED: "v-below-weak",
+    "no threshold": "v-no-threshold",
+    "not assessed": "v-not-assessed",
+}
+"""A verdict's look: colour, shape and word together (report.css)."""
 
 
-def _cell_html(column: str, cell: Cell) -> Markup:
+_SHORT = 14
+"""A column whose every cell (and heading word) is at most this long is never wrapped, so the
+long columns beside it wrap instead of squeezing it to a letter a line."""
+
+
+def short_columns(table: Table) -> set[int]:
+    """The indexes of the columns that stay on one line."""
+    return {
+        i
+        for i, column in enumerate(table.columns)
+        if max((len(w) for w in column.split()), default=0) <= _SHORT
+        and all(len(format_cell(row[i])) <= _SHORT for row in table.rows)
+    }
+
+
+def _cell_html(table: Table, index: int, cell: Cell, short: set[int]) -> Markup:
+    column = table.columns[index]
     text = html.escape(format_cell(cell))
     if isinstance(cell, int | float) and not isinstance(cell, bool):
         return Markup(f'<td class="num">{text}</td>')
-    if isinstance(cell, str) and cell in VERDICT_COLOURS:
-        colour = VERDICT_COLOURS[cell]
-        return Markup(f'<td class="verdict" style="background:{colour}">{text}</td>')
+    if index in short and column not in table.verdicts:
+        return Markup(f'<td class="short">{text}</td>')
     if cell is None:
         return Markup(f'<td class="empty">{text}</td>')
+    if column in table.verdicts and cell in _VERDICT_CLASSES:
+        return Markup(f'<td class="verdict {_VERDICT_CLASSES[cell]}">{text}</td>')
     if any(key in column for key in _DIGEST_COLUMNS):
         return Markup(f'<td class="digest">{text}</td>')
     return Markup(f"<td>{text}</td>")
+
+
+def _inline_html(text: str) -> Markup:
+    """Plain text as HTML, with `backtick` spans as <code> (never raw backticks on the page)."""
+    return Markup(
+        "".join(
+            f"<code>{html.escape(piece)}</code>" if is_code else html.escape(piece)
+            for piece, is_code in code_spans(text)
+        )
+    )
 
 
 # -- HTML -------------------------------------------------------------------------------------
@@ -109,16 +140,9 @@ def _environment() -> object:
         trim_blocks=False,
     )
     env.globals["cell_html"] = _cell_html
+    env.globals["inline"] = _inline_html
+    env.globals["short_columns"] = short_columns
     return env
-
-
-def _withheld_text(report: Report) -> str:
-    parts = [
-        f"{w.count} {w.record_type.replace('_', ' ')}{'' if w.count == 1 else 's'}"
-        for w in report.withheld
-        if w.count
-    ]
-    return ", ".join(parts) + " (above your clearance)" if parts else "nothing"
 
 
 def _html_body(report: Report) -> str:
@@ -130,7 +154,8 @@ def _html_body(report: Report) -> str:
     return template.render(
         report=report,
         digest=PLACEHOLDER,
-        withheld_text=_withheld_text(report),
+        approval_text=_inline_html(approval_text(report)),
+        short_root=short_digest(report.ledger.root),
         banner_class="level-" + report.banner.split("//")[0].replace(" ", "-"),
     )
 
@@ -184,7 +209,8 @@ def _md_block(block: Block) -> list[str]:
             f"*Figure: {_md_text(block.caption)}.* {_md_text(block.alt)}",
             "",
         ]
-    lines = [f"**{_md_text(block.title)}**", "", f"*{_md_text(block.why)}*", ""]
+    warning = " (content warning: may contain harmful text)" if block.sensitive else ""
+    lines = [f"**{_md_text(block.title)}**{warning}", "", f"*{_md_text(block.why)}*", ""]
     for message in block.messages:
         fence = _fence(message.content)
         lines += [f"{_md_text(message.role)}:", "", f"{fence}text", message.content, fence, ""]
@@ -204,23 +230,30 @@ def _md_section(section: Section, depth: int) -> list[str]:
     return lines
 
 
-def render_markdown(report: Report) -> bytes:
-    """The report as Markdown; charts are inline SVG data URIs, each with its text description."""
-    lines = [
+def _md_cover(report: Report) -> list[str]:
+    cover = report.cover
+    agency = cover.agency or "Agency not stated"
+    return [
         f"**{report.banner}**",
+        "",
+        f"**{_md_text(agency)}**" + (f" · {_md_text(cover.office)}" if cover.office else ""),
         "",
         f"# {_md_text(report.title)}",
         "",
         f"*{_md_text(report.subtitle)}*",
         "",
-        f"- Marking: {report.banner} (the highest marking of anything shown)",
-        f"- Reader: {_md_text(report.reader.name)} ({_md_text(report.reader.id)}), cleared "
-        f"{report.reader.clearance}",
-        f"- Withheld: {_withheld_text(report)}",
-        f"- Ledger: {report.ledger.tree_size} entries, Merkle root {report.ledger.root}",
-        f"- As of: {report.as_of or 'an empty store'}",
+        f"- Reporting period: {cover.period}",
+        f"- Prepared by: {_md_text(cover.prepared_by)}",
+        f"- Approved by: {_md_text(approval_text(report))}",
+        f"- Classification: {report.banner} (the highest marking of anything shown)",
+        f"- Date: {cover.date}",
         "",
     ]
+
+
+def render_markdown(report: Report) -> bytes:
+    """The report as Markdown; charts are inline SVG data URIs, each with its text description."""
+    lines = _md_cover(report)
     for section in report.sections:
         lines.extend(_md_section(section, 2))
     lines += [
@@ -229,8 +262,9 @@ def render_markdown(report: Report) -> bytes:
         f"Report SHA-256: {PLACEHOLDER}",
         "",
         "The SHA-256 above is of this file with every occurrence of it replaced by 64 zeros "
-        "(Appendix C says how to check it). Rendered by Clearance "
-        f"{report.clearance_version} from the store alone.",
+        '("Verifying this report" says how to check it). It reflects the ledger at '
+        f"{report.ledger.tree_size} entries, Merkle root {short_digest(report.ledger.root)}. "
+        f"Rendered by Clearance {report.clearance_version} from the store alone.",
         "",
         f"**{report.banner}**",
         "",
@@ -280,13 +314,22 @@ def render_pdf(report: Report) -> bytes:
     return pdf
 
 
+def render_docx(report: Report) -> bytes:
+    """The report as a Word document (python-docx, the ``docx`` extra), stating the SHA-256 of
+    the HTML report it corresponds to."""
+    from clearance.reports._docx import render_docx as docx_of
+
+    return docx_of(report, stated_digest(render_html(report)))
+
+
 def render(report: Report, fmt: ReportFormat) -> bytes:
-    """``report`` in ``fmt`` (html, pdf, md or json)."""
+    """``report`` in ``fmt`` (html, pdf, docx, md or json)."""
     renderers = {
         "html": render_html,
         "md": render_markdown,
         "json": render_json,
         "pdf": render_pdf,
+        "docx": render_docx,
     }
     if fmt not in renderers:
         raise ReportError(f"unknown format {fmt!r}; choose one of: {', '.join(REPORT_FORMATS)}")
@@ -294,10 +337,10 @@ def render(report: Report, fmt: ReportFormat) -> bytes:
 
 
 def write_report(data: bytes, path: Path, fmt: ReportFormat) -> list[Path]:
-    """Write a rendered report to ``path`` (and, for a PDF, ``path.sha256`` beside it)."""
+    """Write a rendered report to ``path`` (and, for a PDF or DOCX, ``path.sha256`` beside it)."""
     write_bytes_atomically(path, data)
     written = [path]
-    if fmt == "pdf":
+    if fmt in ("pdf", "docx"):
         sidecar = path.with_name(path.name + ".sha256")
         line = f"{hashlib.sha256(data).hexdigest()}  {path.name}\n"
         write_bytes_atomically(sidecar, line.encode("utf-8"))

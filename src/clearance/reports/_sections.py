@@ -15,15 +15,19 @@ from clearance.reports._charts import (
     scores_chart,
 )
 from clearance.reports._document import (
+    UNDERPOWERED,
     Block,
+    Cell,
     Figure,
     LedgerState,
     Notice,
     Paragraph,
     Provenance,
+    Reader,
     RunProvenance,
     Section,
     Table,
+    words_date,
 )
 from clearance.reports._reading import StoredAssessment, marking_of
 from clearance.store import FindingRecord, RunRecord
@@ -63,20 +67,13 @@ EFFICACY_COLUMNS = [
 ]
 NEED_COLUMNS = ["domain", "verdict", "mitigation needed", "why"]
 ADEQUACY_COLUMNS = ["domain", "check", "benchmark", "figure", "flagged", "sentence"]
-RUN_COLUMNS = [
-    "run",
-    "task",
-    "model",
-    "dataset sha256",
-    "task sha256",
-    "weights sha256",
-    "version",
-    "scorers",
-    "clearance",
-    "finished",
-    "marking",
-]
+RUN_COLUMNS = ["run", "task", "model", "version", "scorers", "clearance", "finished", "marking"]
+DIGEST_COLUMNS = ["record", "of", "sha256"]
+SHORT_DIGEST = 12
+"""Hex digits of a digest shown in the body; the provenance appendix gives all 64."""
 
+SHOWN_VERDICTS = ("exceeds", "inconclusive", "not tested", UNDERPOWERED, "below", "no threshold")
+"""Every verdict as the report shows it, most serious first."""
 _NEED = {
     "exceeds": "yes",
     "inconclusive": "undetermined",
@@ -108,14 +105,59 @@ def figure_text(value: float | None) -> str:
     return "undefined" if value is None else f"{value:.3f}"
 
 
+def short_digest(digest: str | None) -> str:
+    """A digest as the body shows it: its first hex digits and an ellipsis."""
+    if not digest:
+        return "none"
+    return digest if len(digest) <= SHORT_DIGEST else digest[:SHORT_DIGEST] + "…"
+
+
+def short_id(record_id: str | None, parent: str) -> str | None:
+    """A child record's id without its parent's prefix ("…-003" of assessment ``parent``)."""
+    if record_id and record_id.startswith(parent + "-"):
+        return "…" + record_id[len(parent) :]
+    return record_id
+
+
+def underpowered_findings(assessment: StoredAssessment) -> set[tuple[str, str | None]]:
+    """(threshold id, run id) of each "below" whose sample-size check is flagged: too few
+    samples to rely on (the adequacy checks say so, with the size that would)."""
+    return {
+        (c.threshold_id, c.run_id)
+        for d in assessment.adequacy
+        for c in d.checks
+        if c.check == "sample_size" and c.flagged and c.threshold_id is not None
+    }
+
+
+def finding_verdict(finding: FindingRecord, weak: set[tuple[str, str | None]]) -> str:
+    """A finding's verdict as the report shows it."""
+    if finding.verdict == "below" and (finding.threshold_id, finding.run_id) in weak:
+        return UNDERPOWERED
+    return finding.verdict
+
+
+def domain_verdicts(assessment: StoredAssessment) -> dict[str, str]:
+    """Each domain's verdict as the report shows it: an underpowered "below" says so."""
+    weak = underpowered_findings(assessment)
+    weak_domains = {
+        f.domain for f in assessment.findings if finding_verdict(f, weak) == UNDERPOWERED
+    }
+    return {
+        d.domain: UNDERPOWERED if d.verdict == "below" and d.domain in weak_domains else d.verdict
+        for d in assessment.domains
+    }
+
+
 # -- (A) findings ------------------------------------------------------------------------------
 
 
 def findings_table(assessment: StoredAssessment) -> Table:
     """Every stored finding of the assessment: value, interval, threshold and verdict."""
-    rows = [
+    weak = underpowered_findings(assessment)
+    rows: list[list[Cell]] = [
         [
-            f.id,
+            short_id(f.id, assessment.record.id),
             f.domain,
             f.benchmark,
             f.metric,
@@ -126,7 +168,7 @@ def findings_table(assessment: StoredAssessment) -> Table:
             f.threshold,
             f.direction,
             f.severity,
-            f.verdict,
+            finding_verdict(f, weak),
         ]
         for f in assessment.findings
     ]
@@ -137,26 +179,31 @@ def findings_table(assessment: StoredAssessment) -> Table:
         columns=FINDING_COLUMNS,
         rows=rows,
         empty="no findings readable at your clearance",
+        verdicts=["verdict"],
+        landscape=True,
     )
 
 
 def domains_table(assessment: StoredAssessment) -> Table:
     """The twelve domains with each one's most serious verdict; untested ones say so."""
+    shown = domain_verdicts(assessment)
     return Table(
         caption="Each test domain's most serious verdict ('not tested' where no run exists)",
         columns=DOMAIN_COLUMNS,
         rows=[
-            [d.domain, d.area, d.verdict, d.severity, ", ".join(d.benchmarks) or "none"]
+            [d.domain, d.area, shown[d.domain], d.severity, ", ".join(d.benchmarks) or "none"]
             for d in assessment.domains
         ],
+        verdicts=["verdict"],
     )
 
 
 def scores_figure(assessment: StoredAssessment, prefix: str) -> Figure | None:
     """The findings' scores with their intervals against the thresholds, as a chart."""
-    if not assessment.findings:
+    weak = underpowered_findings(assessment)
+    points = [_score_point(f, weak) for f in assessment.findings if f.value is not None]
+    if not points:
         return None
-    points = [_score_point(f) for f in assessment.findings]
     described = "; ".join(
         f"{p.label}: {figure_text(p.value)} "
         f"({figure_text(p.ci_low)}-{figure_text(p.ci_high)}) against "
@@ -170,7 +217,8 @@ def scores_figure(assessment: StoredAssessment, prefix: str) -> Figure | None:
     )
 
 
-def _score_point(finding: FindingRecord) -> ScorePoint:
+def _score_point(finding: FindingRecord, weak: set[tuple[str, str | None]]) -> ScorePoint:
+    verdict = finding_verdict(finding, weak)
     label = f"{finding.domain} · {finding.benchmark or finding.threshold_id}"
     return ScorePoint(
         label=label,
@@ -178,25 +226,24 @@ def _score_point(finding: FindingRecord) -> ScorePoint:
         ci_low=finite_or_none(finding.ci_low),
         ci_high=finite_or_none(finding.ci_high),
         threshold=finding.threshold,
-        verdict=finding.verdict,
+        verdict=verdict,
     )
 
 
 def findings_blocks(assessment: StoredAssessment, prefix: str) -> list[Block]:
-    """(A) for one model: the sentence per domain, the domain table, the chart, the findings."""
+    """(A) for one model: the assessment, the domain table, the chart, the findings, and one
+    sentence per tested domain (the untested ones named together)."""
     record = assessment.record
-    counts = Counter(d.verdict for d in assessment.domains)
-    tally = ", ".join(
-        f"{counts[v]} {v}"
-        for v in ("exceeds", "inconclusive", "not tested", "below", "no threshold")
-        if counts[v]
-    )
+    shown = domain_verdicts(assessment)
+    counts = Counter(shown.values())
+    tally = ", ".join(f"{counts[v]} {v}" for v in SHOWN_VERDICTS if counts[v])
+    untested = [d.domain for d in assessment.domains if d.verdict == "not tested"]
     blocks: list[Block] = [
         Paragraph(
-            text=f"Assessment {record.id} of {record.model_spec}, made "
-            f"{record.created_at:%Y-%m-%d %H:%M} UTC by {record.created_by} against policy "
-            f"{record.policy_name} {record.policy_version} (sha256 {record.policy_digest}). "
-            f"Across the twelve domains: {tally}."
+            text=f"Assessment {record.id}, made {words_date(record.created_at.isoformat())} by "
+            f"{record.created_by} against policy {record.policy_name} {record.policy_version} "
+            f"(policy SHA-256 {short_digest(record.policy_digest)}; all 64 digits in the "
+            f"provenance appendix). Across the twelve domains: {tally}."
         ),
         domains_table(assessment),
     ]
@@ -204,7 +251,16 @@ def findings_blocks(assessment: StoredAssessment, prefix: str) -> list[Block]:
     if figure is not None:
         blocks.append(figure)
     blocks.append(findings_table(assessment))
-    blocks.extend(Paragraph(text=d.sentence) for d in assessment.domains)
+    blocks.extend(
+        Paragraph(text=d.sentence) for d in assessment.domains if d.verdict != "not tested"
+    )
+    if untested:
+        blocks.append(
+            Paragraph(
+                text=f"Not tested ({plural(len(untested), 'domain')}, no completed run, which "
+                f"is not a pass): {', '.join(untested)}."
+            )
+        )
     if assessment.withheld_runs:
         blocks.append(
             Notice(
@@ -221,14 +277,16 @@ def findings_blocks(assessment: StoredAssessment, prefix: str) -> list[Block]:
 
 def need_table(assessment: StoredAssessment) -> Table:
     """Whether mitigation was deemed necessary in each domain, from its verdict."""
+    shown = domain_verdicts(assessment)
     return Table(
         caption="Mitigation deemed necessary where a domain's interval lies wholly past its "
         "threshold; undetermined where it straddles it",
         columns=NEED_COLUMNS,
         rows=[
-            [d.domain, d.verdict, _NEED[d.verdict], _NEED_WHY[d.verdict]]
+            [d.domain, shown[d.domain], _NEED[d.verdict], _NEED_WHY[d.verdict]]
             for d in assessment.domains
         ],
+        verdicts=["verdict"],
     )
 
 
@@ -260,6 +318,7 @@ def efficacy_table(assessment: StoredAssessment) -> Table:
             for m in assessment.mitigations
         ],
         empty="no mitigation recorded for this model",
+        landscape=True,
     )
 
 
@@ -325,27 +384,52 @@ def mitigation_blocks(assessment: StoredAssessment, prefix: str) -> list[Block]:
 
 
 def adequacy_blocks(assessment: StoredAssessment) -> list[Block]:
-    """(C) for one model: one plain sentence per domain, then every check with its figure."""
+    """(C) for one model: one sentence per domain, naming its decisive weakness and how many
+    samples would settle it; every check, with its figure, is in the adequacy appendix."""
     flagged = [d.domain for d in assessment.adequacy if not d.adequate]
     intro = (
         f"The methods were adequate for the verdict in {len(assessment.adequacy) - len(flagged)} "
         f"of {len(assessment.adequacy)} domains"
         + (f"; weaknesses are flagged in {', '.join(flagged)}." if flagged else ".")
+        + " Every check, with the figure behind it, is listed in the adequacy appendix."
     )
-    rows = [
-        [d.domain, c.check, c.benchmark, c.figure, "yes" if c.flagged else "no", c.sentence]
-        for d in assessment.adequacy
-        for c in d.checks
+    return [Paragraph(text=intro), *(Paragraph(text=d.sentence) for d in assessment.adequacy)]
+
+
+def adequacy_details(assessments: Sequence[StoredAssessment]) -> Section:
+    """Appendix: every adequacy check of every model, with the figure behind its sentence."""
+    subsections = [
+        Section(
+            id=f"adequacy-details-{slug(a.record.model_spec)}",
+            title=a.record.model_spec,
+            blocks=[
+                Table(
+                    caption="Every adequacy check, with the figure behind its sentence",
+                    columns=ADEQUACY_COLUMNS,
+                    rows=[
+                        [
+                            d.domain,
+                            c.check.replace("_", " "),
+                            c.benchmark,
+                            c.figure,
+                            "yes" if c.flagged else "no",
+                            c.sentence,
+                        ]
+                        for d in a.adequacy
+                        for c in d.checks
+                    ],
+                )
+            ],
+        )
+        for a in assessments
     ]
-    return [
-        Paragraph(text=intro),
-        *(Paragraph(text=d.sentence) for d in assessment.adequacy),
-        Table(
-            caption="Every adequacy check, with the figure behind its sentence",
-            columns=ADEQUACY_COLUMNS,
-            rows=rows,
-        ),
-    ]
+    empty: list[Block] = [] if assessments else [Notice(text="No assessment to detail.")]
+    return Section(
+        id="appendix-adequacy",
+        title="Adequacy checks in detail",
+        blocks=empty,
+        subsections=subsections,
+    )
 
 
 # -- appendices -------------------------------------------------------------------------------
@@ -372,44 +456,32 @@ def run_provenance(run: RunRecord) -> RunProvenance:
 
 
 def provenance_section(provenance: Provenance) -> Section:
-    """Appendix: the assessments and runs cited, with their digests and versions."""
+    """Appendix: the assessments and runs cited, and every digest that pins them in full."""
     assessments = Table(
-        caption="Assessments cited, with the policy each applied (by SHA-256 of the policy file)",
-        columns=[
-            "assessment",
-            "model",
-            "policy",
-            "version",
-            "policy sha256",
-            "made",
-            "by",
-            "marking",
-        ],
+        caption="Assessments cited, with the policy each applied",
+        columns=["assessment", "model", "policy", "version", "made", "by", "marking"],
         rows=[
             [
                 a.assessment_id,
                 a.model_spec,
                 a.policy_name,
                 a.policy_version,
-                a.policy_sha256,
                 a.created_at,
                 a.created_by,
                 a.marking,
             ]
             for a in provenance.assessments
         ],
+        empty="no assessment cited",
     )
     runs = Table(
-        caption="Runs cited, with the digests that pin what was measured",
+        caption="Runs cited",
         columns=RUN_COLUMNS,
         rows=[
             [
                 r.run_id,
                 r.task,
                 r.model_spec,
-                r.dataset_sha256,
-                r.task_sha256,
-                r.weights_sha256,
                 r.model_version,
                 ", ".join(r.scorers),
                 r.clearance_version,
@@ -418,26 +490,50 @@ def provenance_section(provenance: Provenance) -> Section:
             ]
             for r in provenance.runs
         ],
+        empty="no run cited",
+    )
+    digests = Table(
+        caption="SHA-256 digests that pin what was measured (DESIGN rule 3): the policy of each "
+        "assessment; the dataset, task definition and weights of each run",
+        columns=DIGEST_COLUMNS,
+        rows=[
+            *([a.assessment_id, "policy", a.policy_sha256] for a in provenance.assessments),
+            *(
+                [r.run_id, what, digest]
+                for r in provenance.runs
+                for what, digest in (
+                    ("dataset", r.dataset_sha256),
+                    ("task", r.task_sha256),
+                    ("weights", r.weights_sha256),
+                )
+                if digest
+            ),
+        ],
+        empty="no digest cited",
     )
     return Section(
-        id="appendix-provenance", title="Appendix A. Provenance", blocks=[assessments, runs]
+        id="appendix-provenance", title="Provenance", blocks=[assessments, runs, digests]
     )
 
 
-def ledger_section(ledger: LedgerState) -> Section:
-    """Appendix: the ledger checkpoint the report reflects."""
+def ledger_section(ledger: LedgerState, reader: Reader, withheld: str) -> Section:
+    """Appendix: who the report was rendered for, and the ledger checkpoint it reflects."""
     blocks: list[Block] = [
+        Paragraph(
+            text=f"Rendered for {reader.name} ({reader.id}), cleared {reader.clearance}. "
+            f"Withheld by that clearance: {withheld}."
+        ),
         Paragraph(
             text=f"This report reflects the store's ledger at {ledger.tree_size:,} "
             + ("entry" if ledger.tree_size == 1 else "entries")
             + f" (newest entry {ledger.last_entry_time or 'none'}), whose RFC 6962 Merkle root "
-            f"over the entry hashes in sequence order is {ledger.root}. Any later change to the "
+            "over the entry hashes in sequence order is given below. Any later change to the "
             "store appends entries and changes this root."
         ),
         Table(
             caption="Ledger checkpoint",
-            columns=["tree size", "Merkle root", "newest entry"],
-            rows=[[ledger.tree_size, ledger.root, ledger.last_entry_time]],
+            columns=["tree size", "newest entry", "Merkle root"],
+            rows=[[ledger.tree_size, ledger.last_entry_time, ledger.root]],
         ),
     ]
     signed = ledger.signed_checkpoint
@@ -454,30 +550,30 @@ def ledger_section(ledger: LedgerState) -> Section:
         blocks.append(
             Table(
                 caption=f"Newest signed checkpoint ({signed.file}); its root {agreement}",
-                columns=["file", "tree size", "Merkle root", "signed at", "key id", "matches"],
+                columns=["file", "tree size", "signed at", "key id", "matches", "Merkle root"],
                 rows=[
                     [
                         signed.file,
                         signed.tree_size,
-                        signed.root,
                         signed.time,
                         signed.key_id,
                         "yes" if signed.matches_ledger else "no",
+                        signed.root,
                     ]
                 ],
             )
         )
-    return Section(id="appendix-ledger", title="Appendix B. Ledger checkpoint", blocks=blocks)
+    return Section(id="appendix-ledger", title="Reader and ledger checkpoint", blocks=blocks)
 
 
 VERIFY_TEXT = (
-    "This report states its own SHA-256: in the footer of the HTML and Markdown, and in the "
+    "This report states its own SHA-256: at the foot of the HTML and Markdown, and in the "
     "`report_sha256` field of the JSON. It is computed over the file's bytes with every "
-    "occurrence of that digest replaced by 64 zeros. To check it, replace the digest with 64 "
-    "zeros and hash the result, e.g. `sed \"s/$D/$(printf '0%.0s' $(seq 64))/g\" report.html | "
-    "sha256sum` where $D is the stated digest, or call clearance.reports.verify_report_digest. "
-    "A PDF states the SHA-256 of the HTML it was printed from; the PDF's own SHA-256 is in the "
-    "sidecar file written beside it (report.pdf.sha256, checked with `sha256sum -c`)."
+    "occurrence of that digest replaced by 64 zeros. To check it, run `clearance report verify "
+    "report.html`, or replace the digest with 64 zeros and hash the result: "
+    "`sed \"s/$D/$(printf '0%.0s' $(seq 64))/g\" report.html | sha256sum`, where $D is the "
+    "stated digest. A PDF or DOCX states the SHA-256 of the HTML it was made from; its own "
+    "SHA-256 is in the file written beside it (report.pdf.sha256, checked with `sha256sum -c`)."
 )
 
 
@@ -485,9 +581,17 @@ def verify_section() -> Section:
     """Appendix: how a reader recomputes the report's digest."""
     return Section(
         id="appendix-verify",
-        title="Appendix C. Verifying this report",
+        title="Verifying this report",
         blocks=[Paragraph(text=VERIFY_TEXT)],
     )
+
+
+def lettered(appendices: Sequence[Section]) -> list[Section]:
+    """The appendices titled "Appendix A. …", "Appendix B. …" in the order given."""
+    return [
+        section.model_copy(update={"title": f"Appendix {chr(ord('A') + i)}. {section.title}"})
+        for i, section in enumerate(appendices)
+    ]
 
 
 def withheld_notice(sentence: str | None) -> list[Block]:

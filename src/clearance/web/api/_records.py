@@ -28,6 +28,7 @@ router = APIRouter()
 _REPORT_MEDIA = {
     "html": "text/html; charset=utf-8",
     "pdf": "application/pdf",
+    "docx": "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
     "md": "text/markdown; charset=utf-8",
     "json": "application/json",
 }
