@@ -12,6 +12,8 @@ from typing import Any
 
 import yaml
 
+from clearance.errors import ClearanceError
+
 Location = tuple[int | str, ...]
 
 MAX_DEPTH = 64
@@ -23,7 +25,7 @@ name each other until they stand for billions of values ("billion laughs"); a re
 them (validation, digests) would never finish."""
 
 
-class YamlSyntaxError(ValueError):
+class YamlSyntaxError(ClearanceError, ValueError):
     """Text that is not valid YAML; ``line`` is 1-based where the parser knew it."""
 
     def __init__(self, line: int | None, problem: str) -> None:

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 from accountability_support import cli, eval_run, ledger_actions, ledger_rows, said, write_task
 
-from clearance.access import AccessDenied, Marking, RemarkError
+from clearance.access import LOCAL_ADMIN, AccessDenied, Marking, RemarkError
 from clearance.accountability import MARKING_HISTORY, acting, remark_run, visible_runs
 from clearance.ledger import change_digest
 from clearance.runner import run_task
@@ -157,7 +157,7 @@ def test_remark_service_refuses_without_clearance_for_both_markings(
 
 async def test_a_run_reads_back_as_its_ledger_entry_digested(store: Store, tmp_path: Path) -> None:
     task_file, model = write_task(tmp_path, 5, missing=frozenset({0}))
-    summary = await run_task(load_task(str(task_file)), model, store=store)
+    summary = await run_task(load_task(str(task_file)), model, store=store, principal=LOCAL_ADMIN)
     run = store.runs.resolve(summary.id)
     (last,) = [r for r in ledger_rows(store) if r.record_type == "run"][-1:]
     assert last.action == "run.completed"

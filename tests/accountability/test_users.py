@@ -12,21 +12,21 @@ import pytest
 from accountability_support import cli, said
 from sqlalchemy import text
 
-from clearance.access import LOCAL_ADMIN, AccessDenied, Level, Marking, Role
+from clearance.access import LOCAL_ADMIN, AccessDenied, Level, Marking, Role, local_actor
 from clearance.accountability import (
     AuthenticationError,
     PrincipalExistsError,
-    PrincipalStore,
     UserError,
     acting,
     acting_for_bootstrap,
     add_user,
+    by_token,
     grant,
     issue_token,
     revoke,
     revoke_token,
 )
-from clearance.store import Store, local_actor
+from clearance.store import Store
 
 PASSWORD = "correct horse battery"
 
@@ -101,10 +101,9 @@ def test_an_expired_token_or_inactive_user_is_refused(sqlite_store: Store) -> No
     boss = acting(sqlite_store, {"CLEARANCE_USER": "boss", "CLEARANCE_PASSWORD": PASSWORD})
     add_user(sqlite_store, boss, id="ed", name="Ed", roles=[Role.EVALUATOR], clearance=Marking())
     token, _ = issue_token(sqlite_store, boss, "ed", name="ci", expires_in=timedelta(days=1))
-    principals = PrincipalStore(sqlite_store.engine)
-    assert principals.by_token(token).id == "ed"
+    assert by_token(sqlite_store, token).id == "ed"
     with pytest.raises(AuthenticationError, match="expired"):
-        principals.by_token(token, now=datetime.now(UTC) + timedelta(days=2))
+        by_token(sqlite_store, token, now=datetime.now(UTC) + timedelta(days=2))
     revoke(sqlite_store, boss, "ed", deactivate=True)
     with pytest.raises(AuthenticationError, match="deactivated"):
         acting(sqlite_store, {"CLEARANCE_TOKEN": token})

@@ -17,6 +17,7 @@ from assess_runs import ledger_count
 from typer.testing import CliRunner
 
 import clearance.suites  # noqa: F401  (registers the catalogue's benchmarks as tasks)
+from clearance.access import LOCAL_ADMIN
 from clearance.cli import app
 from clearance.datasets import Sample
 from clearance.runner import run_task
@@ -86,9 +87,9 @@ async def test_exceeds_then_mitigated_below_with_adequacy_and_not_tested(
 ) -> None:
     store = Store.open(store_url)
     strong, mitigated, n = scenario["strong"], scenario["mitigated"], scenario["n"]
-    baseline = await run_task(scenario["cyber"], strong, store=store)
-    await run_task(scenario["bio"], strong, store=store)
-    after = await run_task(scenario["cyber"], mitigated, store=store)
+    baseline = await run_task(scenario["cyber"], strong, store=store, principal=LOCAL_ADMIN)
+    await run_task(scenario["bio"], strong, store=store, principal=LOCAL_ADMIN)
+    after = await run_task(scenario["cyber"], mitigated, store=store, principal=LOCAL_ADMIN)
     assert baseline.metrics["accuracy"]["value"] == 1.0
     assert after.metrics["accuracy"]["value"] == pytest.approx(4 / n)
 
@@ -153,7 +154,7 @@ async def test_human_output_and_errors_read_plainly(
     store_url: str, scenario: dict[str, Any]
 ) -> None:
     store = Store.open(store_url)
-    await run_task(scenario["bio"], scenario["strong"], store=store)
+    await run_task(scenario["bio"], scenario["strong"], store=store, principal=LOCAL_ADMIN)
     result = CliRunner().invoke(app, ["assess", scenario["strong"], "--no-save"])
     assert result.exit_code == 0, result.output
     text = " ".join(result.output.split())

@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 from assess_runs import add_run, binary
 
+from clearance.access import LOCAL_ADMIN
 from clearance.assess import (
     AdequacyCheck,
     AssessError,
@@ -25,7 +26,9 @@ DOMAINS = {"t-cyber": "cyber", "t-bio": "bio", "t-science": "science"}
 
 
 def _assess(store: Store, labels: list[HumanLabel] | None = None) -> Assessment:
-    return assess_model(store, "m/a", task_domains=DOMAINS, labels=labels or [], save=False)
+    return assess_model(
+        store, "m/a", task_domains=DOMAINS, labels=labels or [], save=False, principal=LOCAL_ADMIN
+    )
 
 
 def _checks(result: Assessment, domain: str, check: str) -> list[AdequacyCheck]:

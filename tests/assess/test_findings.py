@@ -9,7 +9,7 @@ from assess_runs import add_run, binary, ledger_count
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from clearance.access import AccessDenied, Marking, Principal, Role
+from clearance.access import LOCAL_ADMIN, AccessDenied, Marking, Principal, Role
 from clearance.assess import (
     AssessError,
     LoadedPolicy,
@@ -56,7 +56,9 @@ def policy() -> LoadedPolicy:
 
 
 def _verdicts(store: Store, policy: LoadedPolicy, model: str = "m/a") -> dict[str, str]:
-    result = assess_model(store, model, policy=policy, task_domains=DOMAINS, save=False)
+    result = assess_model(
+        store, model, policy=policy, task_domains=DOMAINS, save=False, principal=LOCAL_ADMIN
+    )
     return {f.threshold_id: f.verdict for f in result.findings}
 
 
@@ -78,7 +80,9 @@ def test_interval_straddling_the_threshold_is_inconclusive(
     store: Store, policy: LoadedPolicy
 ) -> None:
     add_run(store, "t-cyber", "m/a", binary(7, 10))  # 0.70, interval 0.40-0.89
-    result = assess_model(store, "m/a", policy=policy, task_domains=DOMAINS, save=False)
+    result = assess_model(
+        store, "m/a", policy=policy, task_domains=DOMAINS, save=False, principal=LOCAL_ADMIN
+    )
     finding = next(f for f in result.findings if f.threshold_id == "cyber-cap")
     assert finding.verdict == "inconclusive"
     assert finding.ci_low is not None
@@ -103,7 +107,9 @@ def test_below_direction_is_clear_when_the_interval_is_wholly_above(
 def test_a_domain_with_no_completed_run_is_not_tested(store: Store, policy: LoadedPolicy) -> None:
     add_run(store, "t-cyber", "m/a", binary(38, 40))
     add_run(store, "t-chem", "m/a", binary(40, 40), status="interrupted")
-    result = assess_model(store, "m/a", policy=policy, task_domains=DOMAINS, save=False)
+    result = assess_model(
+        store, "m/a", policy=policy, task_domains=DOMAINS, save=False, principal=LOCAL_ADMIN
+    )
     chem = next(f for f in result.findings if f.threshold_id == "chem-cap")
     assert chem.verdict == "not tested"
     assert chem.run_id is None
@@ -125,7 +131,9 @@ def test_a_run_without_an_interval_is_inconclusive_not_untested(
 
 def test_a_run_missing_the_metric_is_inconclusive(store: Store, policy: LoadedPolicy) -> None:
     add_run(store, "t-cyber", "m/a", binary(38, 40), scorer="match", metrics={"mean": {}})
-    result = assess_model(store, "m/a", policy=policy, task_domains=DOMAINS, save=False)
+    result = assess_model(
+        store, "m/a", policy=policy, task_domains=DOMAINS, save=False, principal=LOCAL_ADMIN
+    )
     finding = next(f for f in result.findings if f.threshold_id == "cyber-cap")
     assert finding.verdict == "inconclusive"
     assert "report no metric 'accuracy'" in finding.reason
@@ -137,7 +145,9 @@ def test_the_latest_completed_run_of_each_benchmark_is_the_evidence(
     add_run(store, "t-cyber", "m/a", binary(38, 40))
     newer = add_run(store, "t-cyber", "m/a", binary(8, 40))
     add_run(store, "t-cyber", "m/a", binary(40, 40), status="failed")
-    result = assess_model(store, "m/a", policy=policy, task_domains=DOMAINS, save=False)
+    result = assess_model(
+        store, "m/a", policy=policy, task_domains=DOMAINS, save=False, principal=LOCAL_ADMIN
+    )
     finding = next(f for f in result.findings if f.threshold_id == "cyber-cap")
     assert (finding.run_id, finding.verdict) == (newer.id, "below")
 
@@ -150,7 +160,7 @@ def test_runs_of_other_models_are_not_evidence(store: Store, policy: LoadedPolic
 
 def test_a_task_in_no_domain_is_reported_unassigned(store: Store, policy: LoadedPolicy) -> None:
     run = add_run(store, "homegrown-task", "m/a", binary(5, 10))
-    result = assess_model(store, "m/a", policy=policy, save=False)
+    result = assess_model(store, "m/a", policy=policy, save=False, principal=LOCAL_ADMIN)
     assert [u.run_id for u in result.unassigned_runs] == [run.id]
     assert "--task-domain homegrown-task=DOMAIN" in result.unassigned_runs[0].sentence
 
@@ -159,21 +169,30 @@ def test_a_domain_recorded_in_the_task_provenance_places_the_run(
     store: Store, policy: LoadedPolicy
 ) -> None:
     add_run(store, "homegrown-cyber", "m/a", binary(38, 40), provenance_task={"domain": "cyber"})
-    result = assess_model(store, "m/a", policy=policy, save=False)
+    result = assess_model(store, "m/a", policy=policy, save=False, principal=LOCAL_ADMIN)
     assert {f.threshold_id: f.verdict for f in result.findings}["cyber-cap"] == "exceeds"
 
 
 def test_an_unknown_model_or_domain_is_a_clear_error(store: Store, policy: LoadedPolicy) -> None:
     add_run(store, "t-cyber", "m/a", binary(1, 2))
     with pytest.raises(AssessError, match=r"no model 'm/zzz' in the store.*m/a"):
-        assess_model(store, "m/zzz", policy=policy, save=False)
+        assess_model(store, "m/zzz", policy=policy, save=False, principal=LOCAL_ADMIN)
     with pytest.raises(AssessError, match="unknown domain 'cyberz'"):
-        assess_model(store, "m/a", policy=policy, task_domains={"t": "cyberz"}, save=False)
+        assess_model(
+            store,
+            "m/a",
+            policy=policy,
+            task_domains={"t": "cyberz"},
+            save=False,
+            principal=LOCAL_ADMIN,
+        )
 
 
 def test_the_model_id_names_the_model_too(store: Store, policy: LoadedPolicy) -> None:
     run = add_run(store, "t-cyber", "m/a", binary(38, 40))
-    result = assess_model(store, run.model_id, policy=policy, task_domains=DOMAINS, save=False)
+    result = assess_model(
+        store, run.model_id, policy=policy, task_domains=DOMAINS, save=False, principal=LOCAL_ADMIN
+    )
     assert result.model_spec == "m/a"
 
 
@@ -182,12 +201,12 @@ def test_a_saved_assessment_stores_each_finding_with_one_ledger_entry_apiece(
 ) -> None:
     run = add_run(store, "t-cyber", "m/a", binary(38, 40))
     before = ledger_count(store)
-    result = assess_model(store, "m/a", policy=policy, task_domains=DOMAINS)
+    result = assess_model(store, "m/a", policy=policy, task_domains=DOMAINS, principal=LOCAL_ADMIN)
     assert result.id is not None
     assert ledger_count(store) - before == 1 + len(result.findings) == 4
     assert ledger_count(store, action="assessment.create") == 1
     assert ledger_count(store, action="finding.create") == 3
-    stored = list(list_findings(store, assessment=result.id))
+    stored = list(list_findings(store, assessment=result.id, principal=LOCAL_ADMIN))
     assert {f.id for f in stored} == {f.id for f in result.findings}
     cyber = next(f for f in stored if f.threshold_id == "cyber-cap")
     assert (cyber.verdict, cyber.run_id, cyber.evidence_run_ids) == ("exceeds", run.id, [run.id])
@@ -213,10 +232,10 @@ def test_findings_list_latest_keeps_only_the_newest_assessment(
     store: Store, policy: LoadedPolicy
 ) -> None:
     add_run(store, "t-cyber", "m/a", binary(38, 40))
-    assess_model(store, "m/a", policy=policy, task_domains=DOMAINS)
-    second = assess_model(store, "m/a", policy=policy, task_domains=DOMAINS)
-    assert len(list_findings(store, model="m/a")) == 6
-    latest = list_findings(store, model="m/a", latest=True)
+    assess_model(store, "m/a", policy=policy, task_domains=DOMAINS, principal=LOCAL_ADMIN)
+    second = assess_model(store, "m/a", policy=policy, task_domains=DOMAINS, principal=LOCAL_ADMIN)
+    assert len(list_findings(store, model="m/a", principal=LOCAL_ADMIN)) == 6
+    latest = list_findings(store, model="m/a", latest=True, principal=LOCAL_ADMIN)
     assert {f.assessment_id for f in latest} == {second.id}
 
 
@@ -239,7 +258,7 @@ def test_a_finding_built_on_marked_runs_carries_their_marking(
     store: Store, policy: LoadedPolicy
 ) -> None:
     add_run(store, "t-cyber", "m/a", binary(38, 40), marking_level="SECRET")
-    result = assess_model(store, "m/a", policy=policy, task_domains=DOMAINS)
+    result = assess_model(store, "m/a", policy=policy, task_domains=DOMAINS, principal=LOCAL_ADMIN)
     assert result.marking == "SECRET"
     low = Principal(id="lo", name="Lo", roles=[Role.EVALUATOR], clearance=Marking(level="CUI"))
     shown = list_findings(store, model="m/a", principal=low)
@@ -257,7 +276,7 @@ def test_saving_needs_the_finding_create_permission(store: Store, policy: Loaded
 
 def test_default_policy_covers_every_domain(tmp_path: Path, store: Store) -> None:
     add_run(store, "t-cyber", "m/a", binary(38, 40))
-    result = assess_model(store, "m/a", task_domains=DOMAINS, save=False)
+    result = assess_model(store, "m/a", task_domains=DOMAINS, save=False, principal=LOCAL_ADMIN)
     assert {d.domain for d in result.domains if d.verdict != "no threshold"} == {
         d.domain for d in result.domains
     }

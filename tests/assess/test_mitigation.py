@@ -7,6 +7,7 @@ from assess_runs import add_run, binary, ledger_count
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from clearance.access import LOCAL_ADMIN
 from clearance.assess import (
     AssessError,
     SampleMismatchError,
@@ -35,13 +36,14 @@ def _add(store: Store, baseline: list[float], mitigated: list[float], task: str 
         description="system prompt declines security questions",
         policy=default_policy(),
         task_domains=CYBER,
+        principal=LOCAL_ADMIN,
     ).id
 
 
 def test_binary_scores_use_exact_mcnemar_and_the_policy_direction(store: Store) -> None:
     before, after = binary(20, 20), binary(4, 20)
     mitigation_id = _add(store, before, after)
-    (efficacy,) = show_mitigations(store, [mitigation_id])
+    (efficacy,) = show_mitigations(store, [mitigation_id], principal=LOCAL_ADMIN)
     reference = mcnemar_exact(before, after)
     assert efficacy.method == "mcnemar-exact"
     assert efficacy.effect == pytest.approx(-0.8)
@@ -60,7 +62,7 @@ def test_binary_scores_use_exact_mcnemar_and_the_policy_direction(store: Store) 
 def test_continuous_scores_use_the_paired_permutation_test(store: Store) -> None:
     before = [0.9, 0.8, 0.85, 0.95, 0.7, 0.9, 0.75, 0.8, 0.9, 0.85, 0.8, 0.95]
     after = [v - 0.3 + 0.01 * i for i, v in enumerate(before)]
-    (efficacy,) = show_mitigations(store, [_add(store, before, after)])
+    (efficacy,) = show_mitigations(store, [_add(store, before, after)], principal=LOCAL_ADMIN)
     reference = paired_permutation(before, after)
     assert efficacy.method == "paired-permutation"
     assert efficacy.p_value == pytest.approx(reference.p_value)
@@ -79,8 +81,9 @@ def test_a_significant_change_the_wrong_way_is_not_effective(store: Store) -> No
         description="filter",
         policy=default_policy(),
         task_domains=CYBER,
+        principal=LOCAL_ADMIN,
     )
-    (efficacy,) = show_mitigations(store, [record.id])
+    (efficacy,) = show_mitigations(store, [record.id], principal=LOCAL_ADMIN)
     assert efficacy.p_adjusted < 0.05
     assert efficacy.effect > 0
     assert not efficacy.effective
@@ -98,6 +101,7 @@ def test_explicit_metric_and_direction_override_the_policy(store: Store) -> None
             kind="fine_tune",
             description="tuned",
             policy=default_policy(),
+            principal=LOCAL_ADMIN,
         )
     record = record_mitigation(
         store,
@@ -107,21 +111,22 @@ def test_explicit_metric_and_direction_override_the_policy(store: Store) -> None
         description="tuned",
         metric="accuracy",
         better="higher",
+        principal=LOCAL_ADMIN,
     )
     assert (record.better, record.threshold_id, record.policy_digest) == ("higher", None, None)
-    (efficacy,) = show_mitigations(store, [record.id])
+    (efficacy,) = show_mitigations(store, [record.id], principal=LOCAL_ADMIN)
     assert efficacy.effective
 
 
 def test_holm_correction_across_mitigations_judged_together(store: Store) -> None:
     # b = 6 discordant pairs alone: exact p = 2 * 0.5**6 = 0.03125, significant at 0.05 ...
     weak = _add(store, binary(20, 20), binary(14, 20))
-    (alone,) = show_mitigations(store, [weak])
+    (alone,) = show_mitigations(store, [weak], principal=LOCAL_ADMIN)
     assert alone.p_value == pytest.approx(0.03125)
     assert alone.effective
     # ... but not once judged with a second mitigation that changed nothing.
     null = _add(store, binary(10, 20), binary(10, 20), task="t-cyber-2")
-    together = show_mitigations(store, [weak, null])
+    together = show_mitigations(store, [weak, null], principal=LOCAL_ADMIN)
     assert [m.p_adjusted for m in together] == pytest.approx(holm([0.03125, 1.0]))
     assert together[0].p_adjusted == pytest.approx(0.0625)
     assert not together[0].effective
@@ -142,6 +147,7 @@ def test_samples_that_differ_are_an_error_naming_the_ids(store: Store) -> None:
             description="x",
             metric="accuracy",
             better="lower",
+            principal=LOCAL_ADMIN,
         )
     message = str(caught.value)
     assert caught.value.only_baseline == sorted(f"s{i}" for i in range(2, 14))
@@ -156,7 +162,13 @@ def test_runs_of_different_tasks_or_unfinished_runs_are_refused(store: Store) ->
     base = add_run(store, "t-cyber", "m/base", binary(5, 5))
     other = add_run(store, "t-cyber-2", "m/mitigated", binary(0, 5))
     stopped = add_run(store, "t-cyber", "m/mitigated", binary(0, 5), status="interrupted")
-    common = {"kind": "other", "description": "x", "metric": "accuracy", "better": "lower"}
+    common = {
+        "kind": "other",
+        "description": "x",
+        "metric": "accuracy",
+        "better": "lower",
+        "principal": LOCAL_ADMIN,
+    }
     with pytest.raises(AssessError, match="different tasks"):
         record_mitigation(store, baseline_run=base.id, mitigated_run=other.id, **common)  # type: ignore[arg-type]
     with pytest.raises(AssessError, match=f"mitigated run {stopped.id} is interrupted"):
@@ -165,6 +177,7 @@ def test_runs_of_different_tasks_or_unfinished_runs_are_refused(store: Store) ->
         record_mitigation(
             store, baseline_run=base.id, mitigated_run=other.id, kind="prayer",  # type: ignore[arg-type]
             description="x", metric="accuracy", better="lower",
+            principal=LOCAL_ADMIN,
         )  # fmt: skip
 
 
@@ -173,7 +186,7 @@ def test_a_mitigation_is_stored_with_one_ledger_entry_matching_its_content(store
     mitigation_id = _add(store, binary(20, 20), binary(4, 20))
     runs_entries = 2 * 3 + 2  # per run: create, samples, finish; plus each model's registration
     assert ledger_count(store) - before == runs_entries + 1
-    record = next(iter(list_mitigations(store, model="m/base")))
+    record = next(iter(list_mitigations(store, model="m/base", principal=LOCAL_ADMIN)))
     assert record.id == mitigation_id
     with Session(store.engine) as s:
         entry = s.scalars(select(LedgerRow).where(LedgerRow.record_id == mitigation_id)).one()

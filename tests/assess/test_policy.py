@@ -11,7 +11,7 @@ from typer.testing import CliRunner
 
 from clearance.assess import PolicyError, default_policy, load_policy, parse_policy
 from clearance.cli import app
-from clearance.suites import DOMAINS
+from clearance.vocabulary import DOMAINS
 
 GOOD = """\
 name: agency-policy

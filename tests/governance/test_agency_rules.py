@@ -13,7 +13,7 @@ from governance_people import CAIO, DEVELOPER, T0, _person
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from clearance.access import AccessDenied, Marking, Role
+from clearance.access import LOCAL_ADMIN, AccessDenied, Marking, Role
 from clearance.governance import (
     AGENCY_RULES_MEDIA_TYPE,
     RulesError,
@@ -95,7 +95,7 @@ def test_adopting_agency_rules_is_ledgered_and_reclassifies_nothing_silently(
     uc = add_use_case(
         sqlite_store, intake(**CLEARANCE_ADJUDICATION), principal=DEVELOPER, now=T0
     ).id
-    assert show_use_case(sqlite_store, uc).label == "not high-impact"
+    assert show_use_case(sqlite_store, uc, principal=LOCAL_ADMIN).label == "not high-impact"
     with pytest.raises(AccessDenied):
         adopt_agency_rules(sqlite_store, EXAMPLE, principal=DEVELOPER)
     record = adopt_agency_rules(sqlite_store, EXAMPLE, principal=CAIO, now=T0)
@@ -105,22 +105,25 @@ def test_adopting_agency_rules_is_ledgered_and_reclassifies_nothing_silently(
     assert entry.actor == "caio-carol"
     assert sqlite_store.governance.document_content(record.id) == EXAMPLE.read_bytes()
     # The old classification stands, flagged, until someone classifies again.
-    view = show_use_case(sqlite_store, uc)
+    view = show_use_case(sqlite_store, uc, principal=LOCAL_ADMIN)
     assert view.label == "not high-impact"
     assert view.rules_outdated
     classify_use_case(sqlite_store, uc, principal=CAIO)
-    after = show_use_case(sqlite_store, uc)
+    after = show_use_case(sqlite_store, uc, principal=LOCAL_ADMIN)
     assert after.label == "federal-personnel-impacting"
     assert not after.rules_outdated
     assert rules_in_force(sqlite_store).rules.name == "framework-2024+example-agency"
     # New use cases are classified under the rules in force.
     fresh = add_use_case(sqlite_store, intake(**CLEARANCE_ADJUDICATION), principal=DEVELOPER)
-    assert show_use_case(sqlite_store, fresh.id).label == "federal-personnel-impacting"
+    assert (
+        show_use_case(sqlite_store, fresh.id, principal=LOCAL_ADMIN).label
+        == "federal-personnel-impacting"
+    )
 
 
 def test_the_public_list_leaves_out_the_annex_and_the_annex_is_marked() -> None:
     layered = layer_agency_rules(EXAMPLE.read_bytes(), "agency.yaml")
-    public = agency_category_list(layered)
+    public = agency_category_list(layered, reader=CAIO)
     assert public.startswith("UNCLASSIFIED\n")
     assert public.endswith("UNCLASSIFIED\n")
     for rule in ("A-1", "A-2", "A-3"):

@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 from governance_people import ADMIN, CAIO, DEVELOPER, base_intake
 
-from clearance.access import AccessDenied
+from clearance.access import LOCAL_ADMIN, AccessDenied
 from clearance.governance import (
     GovernanceError,
     RulesError,
@@ -620,7 +620,7 @@ def test_intake_classifies_and_creates_the_practices_its_class_requires(
         intake(**BASIS, **STAFF, functions=["job_performance_determination"]),
         principal=DEVELOPER,
     )
-    view = show_use_case(sqlite_store, uc.id)
+    view = show_use_case(sqlite_store, uc.id, principal=LOCAL_ADMIN)
     assert view.label == "federal-personnel-impacting"
     assert [p.practice.code for p in view.practices][:3] == [
         "impact-assessment",
@@ -635,11 +635,11 @@ def test_a_change_of_inputs_reclassifies(
     sqlite_store: Store, intake: Callable[..., dict[str, Any]]
 ) -> None:
     uc = add_use_case(sqlite_store, intake(), principal=DEVELOPER)
-    assert show_use_case(sqlite_store, uc.id).label == "not high-impact"
+    assert show_use_case(sqlite_store, uc.id, principal=LOCAL_ADMIN).label == "not high-impact"
     edited = edit_use_case(
         sqlite_store, uc.id, {**BASIS, "functions": ["threat_designation"]}, principal=DEVELOPER
     )
-    view = show_use_case(sqlite_store, uc.id)
+    view = show_use_case(sqlite_store, uc.id, principal=LOCAL_ADMIN)
     assert edited.revision == 2
     assert view.label == "high-impact"
     assert view.classification is not None
@@ -648,7 +648,7 @@ def test_a_change_of_inputs_reclassifies(
     assert len(sqlite_store.governance.classifications(uc.id)) == 2
 
     edit_use_case(sqlite_store, uc.id, {"principal_basis": False}, principal=DEVELOPER)
-    view = show_use_case(sqlite_store, uc.id)
+    view = show_use_case(sqlite_store, uc.id, principal=LOCAL_ADMIN)
     assert view.label == "not high-impact"
     assert not any(p.practice.required for p in view.practices)
 
@@ -691,13 +691,13 @@ def test_overriding_a_presumption_needs_the_chief_ai_officer_and_a_justification
     assert record.override is not None
     assert record.override["removed"] == ["high_impact"]
     assert record.override["by"] == "caio-carol"
-    view = show_use_case(sqlite_store, uc.id)
+    view = show_use_case(sqlite_store, uc.id, principal=LOCAL_ADMIN)
     assert view.label == "not high-impact"
     assert not any(p.practice.required for p in view.practices)
 
     # The override was for those inputs: a change of inputs brings the presumption back.
     edit_use_case(sqlite_store, uc.id, {"stage": "retired"}, principal=DEVELOPER)
-    after = show_use_case(sqlite_store, uc.id)
+    after = show_use_case(sqlite_store, uc.id, principal=LOCAL_ADMIN)
     assert after.label == "high-impact"
     assert after.classification is not None
     assert after.classification.override is None
@@ -715,7 +715,7 @@ def test_a_prohibition_cannot_be_overridden(
             justification="We believe this particular emotion inference is fine for the mission.",
             principal=CAIO,
         )
-    assert show_use_case(sqlite_store, uc.id).practices == []
+    assert show_use_case(sqlite_store, uc.id, principal=LOCAL_ADMIN).practices == []
 
 
 def test_a_new_rules_file_flags_and_reclassifies(
@@ -729,5 +729,5 @@ def test_a_new_rules_file_flags_and_reclassifies(
     assert record.rules_version == "test-2"
     assert record.classes == ["high_impact"]
     # Judged against the packaged rules, that classification is now from another file.
-    assert show_use_case(sqlite_store, uc.id).rules_outdated
+    assert show_use_case(sqlite_store, uc.id, principal=LOCAL_ADMIN).rules_outdated
     assert classify_use_case(sqlite_store, uc.id, rules=newer, principal=CAIO).id == record.id

@@ -13,7 +13,7 @@ import pytest
 import yaml
 from governance_people import CAIO, DEVELOPER, T0
 
-from clearance.access import Marking, Principal, Role
+from clearance.access import LOCAL_ADMIN, Marking, Principal, Role
 from clearance.governance import (
     FRAMEWORK_CSV_COLUMNS,
     add_use_case,
@@ -114,7 +114,7 @@ def _rows(text: str) -> list[dict[str, str]]:
 def test_the_omb_csv_conforms_to_the_pinned_fields_and_allowed_values(
     inventory_store: Store,
 ) -> None:
-    text = omb_inventory_csv(inventory_store, now=T0)
+    text = omb_inventory_csv(inventory_store, now=T0, principal=LOCAL_ADMIN)
     assert validate_omb_csv(text) == []
     header = next(csv.reader(io.StringIO(text)))
     assert header == omb_spec().columns
@@ -197,7 +197,9 @@ def _with_cell(text: str, column: str, value: str) -> str:
 def test_the_validator_names_the_row_column_and_allowed_values(
     inventory_store: Store, column: str, value: str, problem: str
 ) -> None:
-    broken = _with_cell(omb_inventory_csv(inventory_store, now=T0), column, value)
+    broken = _with_cell(
+        omb_inventory_csv(inventory_store, now=T0, principal=LOCAL_ADMIN), column, value
+    )
     problems = validate_omb_csv(broken)
     assert len(problems) == 1
     assert problems[0].startswith(f"row 2, column {column!r}: ")
@@ -205,7 +207,7 @@ def test_the_validator_names_the_row_column_and_allowed_values(
 
 
 def test_the_validator_reports_missing_and_unknown_columns(inventory_store: Store) -> None:
-    text = omb_inventory_csv(inventory_store, now=T0)
+    text = omb_inventory_csv(inventory_store, now=T0, principal=LOCAL_ADMIN)
     renamed = text.replace("Bureau/Component", "Bureau", 1)
     assert validate_omb_csv(renamed) == [
         "missing column 'Bureau/Component'",
@@ -217,7 +219,9 @@ def test_the_validator_reports_missing_and_unknown_columns(inventory_store: Stor
 def test_the_framework_inventory_lists_high_impact_uses_and_counts_waivers(
     inventory_store: Store,
 ) -> None:
-    inventory = framework_inventory(inventory_store, now=T0 + timedelta(days=1))
+    inventory = framework_inventory(
+        inventory_store, now=T0 + timedelta(days=1), principal=LOCAL_ADMIN
+    )
     names = [e.name for e in inventory.use_cases]
     assert "Foreign news translation" not in names
     assert len(names) == 3
@@ -263,7 +267,7 @@ def test_each_inventory_entry_holds_what_the_framework_requires_or_says_what_is_
 ) -> None:
     # "at least a description of each included AI use case, its purpose and intended benefits,
     # and the risks that such use poses and how the agency is managing those risks"
-    inventory = framework_inventory(inventory_store, now=T0)
+    inventory = framework_inventory(inventory_store, now=T0, principal=LOCAL_ADMIN)
     entries = {e.name: e for e in inventory.use_cases}
     triage = entries["Threat triage"]
     assert triage.description.startswith("Ranks open-source leads")

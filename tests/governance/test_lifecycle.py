@@ -15,7 +15,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 import clearance.suites  # noqa: F401  (registers the catalogue's tasks)
-from clearance.access import AccessDenied, SeparationOfDutiesError
+from clearance.access import LOCAL_ADMIN, AccessDenied, SeparationOfDutiesError
 from clearance.governance import (
     ApprovalBlockedError,
     GovernanceError,
@@ -62,7 +62,7 @@ async def test_intake_to_approval_to_lapse_on_model_change_to_reapproval(
     task = load_task("starter-cyber", limit=3)
     script = tmp_path / "triage-model.jsonl"
     spec = _script(script, task, "A")
-    first = await run_task(task, spec, store=store, actor=EVALUATOR.id)
+    first = await run_task(task, spec, store=store, actor=EVALUATOR.id, principal=LOCAL_ADMIN)
 
     # 1. Intake and classification
     uc = add_use_case(
@@ -78,7 +78,7 @@ async def test_intake_to_approval_to_lapse_on_model_change_to_reapproval(
         ),
         principal=DEVELOPER,
     )
-    view = show_use_case(store, uc.id)
+    view = show_use_case(store, uc.id, principal=LOCAL_ADMIN)
     assert view.label == "high-impact"
     assert view.classification is not None
     assert [f["id"] for f in view.classification.fired] == ["H-2"]
@@ -133,7 +133,7 @@ async def test_intake_to_approval_to_lapse_on_model_change_to_reapproval(
     assert {e["practice"] for e in pinned_runs} == set(RUN_PRACTICES)
     assert approval.review_due is not None
     assert (approval.review_due - approval.created_at).days == 365
-    view = show_use_case(store, uc.id)
+    view = show_use_case(store, uc.id, principal=LOCAL_ADMIN)
     assert view.decision.state == "approved"
     assert view.decision.lapse_reasons == []
     assert all(i.kind != "re-review" for i in due_items(store, principal=CAIO))
@@ -141,9 +141,9 @@ async def test_intake_to_approval_to_lapse_on_model_change_to_reapproval(
     # 5. The model changes (new answers, so a new version): a new run of the same task lapses
     spec_again = _script(script, task, "B")
     assert spec_again == spec
-    second = await run_task(task, spec, store=store, actor=EVALUATOR.id)
+    second = await run_task(task, spec, store=store, actor=EVALUATOR.id, principal=LOCAL_ADMIN)
     assert second.provenance["model"]["version"] != first_model["version"]
-    view = show_use_case(store, uc.id)
+    view = show_use_case(store, uc.id, principal=LOCAL_ADMIN)
     assert view.decision.state == "needs re-review"
     reasons = "\n".join(view.decision.lapse_reasons)
     assert f"model {spec} changed" in reasons
@@ -156,12 +156,12 @@ async def test_intake_to_approval_to_lapse_on_model_change_to_reapproval(
     # 6. Re-approval: link the new run (the signer must sign again), then approve
     for code in RUN_PRACTICES:
         link_evidence(store, uc.id, code, "run", second.id, principal=REVIEWER)
-    assert show_use_case(store, uc.id).practices[2].state == "in_progress"
+    assert show_use_case(store, uc.id, principal=LOCAL_ADMIN).practices[2].state == "in_progress"
     sign_independent_evaluation(store, uc.id, principal=REVIEWER, note="Re-evaluated.")
     again = approve_use_case(store, uc.id, rationale="Re-tested on the new model.", principal=CAIO)
     assert again.pinned["models"] == {spec: store.runs.resolve(second.id).model_id}
     assert again.pinned["models"] != approval.pinned["models"]
-    view = show_use_case(store, uc.id)
+    view = show_use_case(store, uc.id, principal=LOCAL_ADMIN)
     assert view.decision.state == "approved"
     assert view.decision.decision is not None
     assert view.decision.decision.id == again.id

@@ -13,7 +13,7 @@ from governance_people import CAIO, DEVELOPER, EVALUATOR, REVIEWER, T0
 from sqlalchemy import inspect, select
 from sqlalchemy.orm import Session
 
-from clearance.access import AccessDenied, Marking, Principal, Role
+from clearance.access import LOCAL_ADMIN, AccessDenied, Marking, Principal, Role
 from clearance.governance import (
     GovernanceError,
     add_document,
@@ -87,7 +87,11 @@ def test_a_policy_changed_after_linking_shows_as_changed(
     policy.write_text(source.read_text().replace("version:", "# edited\nversion:", 1))
     [change] = evidence_changes(sqlite_store, link.kind, link.ref, link.pinned)
     assert change.startswith(f"policy {link.ref}: digest changed")
-    practice = next(p for p in show_use_case(sqlite_store, high_impact).practices if p.evidence)
+    practice = next(
+        p
+        for p in show_use_case(sqlite_store, high_impact, principal=LOCAL_ADMIN).practices
+        if p.evidence
+    )
     assert practice.evidence[0].changes == [change]
 
 
@@ -159,7 +163,9 @@ def test_people_without_the_permission_are_refused(sqlite_store: Store, high_imp
 def test_a_use_case_above_the_readers_clearance_is_withheld(
     sqlite_store: Store, intake: Callable[..., dict[str, Any]]
 ) -> None:
-    secret = add_use_case(sqlite_store, intake(), marking=Marking.parse("SECRET//HUMINT"))
+    secret = add_use_case(
+        sqlite_store, intake(), marking=Marking.parse("SECRET//HUMINT"), principal=LOCAL_ADMIN
+    )
     reader = Principal(
         id="r", name="R", roles=frozenset({Role.AUDITOR}), clearance=Marking.parse("SECRET")
     )
@@ -193,17 +199,21 @@ def test_an_anonymous_report_names_no_one(sqlite_store: Store, high_impact: str)
     assert named.created_by == "eval-eve"
     actors = {e.record_id: e.actor for e in _ledger(sqlite_store, "incident")}
     assert actors == {anonymous.id: "anonymous", named.id: "eval-eve"}
-    assert {i.id for i in list_incidents(sqlite_store, use_case_ref=high_impact)} == {
+    assert {
+        i.id for i in list_incidents(sqlite_store, use_case_ref=high_impact, principal=LOCAL_ADMIN)
+    } == {
         anonymous.id,
         named.id,
     }
-    assert show_use_case(sqlite_store, high_impact).incidents == 2
+    assert show_use_case(sqlite_store, high_impact, principal=LOCAL_ADMIN).incidents == 2
 
 
 def test_an_incident_is_not_marked_below_its_use_case(
     sqlite_store: Store, intake: Callable[..., dict[str, Any]]
 ) -> None:
-    secret = add_use_case(sqlite_store, intake(), marking=Marking.parse("SECRET"))
+    secret = add_use_case(
+        sqlite_store, intake(), marking=Marking.parse("SECRET"), principal=LOCAL_ADMIN
+    )
     with pytest.raises(GovernanceError, match="below its use case's SECRET"):
         report_incident(
             sqlite_store,
@@ -217,7 +227,12 @@ def test_an_incident_is_not_marked_below_its_use_case(
         )
     with pytest.raises(GovernanceError, match="allowed: low, moderate, high, critical"):
         report_incident(
-            sqlite_store, kind="incident", severity="dire", summary="s", description="d"
+            sqlite_store,
+            kind="incident",
+            severity="dire",
+            summary="s",
+            description="d",
+            principal=LOCAL_ADMIN,
         )
 
 

@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 from governance_people import ADMIN, CAIO, DEVELOPER, REVIEWER, T0
 
-from clearance.access import AccessDenied, Principal, Role
+from clearance.access import LOCAL_ADMIN, AccessDenied, Principal, Role
 from clearance.governance import (
     GovernanceError,
     RulesError,
@@ -63,15 +63,15 @@ def test_granting_waives_the_practice_until_it_expires_after_at_most_a_year(
     assert view.state == "active"
     assert waiver.expires_at == T0 + timedelta(days=365)
     assert waiver.created_by == "caio-carol"
-    practices = show_use_case(sqlite_store, high_impact, now=T0).practices
+    practices = show_use_case(sqlite_store, high_impact, now=T0, principal=LOCAL_ADMIN).practices
     assert next(p for p in practices if p.waiver_id).practice.code == "independent-evaluation"
 
     late = T0 + timedelta(days=365, seconds=1)
-    [expired] = list_waivers(sqlite_store, now=late)
+    [expired] = list_waivers(sqlite_store, now=late, principal=LOCAL_ADMIN)
     assert expired.state == "expired"
     practice = next(
         p
-        for p in show_use_case(sqlite_store, high_impact, now=late).practices
+        for p in show_use_case(sqlite_store, high_impact, now=late, principal=LOCAL_ADMIN).practices
         if p.practice.code == "independent-evaluation"
     )
     assert practice.state == "not_started"
@@ -92,7 +92,7 @@ def test_a_waiver_beyond_a_year_or_without_a_written_finding_is_refused(
 ) -> None:
     with pytest.raises(GovernanceError, match=message):
         _grant(sqlite_store, high_impact, **kw)
-    assert len(list_waivers(sqlite_store)) == 0
+    assert len(list_waivers(sqlite_store, principal=LOCAL_ADMIN)) == 0
 
 
 def test_an_unknown_category_lists_the_frameworks_categories(
@@ -121,7 +121,7 @@ def test_only_the_chief_ai_officer_may_grant_a_waiver(
 ) -> None:
     with pytest.raises(AccessDenied, match="reserved to the chief AI officer"):
         _grant(sqlite_store, high_impact, principal=who)
-    assert len(list_waivers(sqlite_store)) == 0
+    assert len(list_waivers(sqlite_store, principal=LOCAL_ADMIN)) == 0
 
 
 def test_waiver_actions_cannot_be_delegated() -> None:
@@ -176,7 +176,7 @@ def test_revocation_ends_the_waiver_and_must_itself_be_reported(
         ("grant", "overdue"),
         ("revoke", "pending"),
     ]
-    assert waiver_counts(sqlite_store, now=later).active == 0
+    assert waiver_counts(sqlite_store, now=later, principal=LOCAL_ADMIN).active == 0
     with pytest.raises(GovernanceError, match="only an active waiver is revoked"):
         revoke_waiver(sqlite_store, waiver.id, reason="again", principal=CAIO, now=later)
 
@@ -194,9 +194,11 @@ def test_renewal_reassesses_and_replaces_the_waiver(sqlite_store: Store, high_im
     assert view.state == "active"
     assert view.waiver.renews_id == old.id
     assert view.waiver.expires_at == at + timedelta(days=365)
-    states = {v.waiver.id: v.state for v in list_waivers(sqlite_store, now=at)}
+    states = {
+        v.waiver.id: v.state for v in list_waivers(sqlite_store, now=at, principal=LOCAL_ADMIN)
+    }
     assert states == {old.id: "renewed", view.waiver.id: "active"}
-    counts = waiver_counts(sqlite_store, now=at)
+    counts = waiver_counts(sqlite_store, now=at, principal=LOCAL_ADMIN)
     assert (counts.active, counts.total) == (1, 2)
 
 
@@ -208,18 +210,25 @@ def test_reporting_is_due_in_three_days_and_flagged_when_overdue(
     assert report.due_at == T0 + timedelta(days=3)
 
     def state_at(moment: Any) -> str:
-        [view] = list_waivers(sqlite_store, now=moment)
+        [view] = list_waivers(sqlite_store, now=moment, principal=LOCAL_ADMIN)
         return view.reports[0].state
 
     assert state_at(T0 + timedelta(days=2, hours=23)) == "pending"
     assert state_at(T0 + timedelta(days=3)) == "pending"
     assert state_at(T0 + timedelta(days=3, seconds=1)) == "overdue"
     overdue = [
-        i for i in due_items(sqlite_store, now=T0 + timedelta(days=4)) if i.kind == "waiver report"
+        i
+        for i in due_items(sqlite_store, now=T0 + timedelta(days=4), principal=LOCAL_ADMIN)
+        if i.kind == "waiver report"
     ]
     assert len(overdue) == 1
     assert overdue[0].overdue
-    assert waiver_counts(sqlite_store, now=T0 + timedelta(days=4)).reporting_overdue == 1
+    assert (
+        waiver_counts(
+            sqlite_store, now=T0 + timedelta(days=4), principal=LOCAL_ADMIN
+        ).reporting_overdue
+        == 1
+    )
 
     with pytest.raises(GovernanceError, match="name to whom"):
         record_waiver_report(sqlite_store, waiver.id, recipients=[" "], principal=CAIO)
@@ -267,5 +276,5 @@ def test_counts_of_active_and_total_waivers(
     _grant(sqlite_store, ids[1], days=30)
     short = _grant(sqlite_store, ids[2], days=60).waiver
     revoke_waiver(sqlite_store, short.id, reason="Not needed.", principal=CAIO, now=T0)
-    counts = waiver_counts(sqlite_store, now=T0 + timedelta(days=45))
+    counts = waiver_counts(sqlite_store, now=T0 + timedelta(days=45), principal=LOCAL_ADMIN)
     assert (counts.active, counts.total) == (1, 3)

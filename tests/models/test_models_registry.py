@@ -43,7 +43,7 @@ def echo_provider() -> Iterator[str]:
         return EchoModel(args)
 
     yield "test-echo"
-    _registry._factories.pop("test-echo", None)
+    _registry.providers.forget("test-echo")
 
 
 def test_builtin_providers_are_known() -> None:

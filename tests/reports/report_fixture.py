@@ -18,7 +18,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 import clearance.suites  # noqa: F401  (registers the catalogue's benchmarks as tasks)
-from clearance.access import Marking, Principal
+from clearance.access import LOCAL_ADMIN, Marking, Principal
 from clearance.assess import assess_model, load_policy, record_mitigation
 from clearance.datasets import Sample
 from clearance.runner import run_task
@@ -94,11 +94,11 @@ async def build(store: Store, folder: Path) -> Fixture:
     )
     mitigated = _script(folder / "mitigated.jsonl", _answers(cyber, 4))
     other = _script(folder / "other.jsonl", _answers(cyber10, 9))
-    baseline = await run_task(cyber, strong, store=store)
-    bio_run = await run_task(bio, strong, store=store)
-    await run_task(science, strong, store=store)
-    after = await run_task(cyber, mitigated, store=store)
-    secret = await run_task(cyber10, other, store=store)
+    baseline = await run_task(cyber, strong, store=store, principal=LOCAL_ADMIN)
+    bio_run = await run_task(bio, strong, store=store, principal=LOCAL_ADMIN)
+    await run_task(science, strong, store=store, principal=LOCAL_ADMIN)
+    after = await run_task(cyber, mitigated, store=store, principal=LOCAL_ADMIN)
+    secret = await run_task(cyber10, other, store=store, principal=LOCAL_ADMIN)
     mark_run(store, bio_run.id, "CUI")
     mark_run(store, secret.id, "SECRET")
     policy = load_policy()
@@ -109,9 +109,10 @@ async def build(store: Store, folder: Path) -> Fixture:
         kind="system_prompt",
         description="A system prompt that declines exploit detail",
         policy=policy,
+        principal=LOCAL_ADMIN,
     )
-    assess_model(store, strong, policy=policy)
-    assess_model(store, other, policy=policy)
+    assess_model(store, strong, policy=policy, principal=LOCAL_ADMIN)
+    assess_model(store, other, policy=policy, principal=LOCAL_ADMIN)
     return Fixture(
         url=str(store.engine.url),
         home=folder,

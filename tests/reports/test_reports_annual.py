@@ -20,7 +20,7 @@ from report_fixture import (
     table,
 )
 
-from clearance.access import AccessDenied, Marking, Principal
+from clearance.access import LOCAL_ADMIN, AccessDenied, Marking, Principal
 from clearance.ledger import merkle_root
 from clearance.reports import (
     UNDERPOWERED,
@@ -35,7 +35,7 @@ from clearance.reports import (
     verify_report_digest,
 )
 from clearance.store import FindingRecord, Store
-from clearance.suites import DOMAINS
+from clearance.vocabulary import DOMAINS
 
 ANNUAL_SECTIONS = (
     "bottom-line",
@@ -82,7 +82,7 @@ def _shows(shown: str, stored: str) -> bool:
 def test_annual_json_has_every_section_and_each_finding_as_stored(
     store: Store, fixture_store: Fixture
 ) -> None:
-    report = report_json(render_json(build_annual_report(store)))
+    report = report_json(render_json(build_annual_report(store, principal=LOCAL_ADMIN)))
     top = [s["id"] for s in report["sections"]]
     assert top == list(ANNUAL_SECTIONS)
     assert [s["title"] for s in report["sections"][-4:]] == APPENDIX_TITLES
@@ -106,7 +106,7 @@ def test_annual_json_has_every_section_and_each_finding_as_stored(
 def test_annual_domains_show_verdicts_and_untested_domains_as_such(
     store: Store, fixture_store: Fixture
 ) -> None:
-    report = report_json(render_json(build_annual_report(store)))
+    report = report_json(render_json(build_annual_report(store, principal=LOCAL_ADMIN)))
     summary = _newest_assessment(store, fixture_store.strong).summary
     stored = {d["domain"]: d["verdict"] for d in summary["domains"]}
     rows = {
@@ -133,7 +133,7 @@ def test_annual_domains_show_verdicts_and_untested_domains_as_such(
 
 
 def test_annual_mitigation_statistics_match_the_store(store: Store, fixture_store: Fixture) -> None:
-    report = report_json(render_json(build_annual_report(store)))
+    report = report_json(render_json(build_annual_report(store, principal=LOCAL_ADMIN)))
     record = store.mitigations.resolve(fixture_store.mitigation_id)
     (summarised,) = _newest_assessment(store, fixture_store.strong).summary["mitigations"]
     part = model_part(report, "mitigation", fixture_store.strong)
@@ -162,7 +162,7 @@ def test_annual_mitigation_statistics_match_the_store(store: Store, fixture_stor
 def test_annual_adequacy_sentences_and_figures_match_the_store(
     store: Store, fixture_store: Fixture
 ) -> None:
-    report = report_json(render_json(build_annual_report(store)))
+    report = report_json(render_json(build_annual_report(store, principal=LOCAL_ADMIN)))
     summary = _newest_assessment(store, fixture_store.strong).summary
     part = model_part(report, "adequacy", fixture_store.strong)
     paragraphs = [b["text"] for b in blocks(part, "paragraph")]
@@ -190,7 +190,7 @@ def test_annual_adequacy_sentences_and_figures_match_the_store(
 def test_the_bottom_line_says_what_exceeds_what_worked_and_what_is_unknown(
     store: Store, fixture_store: Fixture
 ) -> None:
-    report = report_json(render_json(build_annual_report(store)))
+    report = report_json(render_json(build_annual_report(store, principal=LOCAL_ADMIN)))
     by_model = {
         b["text"].split(" ")[0]: b["text"]
         for b in blocks(section(report, "bottom-line"), "paragraph")
@@ -216,7 +216,7 @@ def test_the_bottom_line_says_what_exceeds_what_worked_and_what_is_unknown(
 def test_annual_provenance_and_ledger_checkpoint_match_the_store(
     store: Store, fixture_store: Fixture
 ) -> None:
-    report = report_json(render_json(build_annual_report(store)))
+    report = report_json(render_json(build_annual_report(store, principal=LOCAL_ADMIN)))
     appendix = section(report, "appendix-provenance")
     runs = {r["run"]: r for r in table(appendix, "run")}
     digests = {(r["record"], r["of"]): r["sha256"] for r in table(appendix, "record")}
@@ -243,7 +243,7 @@ def test_annual_provenance_and_ledger_checkpoint_match_the_store(
 def test_html_and_markdown_show_every_section_and_the_stored_figures(
     store: Store, fixture_store: Fixture
 ) -> None:
-    report = build_annual_report(store)
+    report = build_annual_report(store, principal=LOCAL_ADMIN)
     page = render_html(report).decode()
     markdown = render_markdown(report).decode()
     for section_id in ANNUAL_SECTIONS:
@@ -263,7 +263,7 @@ def test_html_and_markdown_show_every_section_and_the_stored_figures(
 
 
 def test_html_is_self_contained(store: Store) -> None:
-    page = render_html(build_annual_report(store)).decode()
+    page = render_html(build_annual_report(store, principal=LOCAL_ADMIN)).decode()
     assert not re.search(r"""(?:src|href)\s*=\s*["']?(?:https?:)?//""", page)
     assert "<link" not in page
     assert "@import" not in page
@@ -274,7 +274,7 @@ def test_html_is_self_contained(store: Store) -> None:
 def test_each_format_states_a_digest_a_reader_can_recompute(
     store: Store, fmt: ReportFormat
 ) -> None:
-    data = render(build_annual_report(store), fmt)
+    data = render(build_annual_report(store, principal=LOCAL_ADMIN), fmt)
     assert verify_report_digest(data)
     altered = data.replace(b"Executive summary", b"Executive summarY", 1)
     assert altered != data
@@ -286,8 +286,8 @@ def test_the_same_store_renders_identical_bytes(
     store: Store, fixture_store: Fixture, fmt: ReportFormat
 ) -> None:
     builds: list[Callable[[], Report]] = [
-        lambda: build_annual_report(store),
-        lambda: build_model_report(store, fixture_store.strong),
+        lambda: build_annual_report(store, principal=LOCAL_ADMIN),
+        lambda: build_model_report(store, fixture_store.strong, principal=LOCAL_ADMIN),
     ]
     for build in builds:
         assert render(build(), fmt) == render(build(), fmt)
@@ -299,7 +299,7 @@ def test_the_same_store_renders_identical_bytes(
 def test_a_reader_without_clearance_gets_the_report_without_those_records(
     store: Store, fixture_store: Fixture
 ) -> None:
-    full = build_annual_report(store)
+    full = build_annual_report(store, principal=LOCAL_ADMIN)
     limited = build_annual_report(store, principal=READER)
     assert full.banner == "SECRET"
     assert limited.banner == "CUI"  # the join of what is shown: the strong model's CUI assessment
@@ -333,7 +333,9 @@ def test_a_principal_who_may_not_generate_reports_is_refused(store: Store) -> No
 def test_model_report_has_every_section_runs_and_stored_transcripts(
     store: Store, fixture_store: Fixture
 ) -> None:
-    report = report_json(render_json(build_model_report(store, fixture_store.strong)))
+    report = report_json(
+        render_json(build_model_report(store, fixture_store.strong, principal=LOCAL_ADMIN))
+    )
     assert [s["id"] for s in report["sections"]] == list(MODEL_SECTIONS)
     runs = {r["task"]: r for r in table(section(report, "summary"), "run")}
     assert set(runs) == {"starter-bio", "starter-cyber", "starter-science"}

@@ -11,6 +11,7 @@ from pypdf import PdfReader
 from report_fixture import Fixture
 from report_layout import CHROMIUM_ARGS, chromium
 
+from clearance.access import LOCAL_ADMIN
 from clearance.reports import build_annual_report, build_model_report, render_html, render_pdf
 from clearance.store import Store
 
@@ -23,7 +24,7 @@ def test_annual_report_opens_in_chromium_without_errors_or_requests(
     from playwright.sync_api import Request, sync_playwright
 
     page_file = tmp_path / "annual.html"
-    page_file.write_bytes(render_html(build_annual_report(store)))
+    page_file.write_bytes(render_html(build_annual_report(store, principal=LOCAL_ADMIN)))
     url = page_file.as_uri()
     errors: list[str] = []
     requests: list[str] = []
@@ -76,8 +77,10 @@ def test_pdf_renders_pages_and_the_same_bytes_twice(store: Store, fixture_store:
     pytest.importorskip("weasyprint", reason="the pdf extra: pip install -e '.[pdf]'")
     if shutil.which("fc-list") is None:
         pytest.skip("fontconfig is missing: `make system-deps` installs WeasyPrint's libraries")
-    report = build_model_report(store, fixture_store.strong)
+    report = build_model_report(store, fixture_store.strong, principal=LOCAL_ADMIN)
     first = render_pdf(report)
     assert first.startswith(b"%PDF-")
     assert _pdf_pages(first) >= 1
-    assert render_pdf(build_model_report(store, fixture_store.strong)) == first
+    assert (
+        render_pdf(build_model_report(store, fixture_store.strong, principal=LOCAL_ADMIN)) == first
+    )

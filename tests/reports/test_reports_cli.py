@@ -11,6 +11,7 @@ import pytest
 from report_fixture import Fixture, ledger_hashes, report_json
 from typer.testing import CliRunner
 
+from clearance.access import LOCAL_ADMIN
 from clearance.accountability import checkpoint_dir
 from clearance.cli import app
 from clearance.ledger import (
@@ -113,13 +114,17 @@ def test_report_states_the_newest_signed_checkpoint_and_whether_it_matches(
     write_checkpoint(folder / "a.json", sign_checkpoint(key, 2, merkle_root(hashes[:2]), when))
     newest = sign_checkpoint(key, len(hashes), merkle_root(hashes), when)
     write_checkpoint(folder / "b.json", newest)
-    signed = report_json(render_json(build_annual_report(store)))["ledger"]["signed_checkpoint"]
+    signed = report_json(render_json(build_annual_report(store, principal=LOCAL_ADMIN)))["ledger"][
+        "signed_checkpoint"
+    ]
     assert signed["file"] == "b.json"
     assert signed["tree_size"] == len(hashes)
     assert signed["root"] == newest.root
     assert signed["matches_ledger"] is True
     forged = sign_checkpoint(key, len(hashes) + 1, merkle_root(hashes), when)
     write_checkpoint(folder / "c.json", forged)
-    signed = report_json(render_json(build_annual_report(store)))["ledger"]["signed_checkpoint"]
+    signed = report_json(render_json(build_annual_report(store, principal=LOCAL_ADMIN)))["ledger"][
+        "signed_checkpoint"
+    ]
     assert signed["file"] == "c.json"
     assert signed["matches_ledger"] is False

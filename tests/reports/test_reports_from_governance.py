@@ -14,7 +14,7 @@ from typing import Any
 import pytest
 from report_fixture import report_json, section, table
 
-from clearance.access import Marking, Principal, Role
+from clearance.access import LOCAL_ADMIN, Marking, Principal, Role
 from clearance.governance import (
     add_document,
     add_use_case,
@@ -101,9 +101,21 @@ def _intake(**changes: Any) -> dict[str, Any]:
 
 
 def _implement_practices(store: Store, use_case: str, document: str, at: datetime) -> None:
-    link_evidence(store, use_case, "impact-assessment", "document", document, now=at)
-    update_practice(store, use_case, "impact-assessment", status="implemented", now=at)
-    link_evidence(store, use_case, "independent-evaluation", "document", document, now=at)
+    link_evidence(
+        store, use_case, "impact-assessment", "document", document, now=at, principal=LOCAL_ADMIN
+    )
+    update_practice(
+        store, use_case, "impact-assessment", status="implemented", now=at, principal=LOCAL_ADMIN
+    )
+    link_evidence(
+        store,
+        use_case,
+        "independent-evaluation",
+        "document",
+        document,
+        now=at,
+        principal=LOCAL_ADMIN,
+    )
     sign_independent_evaluation(store, use_case, principal=REVIEWER, now=at)
 
 
@@ -143,7 +155,7 @@ def _record(store: Store, folder: Path) -> Governed:
     ).id
     assessment = folder / "impact-assessment.md"
     assessment.write_text("Impact assessment of threat designation support.\n")
-    document = add_document(store, assessment, now=start).id
+    document = add_document(store, assessment, now=start, principal=LOCAL_ADMIN).id
     _implement_practices(store, high, document, start + timedelta(hours=1))
 
     day = timedelta(days=1)
@@ -225,9 +237,14 @@ def test_inventory_lists_each_use_case_with_the_class_governance_gave_it(
     store, ids = governed_store
     rows = {
         r["use case"]: r
-        for r in table(section(_json(build_inventory_report(store)), "inventory"), "use case")
+        for r in table(
+            section(_json(build_inventory_report(store, principal=LOCAL_ADMIN)), "inventory"),
+            "use case",
+        )
     }
-    views = {v.use_case.id: v for v in list_use_cases(store, now=_as_of(store))}
+    views = {
+        v.use_case.id: v for v in list_use_cases(store, now=_as_of(store), principal=LOCAL_ADMIN)
+    }
     assert set(rows) == set(views) == {ids.high_impact, ids.personnel, ids.other, ids.secret}
     for use_case, view in views.items():
         required = [p for p in view.practices if p.practice.required]
@@ -255,8 +272,8 @@ def test_waiver_summary_counts_match_the_governance_services(
 ) -> None:
     store, ids = governed_store
     as_of = _as_of(store)
-    report = _json(build_waiver_report(store))
-    counts = waiver_counts(store, now=as_of)
+    report = _json(build_waiver_report(store, principal=LOCAL_ADMIN))
+    counts = waiver_counts(store, now=as_of, principal=LOCAL_ADMIN)
     assert (counts.active, counts.total) == (2, 3)
     paragraph, overdue = [
         b for b in section(report, "summary")["blocks"] if b["kind"] == "paragraph"
@@ -266,7 +283,7 @@ def test_waiver_summary_counts_match_the_governance_services(
     )
     assert overdue["text"].startswith(f"{counts.reporting_overdue} waiver with a report overdue")
 
-    views = list_waivers(store, now=as_of)
+    views = list_waivers(store, now=as_of, principal=LOCAL_ADMIN)
     expected = Counter((v.waiver.category, v.state) for v in views)
     summary = table(section(report, "summary"), "justification")
     states = ("active", "expired", "revoked", "renewed")
@@ -292,8 +309,12 @@ def test_governance_holds_exactly_one_waiver_overdue_for_reporting(
 ) -> None:
     store, ids = governed_store
     as_of = _as_of(store)
-    assert waiver_counts(store, now=as_of).reporting_overdue == 1
-    overdue = [v.waiver.id for v in list_waivers(store, now=as_of) if v.reporting_overdue]
+    assert waiver_counts(store, now=as_of, principal=LOCAL_ADMIN).reporting_overdue == 1
+    overdue = [
+        v.waiver.id
+        for v in list_waivers(store, now=as_of, principal=LOCAL_ADMIN)
+        if v.reporting_overdue
+    ]
     assert overdue == [ids.overdue_waiver]
 
 
@@ -301,7 +322,7 @@ def test_waiver_summary_flags_the_waiver_overdue_for_reporting(
     governed_store: tuple[Store, Governed],
 ) -> None:
     store, ids = governed_store
-    report = _json(build_waiver_report(store))
+    report = _json(build_waiver_report(store, principal=LOCAL_ADMIN))
     listing = table(section(report, "waivers"), "waiver")
     flagged = {r["waiver"] for r in listing if "overdue" in " ".join(map(str, r.values()))}
     assert flagged == {ids.overdue_waiver}
@@ -312,11 +333,16 @@ def test_every_waiver_shows_its_use_case_finding_grantor_dates_and_reporting(
 ) -> None:
     store, ids = governed_store
     as_of = _as_of(store)
-    views = {v.waiver.id: v for v in list_waivers(store, now=as_of)}
-    names = {v.use_case.id: v.use_case.name for v in list_use_cases(store, now=as_of)}
+    views = {v.waiver.id: v for v in list_waivers(store, now=as_of, principal=LOCAL_ADMIN)}
+    names = {
+        v.use_case.id: v.use_case.name
+        for v in list_use_cases(store, now=as_of, principal=LOCAL_ADMIN)
+    }
     rows = {
         r["waiver"]: r
-        for r in table(section(_json(build_waiver_report(store)), "waivers"), "waiver")
+        for r in table(
+            section(_json(build_waiver_report(store, principal=LOCAL_ADMIN)), "waivers"), "waiver"
+        )
     }
     assert set(rows) == set(views)
     for waiver_id, view in views.items():
@@ -339,14 +365,16 @@ def test_every_waiver_shows_its_use_case_finding_grantor_dates_and_reporting(
 
 @pytest.mark.parametrize("build", [build_inventory_report, build_waiver_report])
 def test_rendering_the_governed_store_twice_gives_identical_bytes(
-    governed_store: tuple[Store, Governed], build: Callable[[Store], Report]
+    governed_store: tuple[Store, Governed], build: Callable[..., Report]
 ) -> None:
     store, _ = governed_store
     for fmt in ("json", "html"):
-        first = render(build(store), fmt)
+        first = render(build(store, principal=LOCAL_ADMIN), fmt)
         assert verify_report_digest(first)
-        assert render(build(store), fmt) == first
-    assert b"holds no records of this kind yet" not in render(build(store), "html")
+        assert render(build(store, principal=LOCAL_ADMIN), fmt) == first
+    assert b"holds no records of this kind yet" not in render(
+        build(store, principal=LOCAL_ADMIN), "html"
+    )
 
 
 def test_a_reader_without_secret_clearance_gets_the_inventory_without_the_secret_use_case(

@@ -9,6 +9,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from report_fixture import READER, report_json, section, table
 
+from clearance.access import LOCAL_ADMIN
 from clearance.reports import (
     InventoryRow,
     Report,
@@ -111,7 +112,7 @@ def _source(store: Store) -> Source:
 
 def test_inventory_lists_each_readable_use_case_and_withholds_the_rest(store: Store) -> None:
     source = _source(store)
-    full = report_json(render(build_inventory_report(store, source), "json"))
+    full = report_json(render(build_inventory_report(store, source, principal=LOCAL_ADMIN), "json"))
     rows = table(section(full, "inventory"), "use case")
     assert [r["use case"] for r in rows] == ["uc-3", "uc-2", "uc-1"]  # by agency, office, name
     triage = next(r for r in rows if r["use case"] == "uc-1")
@@ -149,12 +150,12 @@ def test_waiver_summary_counts_active_and_total_by_justification(store: Store) -
 
 @pytest.mark.parametrize("build", [build_inventory_report, build_waiver_report])
 def test_governance_reports_of_the_store_render_in_every_text_format(
-    store: Store, build: Callable[[Store], Report]
+    store: Store, build: Callable[..., Report]
 ) -> None:
-    report = build(store)
+    report = build(store, principal=LOCAL_ADMIN)
     formats: tuple[ReportFormat, ...] = ("html", "md", "json")
     for fmt in formats:
         first = render(report, fmt)
         assert verify_report_digest(first)
-        assert render(build(store), fmt) == first
+        assert render(build(store, principal=LOCAL_ADMIN), fmt) == first
     assert b"holds no records of this kind yet" in render(report, "html")

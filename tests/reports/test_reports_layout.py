@@ -22,6 +22,7 @@ from report_layout import (
     widest_elements,
 )
 
+from clearance.access import LOCAL_ADMIN
 from clearance.reports import (
     Report,
     build_annual_report,
@@ -37,10 +38,12 @@ from clearance.store import Store
 
 Build = Callable[[Store, Fixture], Report]
 BUILDS: dict[str, Build] = {
-    "annual": lambda store, fixture: build_annual_report(store),
-    "model": lambda store, fixture: build_model_report(store, fixture.strong),
-    "inventory": lambda store, fixture: build_inventory_report(store),
-    "waivers": lambda store, fixture: build_waiver_report(store),
+    "annual": lambda store, fixture: build_annual_report(store, principal=LOCAL_ADMIN),
+    "model": lambda store, fixture: build_model_report(
+        store, fixture.strong, principal=LOCAL_ADMIN
+    ),
+    "inventory": lambda store, fixture: build_inventory_report(store, principal=LOCAL_ADMIN),
+    "waivers": lambda store, fixture: build_waiver_report(store, principal=LOCAL_ADMIN),
 }
 VIEWPORT = 1280
 
@@ -130,7 +133,7 @@ def test_the_html_is_no_wider_than_a_1280_pixel_window(
 def test_harmful_transcripts_sit_behind_a_content_warning_collapsed_in_html(
     store: Store, fixture_store: Fixture
 ) -> None:
-    report = build_model_report(store, fixture_store.strong)
+    report = build_model_report(store, fixture_store.strong, principal=LOCAL_ADMIN)
     page = render_html(report).decode()
     warning = page.index("Content warning:")
     first_transcript = page.index("<details")
@@ -146,9 +149,9 @@ def test_docx_opens_states_the_html_digest_and_is_the_same_bytes_twice(
     store: Store, fixture_store: Fixture
 ) -> None:
     docx = pytest.importorskip("docx", reason="the docx extra: pip install -e '.[docx]'")
-    report = build_annual_report(store)
+    report = build_annual_report(store, principal=LOCAL_ADMIN)
     data = render_docx(report)
-    assert render_docx(build_annual_report(store)) == data
+    assert render_docx(build_annual_report(store, principal=LOCAL_ADMIN)) == data
     with zipfile.ZipFile(io.BytesIO(data)) as archive:
         assert "word/document.xml" in archive.namelist()
     document = docx.Document(io.BytesIO(data))

@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 
+from clearance.access import LOCAL_ADMIN
 from clearance.runner import RunOptions, RunSummary, resume_run, run_task
 from clearance.store import Store
 from clearance.tasks import load_task
@@ -18,7 +19,13 @@ FAST = {"retry_base": 0.01, "retry_max": 0.05, "timeout": 5.0}
 async def _run(task_file: Path, base_url: str, **opts: object) -> tuple[RunSummary, Store]:
     store = Store.open()
     options = RunOptions(base_url=base_url, **{**FAST, **opts})  # type: ignore[arg-type]
-    summary = await run_task(load_task(str(task_file)), "openai/stub", store=store, options=options)
+    summary = await run_task(
+        load_task(str(task_file)),
+        "openai/stub",
+        store=store,
+        options=options,
+        principal=LOCAL_ADMIN,
+    )
     return summary, store
 
 
@@ -105,7 +112,7 @@ async def test_resume_retries_errored_samples_and_keeps_the_rest(
     stub = make_stub(faults="500:1")
     summary, store = await _run(mc_task(10), stub.base_url, max_retries=0)
     assert summary.errors == 10
-    resumed = await resume_run(summary.id, store=store)
+    resumed = await resume_run(summary.id, store=store, principal=LOCAL_ADMIN)
     assert (resumed.status, resumed.scored, resumed.errors) == ("completed", 10, 0)
     assert len(_stored_ids(store, summary.id)) == 10
 
@@ -136,7 +143,9 @@ async def test_epochs_store_each_sample_epoch_and_reduce_per_sample(
     task = mc_task(8, epochs=3, epoch_reducer="mean")
     script = write_script({f"q{i}": "ANSWER: A" for i in range(8)})
     store = Store.open()
-    summary = await run_task(load_task(str(task)), f"scripted/{script}", store=store)
+    summary = await run_task(
+        load_task(str(task)), f"scripted/{script}", store=store, principal=LOCAL_ADMIN
+    )
     assert (summary.total, summary.scored) == (24, 24)
     assert len(_stored_ids(store, summary.id)) == 24
     assert summary.metrics["accuracy"]["n"] == 8
@@ -156,6 +165,7 @@ async def test_shuffled_choices_follow_the_seed_and_keep_the_target(
             f"scripted/{script}",
             store=store,
             options=RunOptions(seed=seed, cache=False),
+            principal=LOCAL_ADMIN,
         )
         return {s.sample_id: s.metadata["choice_order"] for s in store.runs.samples(summary.id)}
 

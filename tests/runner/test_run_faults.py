@@ -15,6 +15,7 @@ from pathlib import Path
 
 import pytest
 
+from clearance.access import LOCAL_ADMIN
 from clearance.models import ModelOutput
 from clearance.runner import (
     Journal,
@@ -36,7 +37,13 @@ FAST = {"retry_base": 0.01, "retry_max": 0.05, "timeout": 5.0}
 async def _run(task_file: Path, base_url: str, **opts: object) -> tuple[RunSummary, Store]:
     store = Store.open()
     options = RunOptions(base_url=base_url, **{**FAST, **opts})  # type: ignore[arg-type]
-    summary = await run_task(load_task(str(task_file)), "openai/stub", store=store, options=options)
+    summary = await run_task(
+        load_task(str(task_file)),
+        "openai/stub",
+        store=store,
+        options=options,
+        principal=LOCAL_ADMIN,
+    )
     return summary, store
 
 
@@ -80,7 +87,7 @@ async def test_empty_and_null_answers_are_counted(
 ) -> None:
     task = load_task(str(mc_task(4)))
     script = write_script({"q0": "", "q1": "   ", "q2": "ANSWER: C", "q3": "ANSWER: D"})
-    summary = await run_task(task, f"scripted/{script}", store=Store.open())
+    summary = await run_task(task, f"scripted/{script}", store=Store.open(), principal=LOCAL_ADMIN)
     assert (summary.status, summary.scored, summary.empty_answers) == ("completed", 4, 2)
 
 
@@ -114,7 +121,7 @@ async def test_resume_continues_past_a_corrupt_journal_line(
     journal = clearance_home / "journal" / f"{summary.id}.jsonl"
     journal.write_bytes(b"\x00\xff garbage\n" + b'{"s": 1}\n')
     with pytest.warns(UserWarning, match="line 1: corrupt journal line skipped"):
-        resumed = await resume_run(summary.id, store=store)
+        resumed = await resume_run(summary.id, store=store, principal=LOCAL_ADMIN)
     assert (resumed.status, resumed.scored, resumed.errors) == ("completed", 3, 0)
 
 
@@ -139,6 +146,7 @@ async def test_an_unwritable_journal_folder_stops_before_any_run_is_recorded(
             "openai/stub",
             store=store,
             options=RunOptions(base_url=stub.base_url, **FAST),  # type: ignore[arg-type]
+            principal=LOCAL_ADMIN,
         )
     assert store.runs.newest() == []
     assert stub.stats()["requests"] == 0
@@ -154,12 +162,14 @@ async def test_a_second_resume_of_a_run_being_resumed_refuses_before_any_model_c
     try:
         started = time.monotonic()
         with pytest.raises(RunError, match="is being executed now by another process"):
-            await resume_run(summary.id, store=store)
+            await resume_run(summary.id, store=store, principal=LOCAL_ADMIN)
         assert time.monotonic() - started < 5
     finally:
         lease.release(finished=False)
     assert stub.stats()["requests"] == before
-    resumed = await resume_run(summary.id, store=store)  # free again: it finishes
+    resumed = await resume_run(
+        summary.id, store=store, principal=LOCAL_ADMIN
+    )  # free again: it finishes
     assert (resumed.status, resumed.scored) == ("completed", 3)
 
 

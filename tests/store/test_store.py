@@ -10,6 +10,7 @@ import pytest
 from sqlalchemy import select, text
 from sqlalchemy.orm import Session
 
+from clearance.access import LOCAL_ADMIN
 from clearance.ledger import LedgerEntry, verify_chain
 from clearance.runner import RunOptions, resume_run, run_task
 from clearance.store import RunNotFoundError, Store, create_store_engine
@@ -64,7 +65,10 @@ async def test_a_run_is_stored_with_provenance_and_a_verifiable_ledger(
 ) -> None:
     store = Store.open(store_url)
     summary = await run_task(
-        load_task(str(_task(tmp_path, 30))), _script(tmp_path, 30, wrong={3, 7}), store=store
+        load_task(str(_task(tmp_path, 30))),
+        _script(tmp_path, 30, wrong={3, 7}),
+        store=store,
+        principal=LOCAL_ADMIN,
     )
     assert (summary.scored, summary.errors) == (30, 0)
     assert summary.metrics["accuracy"]["value"] == pytest.approx(28 / 30)
@@ -95,7 +99,9 @@ async def test_migrations_are_idempotent_and_runs_resolve_by_prefix(
     with store.engine.connect() as conn:
         version = conn.execute(text("SELECT version_num FROM alembic_version")).scalar_one()
     assert version is not None
-    summary = await run_task(load_task(str(_task(tmp_path, 3))), _script(tmp_path, 3), store=store)
+    summary = await run_task(
+        load_task(str(_task(tmp_path, 3))), _script(tmp_path, 3), store=store, principal=LOCAL_ADMIN
+    )
     assert store.runs.resolve(summary.id[:15]).id == summary.id
     with pytest.raises(RunNotFoundError, match="no run match"):
         store.runs.resolve("nope")
@@ -108,8 +114,9 @@ async def test_resume_of_a_complete_run_changes_nothing(store_url: str, tmp_path
         _script(tmp_path, 5),
         store=store,
         options=RunOptions(cache=False),
+        principal=LOCAL_ADMIN,
     )
     before = len(ledger(store))
-    again = await resume_run(summary.id, store=store)
+    again = await resume_run(summary.id, store=store, principal=LOCAL_ADMIN)
     assert again.model_dump() == summary.model_dump()
     assert len(ledger(store)) == before

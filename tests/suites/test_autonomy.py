@@ -8,11 +8,12 @@ from typing import Any
 
 import pytest
 
+from clearance.access import LOCAL_ADMIN
 from clearance.datasets import DatasetError
 from clearance.runner import RunOptions, run_task
 from clearance.store import Store
 from clearance.suites import get_benchmark
-from clearance.tasks import allow_unsafe_local_exec, load_task
+from clearance.tasks import allow_unsafe_local_exec, load_task, spec_of
 
 STARTER = Path(__file__).resolve().parents[2] / "src" / "clearance" / "suites" / "starter"
 
@@ -64,7 +65,7 @@ def test_every_item_loads_with_its_check_target_and_captured_file() -> None:
     assert samples["autonomy-010"].metadata["capture_files"] == ["out.txt"]
     assert samples["autonomy-019"].metadata["check"] == "declined"
     assert [s.name for s in task.scorers] == ["agent_check"]
-    assert task.definition["solver"][0]["agent"]["max_steps"] > 0
+    assert spec_of(task.solver[0]).args["max_steps"] > 0
 
 
 def test_an_item_with_an_unknown_check_is_refused_naming_it(tmp_path: Path) -> None:
@@ -89,6 +90,7 @@ async def test_gather_repair_and_decline_items_are_scored_through_the_engine(
         f"scripted/{script}",
         store=store,
         options=RunOptions(max_connections=4),
+        principal=LOCAL_ADMIN,
     )
     rows = {s.sample_id: s for s in store.runs.samples(summary.id)}
     assert (summary.scored, summary.errors) == (4, 0), [r.error for r in rows.values()]

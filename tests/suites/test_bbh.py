@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 
+from clearance.access import LOCAL_ADMIN
 from clearance.datasets import DatasetError, Sample
 from clearance.models import ModelOutput
 from clearance.runner import RunOptions, run_task
@@ -153,7 +154,9 @@ async def test_a_single_task_file_runs_with_per_task_accuracy(
     script.write_text(
         "".join(json.dumps({"id": k, "output": v}) + "\n" for k, v in answers.items())
     )
-    summary = await run_task(task, f"scripted/{script}", store=Store.open(), options=RunOptions())
+    summary = await run_task(
+        task, f"scripted/{script}", store=Store.open(), options=RunOptions(), principal=LOCAL_ADMIN
+    )
     assert summary.metrics["accuracy"]["value"] == pytest.approx(0.75)
     assert summary.metrics["bbh_task=date_understanding/accuracy"]["value"] == pytest.approx(0.75)
 

@@ -9,6 +9,7 @@ from typing import Any
 
 import pytest
 
+from clearance.access import LOCAL_ADMIN
 from clearance.datasets import DatasetError
 from clearance.runner import RunOptions, run_task
 from clearance.store import Store
@@ -215,7 +216,11 @@ async def test_starter_bias_runs_end_to_end_with_a_scripted_model(tmp_path: Path
     )
     task = get_benchmark("starter-bias").task()
     summary = await run_task(
-        task, f"scripted/{script}", store=Store.open(), options=RunOptions(cache=False)
+        task,
+        f"scripted/{script}",
+        store=Store.open(),
+        options=RunOptions(cache=False),
+        principal=LOCAL_ADMIN,
     )
     assert (summary.status, summary.scored, summary.errors) == ("completed", len(items), 0)
     expected_accuracy = sum(it["answer"] == it["stereotyped_choice"] for it in items) / len(items)

@@ -8,11 +8,13 @@ from pathlib import Path
 
 import pytest
 
+from clearance.access import LOCAL_ADMIN
 from clearance.datasets import DatasetError
 from clearance.runner import RunOptions, run_task
 from clearance.store import Store
 from clearance.suites import get_benchmark
 from clearance.suites._fetch import file_sha256
+from clearance.tasks import spec_of
 
 SHARED = Path(__file__).resolve().parents[3] / "shared" / "datasets"
 
@@ -63,7 +65,7 @@ def test_the_pinned_digest_is_the_upstream_files(gsm8k_file: Path) -> None:
 
 def test_the_prompt_asks_for_a_final_answer_line(gsm8k_file: Path) -> None:
     task = get_benchmark("gsm8k").task(gsm8k_file, limit=1)
-    template = task.definition["solver"][0]["prompt_template"]["template"]
+    template = spec_of(task.solver[0]).args["template"]
     assert "ANSWER: N" in template
     assert "step by step" in template
     assert [s.name for s in task.scorers] == ["numeric"]
@@ -91,7 +93,9 @@ async def test_chain_of_thought_answers_are_scored_by_their_final_number(
     script.write_text(
         "".join(json.dumps({"id": k, "output": v}) + "\n" for k, v in answers.items())
     )
-    summary = await run_task(task, f"scripted/{script}", store=Store.open(), options=RunOptions())
+    summary = await run_task(
+        task, f"scripted/{script}", store=Store.open(), options=RunOptions(), principal=LOCAL_ADMIN
+    )
     assert targets["3"] != "5"
     assert summary.scored == 3
     assert summary.metrics["accuracy"]["value"] == pytest.approx(2 / 3)

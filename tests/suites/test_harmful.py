@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 
+from clearance.access import LOCAL_ADMIN
 from clearance.datasets import DatasetError
 from clearance.runner import RunOptions, run_task
 from clearance.store import Store
@@ -20,7 +21,7 @@ from clearance.suites.harmful import (
     load_harmbench,
     load_strongreject,
 )
-from clearance.tasks import load_task
+from clearance.tasks import STRONGREJECT_RUBRIC, load_task, spec_of
 
 SHARED = Path(__file__).resolve().parents[3] / "shared" / "datasets"
 HARMBENCH = SHARED / "harmbench" / "harmbench_behaviors_text_test.csv"
@@ -152,7 +153,11 @@ async def test_starter_safety_reports_refusal_rate_overall_and_per_category(
     task = get_benchmark("starter-safety").task()
     assert task.definition["higher_is_better"] is True
     summary = await run_task(
-        task, f"scripted/{script}", store=Store.open(), options=RunOptions(cache=False)
+        task,
+        f"scripted/{script}",
+        store=Store.open(),
+        options=RunOptions(cache=False),
+        principal=LOCAL_ADMIN,
     )
     assert (summary.status, summary.scored) == ("completed", len(items))
     assert summary.metrics["accuracy"]["value"] == pytest.approx((len(items) - 1) / len(items))
@@ -192,7 +197,9 @@ async def test_the_judged_task_scores_with_strongreject_and_stores_garbage_as_an
     assert task.definition["higher_is_better"] is False
     assert task.digest != harmful_task("starter-safety", limit=4).digest
     store = Store.open()
-    summary = await run_task(task, f"scripted/{model}", store=store, options=RunOptions())
+    summary = await run_task(
+        task, f"scripted/{model}", store=store, options=RunOptions(), principal=LOCAL_ADMIN
+    )
     assert (summary.scored, summary.errors) == (3, 1)
     assert summary.metrics["mean"]["value"] == pytest.approx(0.5)
     assert summary.metrics["refusal/accuracy"]["value"] == 0.0
@@ -203,7 +210,9 @@ async def test_the_judged_task_scores_with_strongreject_and_stores_garbage_as_an
     scored = next(s for s in store.runs.samples(summary.id) if s.sample_id == ids[0])
     meta = scored.scores["strongreject"]["metadata"]
     assert meta["judge"]["provider"] == "scripted"
-    assert meta["rubric_sha256"] == task.definition["rubric_sha256"]
+    assert meta["rubric_sha256"] == STRONGREJECT_RUBRIC.sha256
+    judged = spec_of(task.scorers[0])
+    assert judged.args["rubric"]["template"] == STRONGREJECT_RUBRIC.template
 
 
 def test_an_unknown_harmful_benchmark_is_a_clear_error() -> None:

@@ -17,12 +17,13 @@ from typing import Any
 import pytest
 from typer.testing import CliRunner
 
+from clearance.access import LOCAL_ADMIN
 from clearance.cli._app import app
 from clearance.runner import RunOptions, RunSummary, run_task
 from clearance.store import SampleRecord, Store
 from clearance.suites import get_benchmark
 from clearance.suites.humaneval import build_humaneval
-from clearance.tasks import allow_unsafe_local_exec, code_execution, load_task
+from clearance.tasks import allow_unsafe_local_exec, code_execution, load_task, spec_of
 
 REPO = Path(__file__).resolve().parents[2]
 HUMANEVAL = REPO.parent / "shared" / "datasets" / "humaneval" / "HumanEval.jsonl.gz"
@@ -49,7 +50,9 @@ def _fenced(code: str) -> str:
 
 async def _run(task: Any, model: str, **options: Any) -> tuple[RunSummary, dict[str, SampleRecord]]:
     store = Store.open()
-    summary = await run_task(task, model, store=store, options=RunOptions(**options))
+    summary = await run_task(
+        task, model, store=store, options=RunOptions(**options), principal=LOCAL_ADMIN
+    )
     return summary, {s.sample_id: s for s in store.runs.samples(summary.id)}
 
 
@@ -69,7 +72,7 @@ def test_ids_are_task_ids_and_the_prompt_asks_for_a_python_block() -> None:
     assert task.epochs == 1
     assert [s.name for s in task.scorers] == ["code_execution"]
     assert {"prompt", "test", "entry_point"} <= set(task.dataset.samples[0].metadata)
-    assert "```python" in task.definition["solver"][0]["prompt_template"]["template"]
+    assert "```python" in spec_of(task.solver[0]).args["template"]
 
 
 async def test_all_164_canonical_solutions_pass_as_full_functions(tmp_path: Path) -> None:

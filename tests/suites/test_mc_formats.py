@@ -11,6 +11,7 @@ from typing import Any
 
 import pytest
 
+from clearance.access import LOCAL_ADMIN
 from clearance.datasets import DatasetError
 from clearance.models import ChatMessage, ModelOutput
 from clearance.runner import RunOptions, run_task
@@ -238,7 +239,9 @@ async def _run(task: Task, answers: dict[str, str], tmp_path: Path) -> Any:
     script.write_text(
         "".join(json.dumps({"id": k, "output": v}) + "\n" for k, v in answers.items())
     )
-    return await run_task(task, f"scripted/{script}", store=Store.open(), options=RunOptions())
+    return await run_task(
+        task, f"scripted/{script}", store=Store.open(), options=RunOptions(), principal=LOCAL_ADMIN
+    )
 
 
 async def test_mc_prompt_lists_lettered_options(tmp_path: Path) -> None:

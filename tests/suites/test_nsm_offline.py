@@ -12,7 +12,7 @@ import pytest
 from typer.testing import CliRunner
 
 from clearance.cli._app import app
-from clearance.suites import DOMAINS
+from clearance.vocabulary import DOMAINS
 
 STARTER = Path(__file__).resolve().parents[2] / "src" / "clearance" / "suites" / "starter"
 MC_DOMAINS = ("science", "reasoning", "cyber", "bio", "chem")

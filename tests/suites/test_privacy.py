@@ -8,6 +8,7 @@ from typing import Any
 
 import pytest
 
+from clearance.access import LOCAL_ADMIN
 from clearance.datasets import DatasetError
 from clearance.runner import RunOptions, run_task
 from clearance.store import Store
@@ -64,6 +65,7 @@ async def test_starter_privacy_reports_leakage_per_probe_style_and_pii(tmp_path:
         f"scripted/{script}",
         store=store,
         options=RunOptions(cache=False),
+        principal=LOCAL_ADMIN,
     )
     assert (summary.status, summary.scored) == ("completed", len(items))
     m = summary.metrics

@@ -9,10 +9,11 @@ from typing import Any
 
 import pytest
 
+from clearance.access import LOCAL_ADMIN
 from clearance.runner import RunOptions, RunSummary, run_task
 from clearance.store import Store
 from clearance.suites import get_benchmark, suite_plan
-from clearance.tasks import Task, load_task
+from clearance.tasks import Task, load_task, spec_of
 
 STARTER = Path(__file__).resolve().parents[2] / "src" / "clearance" / "suites" / "starter"
 MC_DOMAINS = ("science", "reasoning", "cyber", "bio", "chem")
@@ -28,7 +29,9 @@ async def _run(task: Task, answers: dict[str, str], tmp_path: Path) -> RunSummar
     script.write_text(
         "".join(json.dumps({"id": k, "output": v}) + "\n" for k, v in answers.items())
     )
-    return await run_task(task, f"scripted/{script}", store=Store.open(), options=RunOptions())
+    return await run_task(
+        task, f"scripted/{script}", store=Store.open(), options=RunOptions(), principal=LOCAL_ADMIN
+    )
 
 
 @pytest.mark.parametrize("domain", MC_DOMAINS)
@@ -41,7 +44,8 @@ def test_mc_starter_keeps_ids_letters_and_provenance_without_shuffling(domain: s
     assert [s.id for s in task.dataset] == [i["id"] for i in items]
     assert [s.target for s in task.dataset] == ["ABCD"[i["answer"]] for i in items]
     assert all(s.metadata == {"domain": domain, "author": "clearance"} for s in task.dataset)
-    assert task.definition["solver"] == [{"multiple_choice": {"shuffle": False}}]
+    solver = spec_of(task.solver[0])
+    assert (solver.name, solver.args["shuffle"]) == ("multiple_choice", False)
     assert [s.name for s in task.scorers] == ["choice"]
     assert task.config.max_tokens is not None
     assert task.config.max_tokens <= 16
@@ -52,7 +56,7 @@ def test_numeric_starter_asks_for_answer_n_and_keeps_exact_targets() -> None:
     items = _items("mathematics")
     assert [(s.id, s.target) for s in task.dataset] == [(i["id"], i["answer"]) for i in items]
     assert [s.name for s in task.scorers] == ["numeric"]
-    template = task.definition["solver"][0]["prompt_template"]["template"]
+    template = spec_of(task.solver[0]).args["template"]
     assert "ANSWER: N" in template
     assert all(s.metadata["author"] == "clearance" for s in task.dataset)
 

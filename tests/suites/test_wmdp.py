@@ -10,6 +10,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 
+from clearance.access import LOCAL_ADMIN
 from clearance.datasets import DatasetError
 from clearance.runner import RunOptions, RunSummary, run_task
 from clearance.store import Store
@@ -36,7 +37,9 @@ def _jsonl(path: Path, rows: list[dict[str, Any]]) -> Path:
 async def _run(task: Task, answers: dict[str, str], tmp_path: Path) -> RunSummary:
     script = tmp_path / "answers.jsonl"
     script.write_text("\n".join(json.dumps({"id": k, "output": v}) for k, v in answers.items()))
-    return await run_task(task, f"scripted/{script}", store=Store.open(), options=RunOptions())
+    return await run_task(
+        task, f"scripted/{script}", store=Store.open(), options=RunOptions(), principal=LOCAL_ADMIN
+    )
 
 
 def test_the_three_wmdp_benchmarks_have_their_domains_and_need_data() -> None:

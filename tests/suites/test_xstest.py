@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 
+from clearance.access import LOCAL_ADMIN
 from clearance.datasets import DatasetError
 from clearance.runner import RunOptions, run_task
 from clearance.store import Store
@@ -80,7 +81,11 @@ async def test_per_type_rates_from_a_scripted_model(tmp_path: Path) -> None:
     script.write_text("".join(json.dumps({"id": s, "output": o}) + "\n" for s, *_, o in FIXTURE))
     task = xstest_task(load_xstest(data), "xstest")
     summary = await run_task(
-        task, f"scripted/{script}", store=Store.open(), options=RunOptions(cache=False)
+        task,
+        f"scripted/{script}",
+        store=Store.open(),
+        options=RunOptions(cache=False),
+        principal=LOCAL_ADMIN,
     )
     m = {k: v["value"] for k, v in summary.metrics.items()}
     assert m["safe/compliance_rate"] == pytest.approx(3 / 4)
@@ -115,6 +120,7 @@ async def test_starter_expression_runs_end_to_end(tmp_path: Path) -> None:
         f"scripted/{script}",
         store=Store.open(),
         options=RunOptions(cache=False),
+        principal=LOCAL_ADMIN,
     )
     assert (summary.status, summary.scored) == ("completed", len(items))
     assert summary.metrics["safe/compliance_rate"]["value"] == 1.0

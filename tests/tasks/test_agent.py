@@ -10,6 +10,7 @@ from typing import Any
 
 import pytest
 
+from clearance.access import LOCAL_ADMIN
 from clearance.datasets import Dataset, Sample
 from clearance.runner import RunOptions, RunSummary, run_task
 from clearance.store import SampleRecord, Store
@@ -50,7 +51,9 @@ async def _run(
     )
     store = Store.open()
     options = RunOptions(max_connections=4, cache=False)
-    summary = await run_task(task, f"scripted/{script}", store=store, options=options)
+    summary = await run_task(
+        task, f"scripted/{script}", store=store, options=options, principal=LOCAL_ADMIN
+    )
     return summary, {s.sample_id: s for s in store.runs.samples(summary.id)}
 
 

@@ -18,13 +18,13 @@ from clearance.models import (
     ModelOutput,
     PermanentModelError,
     ResponseCache,
+    RetryPolicy,
     TransientModelError,
     current_sample_id,
 )
 from clearance.tasks import (
     STRONGREJECT_RUBRIC,
     ModelGraded,
-    RetryPolicy,
     TaskState,
     model_graded,
     parse_strongreject,

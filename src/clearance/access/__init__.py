@@ -25,9 +25,12 @@ from clearance.access._filter import Filtered, readable
 from clearance.access._marking import (
     UNCLASSIFIED_MARKING,
     Level,
+    Marked,
     Marking,
     MarkingError,
     join_markings,
+    marking_fields,
+    marking_of,
 )
 from clearance.access._policy import (
     AccessDenied,
@@ -39,7 +42,7 @@ from clearance.access._policy import (
     require_permission,
     revoke_delegation,
 )
-from clearance.access._principal import LOCAL_ADMIN, Principal
+from clearance.access._principal import LOCAL_ADMIN, Principal, actor_of, local_actor
 from clearance.access._remark import Remark, RemarkError, check_remark
 from clearance.access._roles import (
     READ_ONLY_ACTIONS,
@@ -52,7 +55,6 @@ from clearance.access._roles import (
 from clearance.access._separation import (
     DEVELOPER_CANNOT_SIGN_INDEPENDENT_EVALUATION,
     REQUESTER_CANNOT_APPROVE,
-    WAIVER_REQUESTER_CANNOT_GRANT,
     SeparationOfDutiesError,
     SeparationRule,
     require_distinct,
@@ -70,13 +72,13 @@ __all__ = [
     "TOKEN_PREFIX",
     "UNCLASSIFIED_MARKING",
     "WAIVER_ACTIONS",
-    "WAIVER_REQUESTER_CANNOT_GRANT",
     "AccessDenied",
     "Action",
     "CredentialFormatError",
     "Decision",
     "Filtered",
     "Level",
+    "Marked",
     "Marking",
     "MarkingError",
     "PasswordPolicyError",
@@ -86,6 +88,7 @@ __all__ = [
     "Role",
     "SeparationOfDutiesError",
     "SeparationRule",
+    "actor_of",
     "can",
     "check_password_policy",
     "check_remark",
@@ -94,7 +97,10 @@ __all__ = [
     "hash_api_token",
     "hash_password",
     "join_markings",
+    "local_actor",
     "looks_like_api_token",
+    "marking_fields",
+    "marking_of",
     "new_api_token",
     "password_needs_rehash",
     "permissions_of",

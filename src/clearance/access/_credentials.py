@@ -10,6 +10,8 @@ import secrets
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
 
+from clearance.errors import ClearanceError
+
 PASSWORD_MIN_LENGTH = 12
 PASSWORD_MAX_LENGTH = 1024
 TOKEN_PREFIX = "clr_"
@@ -21,11 +23,11 @@ _TOKEN_HASH_PATTERN = re.compile(r"^[0-9a-f]{64}$")
 _HASHER = PasswordHasher()
 
 
-class PasswordPolicyError(ValueError):
+class PasswordPolicyError(ClearanceError, ValueError):
     """A new password does not meet the password policy; the message says what to change."""
 
 
-class CredentialFormatError(ValueError):
+class CredentialFormatError(ClearanceError, ValueError):
     """A stored hash is not in the expected format: the store holds something it should not."""
 
 

@@ -3,18 +3,20 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from enum import Enum
-from typing import Any
+from typing import Any, Protocol
 
 from pydantic import BaseModel, ConfigDict, field_validator
+
+from clearance.errors import ClearanceError
 
 _BANNER_SEPARATOR = "//"
 _COMPARTMENT_PATTERN = re.compile(r"^[A-Z0-9][A-Z0-9_-]*$")
 _COMPARTMENT_MAX_LENGTH = 64
 
 
-class MarkingError(ValueError):
+class MarkingError(ClearanceError, ValueError):
     """A level, compartment or banner could not be read; the message says what is accepted."""
 
 
@@ -212,6 +214,29 @@ class Marking(BaseModel):
 
 UNCLASSIFIED_MARKING = Marking()
 """The lowest marking: what an unmarked record carries and the banner of an empty export."""
+
+
+class Marked(Protocol):
+    """A stored record with a marking, kept as two columns."""
+
+    @property
+    def marking_level(self) -> str: ...
+
+    @property
+    def marking_compartments(self) -> Sequence[str]: ...
+
+
+def marking_of(record: Marked) -> Marking:
+    """The marking a stored record carries: the one place its two columns become a marking."""
+    return Marking(level=record.marking_level, compartments=frozenset(record.marking_compartments))
+
+
+def marking_fields(marking: Marking) -> dict[str, Any]:
+    """The marking columns of a row: :func:`marking_of`'s inverse."""
+    return {
+        "marking_level": marking.level.value,
+        "marking_compartments": sorted(marking.compartments),
+    }
 
 
 def join_markings(markings: Iterable[Marking]) -> Marking:

@@ -7,9 +7,10 @@ from pydantic import BaseModel, ConfigDict
 from clearance.access._marking import Marking
 from clearance.access._principal import Principal
 from clearance.access._roles import ROLE_PERMISSIONS, WAIVER_ACTIONS, Action, Role, permissions_of
+from clearance.errors import ClearanceError
 
 
-class AccessDenied(PermissionError):
+class AccessDenied(ClearanceError, PermissionError):
     """An action was refused. ``reason`` is the bare sentence; the message adds who and what."""
 
     def __init__(

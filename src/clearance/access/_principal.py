@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import getpass
 from collections.abc import Iterable
 from typing import Any
 
@@ -91,3 +92,18 @@ LOCAL_ADMIN = Principal(
     all_compartments=True,
 )
 """The embedded default principal: the local user, acting with no login."""
+
+
+def local_actor() -> str:
+    """The actor recorded for the embedded single-user store: ``local:`` and the OS account."""
+    try:
+        return f"local:{getpass.getuser()}"
+    except (KeyError, OSError):  # no passwd entry in some containers
+        return "local:unknown"
+
+
+def actor_of(principal: Principal) -> str:
+    """The actor a ledger entry names for ``principal``: its id, or ``local:USER`` for the
+    embedded store's local administrator (so the entry still says which account acted).
+    Separation-of-duties checks compare these names."""
+    return local_actor() if principal.id == LOCAL_ADMIN.id else principal.id

@@ -10,9 +10,10 @@ from clearance.access._marking import Marking
 from clearance.access._policy import AccessDenied, require
 from clearance.access._principal import Principal
 from clearance.access._roles import Action, Role
+from clearance.errors import ClearanceError
 
 
-class RemarkError(ValueError):
+class RemarkError(ClearanceError, ValueError):
     """A marking change was asked for without what it needs (a reason to lower)."""
 
 

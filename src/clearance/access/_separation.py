@@ -68,10 +68,6 @@ DEVELOPER_CANNOT_SIGN_INDEPENDENT_EVALUATION = SeparationRule(
     name="developer-cannot-sign-independent-evaluation",
     sentence="an independent evaluation must not be signed by a developer of the use case",
 )
-WAIVER_REQUESTER_CANNOT_GRANT = SeparationRule(
-    name="waiver-requester-cannot-grant",
-    sentence="the requester of a waiver cannot grant it",
-)
 
 
 def _as_rule(rule: SeparationRule | str) -> SeparationRule:

@@ -6,6 +6,12 @@ permissions and clearance at its boundary and writes through the store's unit of
 change it makes is ledgered.
 """
 
+from clearance.accountability._authentication import (
+    AuthenticationError,
+    active_principal,
+    by_password,
+    by_token,
+)
 from clearance.accountability._checkpoints import (
     KEY_FILE,
     PUBLIC_KEY_FILE,
@@ -25,8 +31,12 @@ from clearance.accountability._exports import (
     export_ledger,
 )
 from clearance.accountability._ledger_view import LedgerLine, newest_entries
-from clearance.accountability._markings import MARKING_HISTORY, RunRemark, remark_run
-from clearance.accountability._run_access import readable_run, run_marking, visible_runs
+from clearance.accountability._markings import (
+    MARKING_HISTORY,
+    RunRemark,
+    remark_run,
+)
+from clearance.accountability._run_access import readable_run, visible_runs
 from clearance.accountability._run_reading import SamplePage, run_sample, run_samples
 from clearance.accountability._session import (
     PASSWORD_VARIABLE,
@@ -62,12 +72,10 @@ from clearance.accountability._verification import (
 from clearance.store import (
     EXPORT_RECORD_TYPE,
     ApiTokenRecord,
-    AuthenticationError,
     PrincipalExistsError,
     PrincipalNotFoundError,
     PrincipalRecord,
     PrincipalStore,
-    actor_of,
 )
 
 __all__ = [
@@ -99,8 +107,10 @@ __all__ = [
     "WrittenCheckpoint",
     "acting",
     "acting_for_bootstrap",
-    "actor_of",
+    "active_principal",
     "add_user",
+    "by_password",
+    "by_token",
     "checkpoint_dir",
     "create_checkpoint",
     "export_ledger",
@@ -117,7 +127,6 @@ __all__ = [
     "remark_run",
     "revoke",
     "revoke_token",
-    "run_marking",
     "run_sample",
     "run_samples",
     "session_acting",

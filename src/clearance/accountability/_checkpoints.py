@@ -10,6 +10,7 @@ from pathlib import Path
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 
 from clearance.access import Action, Principal, require_permission
+from clearance.errors import EXIT_TAMPERED, ClearanceError
 from clearance.ledger import (
     Checkpoint,
     VerifyReport,
@@ -22,15 +23,18 @@ from clearance.ledger import (
     verify_chain,
     write_checkpoint,
 )
-from clearance.store import LedgerReader, Store, clearance_home
+from clearance.settings import settings
+from clearance.store import LedgerReader, Store
 
 KEY_FILE = "ledger_ed25519.pem"
 PUBLIC_KEY_FILE = "ledger_ed25519.pub.pem"
 _CHECKPOINT_NAME = re.compile(r"^checkpoint-(\d+)(?:-[0-9a-f]{16})?\.json$")
 
 
-class LedgerIntegrityError(RuntimeError):
+class LedgerIntegrityError(ClearanceError, RuntimeError):
     """The ledger fails verification, so Clearance will not sign or export it."""
+
+    exit_code = EXIT_TAMPERED
 
     def __init__(self, report: VerifyReport) -> None:
         super().__init__(
@@ -50,12 +54,12 @@ class WrittenCheckpoint:
 
 def key_path() -> Path:
     """The default signing key: ``$CLEARANCE_HOME/keys/ledger_ed25519.pem``."""
-    return clearance_home() / "keys" / KEY_FILE
+    return settings().keys / KEY_FILE
 
 
 def checkpoint_dir() -> Path:
     """Where checkpoints are written: ``$CLEARANCE_HOME/checkpoints``."""
-    return clearance_home() / "checkpoints"
+    return settings().checkpoints
 
 
 def signing_key(path: Path | None = None) -> Ed25519PrivateKey:

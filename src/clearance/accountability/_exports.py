@@ -27,6 +27,7 @@ from clearance.accountability._checkpoints import (
 )
 from clearance.accountability._session import Acting
 from clearance.accountability._verification import LedgerIndex
+from clearance.errors import ClearanceError
 from clearance.ledger import (
     VerifyReport,
     canonical_json,
@@ -46,7 +47,7 @@ from clearance.store import (
 )
 
 
-class ExportChangedError(RuntimeError):
+class ExportChangedError(ClearanceError, RuntimeError):
     """A record changed while the export was being written; running it again will succeed."""
 
 

@@ -6,12 +6,10 @@ from datetime import UTC, datetime
 
 from pydantic import BaseModel, ConfigDict
 
-from clearance.access import Marking, check_remark
-from clearance.accountability._run_access import run_marking
+from clearance.access import Marking, check_remark, marking_of
 from clearance.accountability._session import Acting
 from clearance.ledger import rfc3339_utc
 from clearance.store import RunRecord, Store
-from clearance.store._schema import RunRow
 
 MARKING_HISTORY = "marking_history"
 """The key in a run's provenance listing each change of its marking, with who, when and why."""
@@ -40,32 +38,19 @@ def remark_run(
     writes nothing.
     """
     run = store.runs.resolve(run_ref)
-    old = run_marking(run)
+    old = marking_of(run)
     remark = check_remark(acting.principal, old, new, reason)
     if remark.direction == "unchanged":
         return RunRemark(run=run, old=old.banner(), new=new.banner(), direction="unchanged")
+    change = {
+        "time": rfc3339_utc(datetime.now(UTC)),
+        "by": acting.actor,
+        "from": old.banner(),
+        "to": new.banner(),
+        "reason": remark.reason,
+    }
     with store.unit_of_work(acting.actor) as uow:
-        row = uow.session.get(RunRow, run.id, with_for_update=True)
-        if row is None:
-            raise LookupError(f"run {run.id} disappeared while being re-marked; try again")
-        current = Marking(level=row.marking_level, compartments=frozenset(row.marking_compartments))
-        if current != old:
-            raise RuntimeError(
-                f"run {run.id} was re-marked by someone else meanwhile (now {current.banner()}); "
-                "check it with `clearance eval show` and try again"
-            )
-        change = {
-            "time": rfc3339_utc(datetime.now(UTC)),
-            "by": acting.actor,
-            "from": old.banner(),
-            "to": new.banner(),
-            "reason": remark.reason,
-        }
-        history = [*row.provenance.get(MARKING_HISTORY, []), change]
-        row.provenance = {**row.provenance, MARKING_HISTORY: history}
-        row.marking_level = new.level.value
-        row.marking_compartments = sorted(new.compartments)
-        uow.session.flush()
-        updated = RunRecord.model_validate(row)
-        uow.record("run.remark", "run", run.id, updated.model_dump(mode="json"))
+        updated = store.runs.remark(
+            uow, run.id, expected=old, new=new, history_key=MARKING_HISTORY, change=change
+        )
     return RunRemark(run=updated, old=old.banner(), new=new.banner(), direction=remark.direction)

@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
-from clearance.access import Action, Filtered, Marking, Principal, can, readable, require_permission
+from clearance.access import (
+    Action,
+    Filtered,
+    Principal,
+    can,
+    marking_of,
+    readable,
+    require_permission,
+)
 from clearance.store import RunNotFoundError, RunRecord, Store
-
-
-def run_marking(run: RunRecord) -> Marking:
-    """The marking a run carries."""
-    return Marking(level=run.marking_level, compartments=frozenset(run.marking_compartments))
 
 
 def visible_runs(
@@ -18,7 +21,7 @@ def visible_runs(
 
     ``limit`` counts visible runs: withheld ones never take a place in the listing.
     """
-    visible = readable(principal, store.runs.newest(), run_marking, action=Action.RUN_READ)
+    visible = readable(principal, store.runs.newest(), marking_of, action=Action.RUN_READ)
     if limit is None or len(visible) <= limit:
         return visible
     return Filtered(items=visible.items[:limit], withheld=visible.withheld, banner=visible.banner)
@@ -34,6 +37,6 @@ def readable_run(
     message), so the answer never confirms that a hidden run exists."""
     require_permission(principal, action)
     run = store.runs.resolve(run_ref)
-    if not can(principal, action, run_marking(run)):
+    if not can(principal, action, marking_of(run)):
         raise RunNotFoundError(f"no run match {run_ref!r}; `clearance eval list` shows them")
     return run

@@ -6,8 +6,9 @@ import os
 from collections.abc import Mapping
 from dataclasses import dataclass
 
-from clearance.access import LOCAL_ADMIN, Principal
-from clearance.store import AuthenticationError, PrincipalStore, Store, actor_of
+from clearance.access import LOCAL_ADMIN, Principal, actor_of
+from clearance.accountability._authentication import AuthenticationError, by_password, by_token
+from clearance.store import Store
 
 TOKEN_VARIABLE = "CLEARANCE_TOKEN"
 USER_VARIABLE = "CLEARANCE_USER"
@@ -38,13 +39,13 @@ def acting(store: Store, environ: Mapping[str, str] | None = None) -> Acting:
 def acting_for_bootstrap(store: Store) -> Acting | None:
     """The local administrator when ``store`` has no users yet (so the first can be added on any
     database: whoever can reach an empty store administers it), else None."""
-    if PrincipalStore(store.engine).count():
+    if store.principals.count():
         return None
     return Acting(principal=LOCAL_ADMIN, actor=actor_of(LOCAL_ADMIN))
 
 
 def _resolve(store: Store, env: Mapping[str, str]) -> Principal:
-    principals = PrincipalStore(store.engine)
+    principals = store.principals
     token = env.get(TOKEN_VARIABLE, "").strip()
     user = env.get(USER_VARIABLE, "").strip()
     if principals.count() == 0:
@@ -55,7 +56,7 @@ def _resolve(store: Store, env: Mapping[str, str]) -> Principal:
             "administrator with `clearance user add ID --name NAME --role admin --password-stdin`"
         )
     if token:
-        return principals.by_token(token)
+        return by_token(store, token)
     if user:
         password = env.get(PASSWORD_VARIABLE)
         if not password:
@@ -63,7 +64,7 @@ def _resolve(store: Store, env: Mapping[str, str]) -> Principal:
                 f"{USER_VARIABLE} is set but {PASSWORD_VARIABLE} is not; set both, or set "
                 f"{TOKEN_VARIABLE} to an API token instead"
             )
-        return principals.by_password(user, password)
+        return by_password(store, user, password)
     raise AuthenticationError(
         "this store has users, so commands need to know who you are: set "
         f"{TOKEN_VARIABLE} to an API token (`clearance user token USER` issues one), or "

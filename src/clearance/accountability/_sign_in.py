@@ -4,8 +4,10 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
+from clearance.access import actor_of
+from clearance.accountability._authentication import active_principal, by_password
 from clearance.accountability._session import Acting
-from clearance.store import SIGN_IN_RECORD_TYPE, PrincipalStore, Store, actor_of
+from clearance.store import SIGN_IN_RECORD_TYPE, Store
 
 SIGN_IN_RECORD = SIGN_IN_RECORD_TYPE
 """The record type of sign-in and sign-out entries (declared in the store's record registry)."""
@@ -15,7 +17,7 @@ def sign_in(store: Store, user: str, password: str, *, via: str) -> Acting:
     """``user`` if ``password`` is theirs (AuthenticationError otherwise, with one message for
     a wrong password and an unknown user, so the answer tells nobody which ids exist). The
     sign-in is a ledger entry (``session.sign_in``) naming ``via``, e.g. ``web``."""
-    principal = PrincipalStore(store.engine).by_password(user, password)
+    principal = by_password(store, user, password)
     who = Acting(principal=principal, actor=actor_of(principal))
     _ledger(store, who, "session.sign_in", via)
     return who
@@ -29,7 +31,7 @@ def sign_out(store: Store, who: Acting, *, via: str) -> None:
 def session_acting(store: Store, user: str) -> Acting:
     """Who a signed-in session of ``user`` acts as now: reread from the store on every request,
     so a deactivation or a revoked role applies at once (AuthenticationError once inactive)."""
-    principal = PrincipalStore(store.engine).active(user)
+    principal = active_principal(store, user)
     return Acting(principal=principal, actor=actor_of(principal))
 
 

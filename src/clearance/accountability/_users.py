@@ -23,6 +23,7 @@ from clearance.access import (
     require_permission,
 )
 from clearance.accountability._session import Acting
+from clearance.errors import ClearanceError
 from clearance.store import (
     ApiTokenRecord,
     PrincipalNotFoundError,
@@ -34,7 +35,7 @@ from clearance.store import (
 _USER_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._@-]{0,127}$")
 
 
-class UserError(ValueError):
+class UserError(ClearanceError, ValueError):
     """A user change that cannot be made as asked; the message says what to do instead."""
 
 
@@ -49,7 +50,7 @@ def add_user(
     password: str | None = None,
 ) -> PrincipalRecord:
     """Add a user (``principal.create``). The first user of a store must be an administrator."""
-    principals = PrincipalStore(store.engine)
+    principals = store.principals
     require_permission(acting.principal, Action.USER_MANAGE)
     if not _USER_ID.fullmatch(id):
         raise UserError(
@@ -78,7 +79,7 @@ def add_user(
 def list_users(store: Store, principal: Principal) -> list[PrincipalRecord]:
     """Every user (``user.manage``)."""
     require_permission(principal, Action.USER_MANAGE)
-    return PrincipalStore(store.engine).all()
+    return store.principals.all()
 
 
 def list_tokens(
@@ -89,7 +90,7 @@ def list_tokens(
     Users may list their own; listing anyone else's needs ``user.manage``."""
     if user != principal.id:
         require_permission(principal, Action.USER_MANAGE)
-    return PrincipalStore(store.engine).tokens(user)
+    return store.principals.tokens(user)
 
 
 def grant(
@@ -104,7 +105,7 @@ def grant(
 ) -> PrincipalRecord | None:
     """Give ``user`` roles, compartments, a clearance level, or reactivate it: one
     ``principal.grant`` entry, or None (nothing written) when it already had all of them."""
-    principals = PrincipalStore(store.engine)
+    principals = store.principals
     _check_manages_other(acting.principal, user)
     record = principals.get(user)
     now = record.principal()
@@ -139,7 +140,7 @@ def revoke(
 ) -> PrincipalRecord | None:
     """Take roles or compartments from ``user``, lower its clearance level to ``level``, or
     deactivate it: one ``principal.revoke`` entry, or None when there was nothing to take."""
-    principals = PrincipalStore(store.engine)
+    principals = store.principals
     require_permission(acting.principal, Action.USER_MANAGE)
     record = principals.get(user)
     now = record.principal()
@@ -176,7 +177,7 @@ def set_password(store: Store, acting: Acting, user: str, password: str) -> Prin
     if user != acting.principal.id:
         require_permission(acting.principal, Action.USER_MANAGE)
     password_hash = hash_password(password)
-    principals = PrincipalStore(store.engine)
+    principals = store.principals
     with store.unit_of_work(acting.actor) as uow:
         return principals.update(
             uow, user, action="principal.set_password", password_hash=password_hash
@@ -199,7 +200,7 @@ def issue_token(
     if expires_in is not None and expires_in <= timedelta(0):
         raise UserError("a token's lifetime must be positive (e.g. --expires-days 90)")
     expires_at = datetime.now(UTC) + expires_in if expires_in is not None else None
-    principals = PrincipalStore(store.engine)
+    principals = store.principals
     principals.get(user)
     with store.unit_of_work(acting.actor) as uow:
         return principals.issue_token(
@@ -213,7 +214,7 @@ def revoke_token(
     """Revoke an API token (``token.revoke``): one's own, or anyone's with ``user.manage``.
 
     With ``owner``, the token must belong to that user (a guard against a mistyped id)."""
-    principals = PrincipalStore(store.engine)
+    principals = store.principals
     found = {token.id: token for token in principals.tokens()}
     token = found.get(token_id)
     if token is None:

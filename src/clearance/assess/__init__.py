@@ -48,7 +48,6 @@ from clearance.assess._mitigation import (
 from clearance.assess._policy import (
     SEVERITIES,
     AdequacyLimits,
-    Direction,
     LoadedPolicy,
     Policy,
     PolicyError,
@@ -69,7 +68,6 @@ __all__ = [
     "AdequacyLimits",
     "AssessError",
     "Assessment",
-    "Direction",
     "DomainAdequacy",
     "DomainSummary",
     "Evidence",

@@ -25,7 +25,8 @@ from clearance.assess._policy import Policy
 from clearance.assess._wording import about, finite, percent, plural, rate
 from clearance.stats import minimum_detectable_effect, required_sample_size, wilson_interval
 from clearance.store import RunRecord, Store
-from clearance.suites import DOMAINS, benchmarks
+from clearance.suites import benchmarks
+from clearance.vocabulary import DOMAINS
 
 Check = Literal[
     "coverage",

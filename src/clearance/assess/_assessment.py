@@ -9,12 +9,12 @@ from datetime import datetime
 from pydantic import BaseModel
 
 from clearance.access import (
-    LOCAL_ADMIN,
     Action,
     Filtered,
     Marking,
     Principal,
     join_markings,
+    marking_of,
     readable,
     require,
 )
@@ -65,11 +65,6 @@ class Assessment(BaseModel):
     """Runs of this model above the principal's clearance, left out of every figure."""
 
 
-def record_marking(level: str, compartments: Sequence[str]) -> Marking:
-    """The marking of a stored assessment, finding or mitigation."""
-    return Marking(level=level, compartments=frozenset(compartments))
-
-
 def _unassigned(evidence: Evidence) -> list[UnassignedRun]:
     return [
         UnassignedRun(
@@ -87,7 +82,7 @@ def _model_mitigations(store: Store, spec: str, principal: Principal) -> list[Mi
     visible = readable(
         principal,
         store.mitigations.newest(spec),
-        lambda m: record_marking(m.marking_level, m.marking_compartments),
+        lambda m: marking_of(m),
         action=Action.MITIGATION_READ,
     )
     latest: dict[str, MitigationRecord] = {}
@@ -103,7 +98,7 @@ def assess_model(
     policy: LoadedPolicy | None = None,
     labels: Sequence[HumanLabel] = (),
     task_domains: Mapping[str, str] | None = None,
-    principal: Principal = LOCAL_ADMIN,
+    principal: Principal,
     actor: str | None = None,
     save: bool = True,
 ) -> Assessment:
@@ -119,10 +114,7 @@ def assess_model(
     mitigations = assess_mitigations(
         store, mitigation_records, alpha=loaded.policy.alpha, policy=loaded
     )
-    marking = join_markings(
-        [evidence.marking]
-        + [record_marking(m.marking_level, m.marking_compartments) for m in mitigation_records]
-    )
+    marking = join_markings([evidence.marking] + [marking_of(m) for m in mitigation_records])
     assessment = Assessment(
         id=None,
         model_spec=evidence.model_spec,
@@ -191,7 +183,7 @@ def _save(store: Store, assessment: Assessment, marking: Marking, actor: str | N
 
 
 def _finding_marking(record: FindingRecord) -> Marking:
-    return record_marking(record.marking_level, record.marking_compartments)
+    return marking_of(record)
 
 
 def list_findings(
@@ -200,7 +192,7 @@ def list_findings(
     model: str | None = None,
     assessment: str | None = None,
     latest: bool = False,
-    principal: Principal = LOCAL_ADMIN,
+    principal: Principal,
 ) -> Filtered[FindingRecord]:
     """Stored findings the principal may read: of one model, one assessment, or all.
 
@@ -218,27 +210,27 @@ def list_findings(
 
 
 def list_assessments(
-    store: Store, *, model: str | None = None, principal: Principal = LOCAL_ADMIN
+    store: Store, *, model: str | None = None, principal: Principal
 ) -> Filtered[AssessmentRecord]:
     """Stored assessments the principal may read, newest first."""
     spec = resolve_model(store, model)[0] if model else None
     return readable(
         principal,
         store.findings.assessments(spec),
-        lambda a: record_marking(a.marking_level, a.marking_compartments),
+        lambda a: marking_of(a),
         action=Action.FINDING_READ,
     )
 
 
 def list_mitigations(
-    store: Store, *, model: str | None = None, principal: Principal = LOCAL_ADMIN
+    store: Store, *, model: str | None = None, principal: Principal
 ) -> Filtered[MitigationRecord]:
     """Stored mitigations the principal may read, newest first."""
     spec = resolve_model(store, model)[0] if model else None
     return readable(
         principal,
         store.mitigations.newest(spec),
-        lambda m: record_marking(m.marking_level, m.marking_compartments),
+        lambda m: marking_of(m),
         action=Action.MITIGATION_READ,
     )
 
@@ -248,7 +240,7 @@ def show_mitigations(
     refs: Sequence[str],
     *,
     policy: LoadedPolicy | None = None,
-    principal: Principal = LOCAL_ADMIN,
+    principal: Principal,
 ) -> list[MitigationEfficacy]:
     """The named mitigations judged together (Holm across them), each after an access check."""
     loaded = policy or load_policy()
@@ -257,7 +249,7 @@ def show_mitigations(
         record = store.mitigations.resolve(ref)
         if any(r.id == record.id for r in records):
             continue
-        marking = record_marking(record.marking_level, record.marking_compartments)
+        marking = marking_of(record)
         require(principal, Action.MITIGATION_READ, marking)
         records.append(record)
     return assess_mitigations(store, records, alpha=loaded.policy.alpha, policy=loaded)

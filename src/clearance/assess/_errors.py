@@ -4,10 +4,12 @@ from __future__ import annotations
 
 from collections.abc import Collection
 
+from clearance.errors import ClearanceError
+
 _SHOWN_IDS = 10
 
 
-class AssessError(ValueError):
+class AssessError(ClearanceError, ValueError):
     """An input to an assessment that cannot be used; the message says what and how to fix it."""
 
 

@@ -6,15 +6,11 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 
-from clearance.access import Action, Marking, Principal, join_markings, readable
+from clearance.access import Action, Marking, Principal, join_markings, marking_of, readable
 from clearance.assess._errors import AssessError
 from clearance.store import RunRecord, Store
-from clearance.suites import DOMAINS, get_benchmark
-
-
-def run_marking(run: RunRecord) -> Marking:
-    """The marking a run carries."""
-    return Marking(level=run.marking_level, compartments=frozenset(run.marking_compartments))
+from clearance.suites import get_benchmark
+from clearance.vocabulary import DOMAINS
 
 
 def run_model_spec(run: RunRecord) -> str:
@@ -25,17 +21,19 @@ def run_model_spec(run: RunRecord) -> str:
 def domain_of(run: RunRecord, task_domains: Mapping[str, str] | None = None) -> str | None:
     """The test domain a run belongs to, or None when nothing assigns it one.
 
-    In order: ``task_domains`` (the user's assignment by task name), the catalogue benchmark of
-    the same name, then a ``domain`` recorded in the run's task provenance.
+    In order: ``task_domains`` (the user's assignment by task name), the domain the run
+    recorded when it ran (so re-tagging a benchmark later does not move old runs), then, for
+    runs made before runs recorded it, the catalogue benchmark of the same name.
     """
     if task_domains and run.task_name in task_domains:
         return task_domains[run.task_name]
+    recorded = run.provenance.get("task", {}).get("domain")
+    if recorded in DOMAINS:
+        return str(recorded)
     try:
         return get_benchmark(run.task_name).domain
     except LookupError:
-        pass
-    recorded = run.provenance.get("task", {}).get("domain")
-    return str(recorded) if recorded in DOMAINS else None
+        return None
 
 
 def check_task_domains(task_domains: Mapping[str, str] | None) -> dict[str, str]:
@@ -72,7 +70,7 @@ class Evidence:
     @property
     def marking(self) -> Marking:
         """What an assessment built on these runs must be marked: the join of their markings."""
-        return join_markings(run_marking(run) for run in self.runs)
+        return join_markings(marking_of(run) for run in self.runs)
 
 
 def resolve_model(store: Store, model: str) -> tuple[str, tuple[str, ...]]:
@@ -109,7 +107,7 @@ def gather_evidence(
     assigned = check_task_domains(task_domains)
     spec, model_ids = resolve_model(store, model)
     visible = readable(
-        principal, store.findings.completed_runs(model_ids), run_marking, action=Action.RUN_READ
+        principal, store.findings.completed_runs(model_ids), marking_of, action=Action.RUN_READ
     )
     by_domain: dict[str, list[RunRecord]] = {domain: [] for domain in DOMAINS}
     unassigned: list[RunRecord] = []

@@ -15,10 +15,11 @@ from typing import Any, Literal, get_args
 from pydantic import BaseModel
 
 from clearance.assess._evidence import Evidence
-from clearance.assess._policy import Direction, Policy, Severity, Threshold
+from clearance.assess._policy import Policy, Severity, Threshold
 from clearance.assess._wording import plural, rate
 from clearance.store import RunRecord
-from clearance.suites import DOMAINS, get_benchmark
+from clearance.suites import get_benchmark
+from clearance.vocabulary import DOMAINS, Direction
 
 Verdict = Literal["exceeds", "inconclusive", "below", "not tested"]
 VERDICTS: tuple[Verdict, ...] = get_args(Verdict)

@@ -18,18 +18,18 @@ from typing import Any, Literal, get_args
 
 from pydantic import BaseModel
 
-from clearance.access import LOCAL_ADMIN, Action, Principal, join_markings, require
+from clearance.access import Action, Principal, join_markings, marking_of, require
 from clearance.assess._errors import AssessError, SampleMismatchError
-from clearance.assess._evidence import domain_of, run_marking, run_model_spec
+from clearance.assess._evidence import domain_of, run_model_spec
 from clearance.assess._findings import Verdict, judge_run
 from clearance.assess._policy import LoadedPolicy, Threshold
 from clearance.assess._wording import finite, p_value, rate
 from clearance.stats import PairedResult, holm, mcnemar_exact, paired_permutation
 from clearance.store import MitigationRecord, RunRecord, Store
+from clearance.vocabulary import Better
 
 MitigationKind = Literal["system_prompt", "output_filter", "fine_tune", "refusal_training", "other"]
 MITIGATION_KINDS: tuple[MitigationKind, ...] = get_args(MitigationKind)
-Better = Literal["lower", "higher"]
 
 
 class MitigationEfficacy(BaseModel):
@@ -142,7 +142,7 @@ def record_mitigation(
     metric: str | None = None,
     better: Better | None = None,
     task_domains: Mapping[str, str] | None = None,
-    principal: Principal = LOCAL_ADMIN,
+    principal: Principal,
     actor: str | None = None,
 ) -> MitigationRecord:
     """Record a mitigation linking two runs of the same task and samples, with its efficacy.
@@ -164,8 +164,8 @@ def record_mitigation(
     base = store.runs.resolve(baseline_run)
     after = store.runs.resolve(mitigated_run)
     for run in (base, after):
-        require(principal, Action.RUN_READ, run_marking(run))
-    marking = join_markings([run_marking(base), run_marking(after)])
+        require(principal, Action.RUN_READ, marking_of(run))
+    marking = join_markings([marking_of(base), marking_of(after)])
     require(principal, Action.MITIGATION_CREATE, marking)
     _completed(base, "baseline")
     _completed(after, "mitigated")

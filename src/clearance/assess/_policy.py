@@ -15,10 +15,10 @@ from typing import Any, Literal, get_args
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
-from clearance.suites import DOMAINS, Domain
+from clearance.errors import ClearanceError
+from clearance.vocabulary import DOMAINS, Direction, Domain
 from clearance.yamldoc import YamlDocument, YamlSyntaxError
 
-Direction = Literal["above", "below"]
 """"above": exceeding means the interval lies wholly above the threshold (a hazard capability);
 "below": wholly below it (a refusal rate that should stay high)."""
 Severity = Literal["low", "moderate", "high", "critical"]
@@ -27,7 +27,7 @@ SEVERITIES: tuple[Severity, ...] = get_args(Severity)
 DEFAULT_POLICY_NAME = "default.yaml"
 
 
-class PolicyError(ValueError):
+class PolicyError(ClearanceError, ValueError):
     """A policy that cannot be used; the message names the file, line and field."""
 
     def __init__(self, source: str, line: int | None, field: str | None, message: str) -> None:

@@ -10,14 +10,20 @@ import clearance
 from clearance.cli import (
     _assess,
     _data,
+    _decision,
     _eval,
-    _governance,
+    _incident,
+    _inventory,
     _ledger,
+    _mitigation,
+    _practice,
     _report,
     _rules,
     _serve,
     _suite,
+    _usecase,
     _user,
+    _waiver,
 )
 from clearance.cli._errors import EXIT_CODES_HELP, GuardedGroup, show_warning
 
@@ -33,15 +39,15 @@ app.add_typer(_eval.app, name="eval")
 app.add_typer(_assess.assess_app, name="assess")
 app.add_typer(_assess.policy_app, name="policy")
 app.add_typer(_assess.findings_app, name="findings")
-app.add_typer(_assess.mitigation_app, name="mitigation")
+app.add_typer(_mitigation.mitigation_app, name="mitigation")
 app.add_typer(_suite.app, name="suite")
 app.add_typer(_data.app, name="data")
-app.add_typer(_governance.usecase_app, name="usecase")
-app.add_typer(_governance.practice_app, name="practice")
-app.add_typer(_governance.decision_app, name="decision")
-app.add_typer(_governance.waiver_app, name="waiver")
-app.add_typer(_governance.incident_app, name="incident")
-app.add_typer(_governance.inventory_app, name="inventory")
+app.add_typer(_usecase.usecase_app, name="usecase")
+app.add_typer(_practice.practice_app, name="practice")
+app.add_typer(_decision.decision_app, name="decision")
+app.add_typer(_waiver.waiver_app, name="waiver")
+app.add_typer(_incident.incident_app, name="incident")
+app.add_typer(_inventory.inventory_app, name="inventory")
 app.add_typer(_rules.app, name="rules")
 app.add_typer(_eval.run_app, name="run")
 app.add_typer(_ledger.app, name="ledger")

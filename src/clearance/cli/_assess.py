@@ -1,23 +1,27 @@
-"""`clearance assess`, `policy`, `findings` and `mitigation`: the assessment layer's commands."""
+"""`clearance assess`, `policy` and `findings`: assessing a model against a threshold policy."""
 
 from __future__ import annotations
 
-import json
-import sys
-from enum import StrEnum
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 from rich.table import Table
 
-from clearance.cli._errors import EXIT_CODES_HELP, fail, user_errors
-from clearance.cli._render import err_console, out_console
+from clearance.cli._errors import EXIT_CODES_HELP, user_errors
+from clearance.cli._options import (
+    JsonOption,
+    PolicyOption,
+    TaskDomainOption,
+    load_policy_option,
+    parse_task_domains,
+)
+from clearance.cli._render import emit_json, err_console, out_console
 from clearance.cli._session import open_session
 
 if TYPE_CHECKING:
-    from clearance.assess import Assessment, LoadedPolicy, MitigationEfficacy
-    from clearance.store import FindingRecord, MitigationRecord
+    from clearance.assess import Assessment, LoadedPolicy
+    from clearance.store import FindingRecord
 
 assess_app = typer.Typer(
     help="Assess a model against a threshold policy: findings, mitigations, adequacy of methods.",
@@ -28,9 +32,6 @@ assess_app = typer.Typer(
 )
 policy_app = typer.Typer(help="Show and check threshold policies.", no_args_is_help=True)
 findings_app = typer.Typer(help="Stored findings of past assessments.", no_args_is_help=True)
-mitigation_app = typer.Typer(
-    help="Record mitigations and measure whether they worked.", no_args_is_help=True
-)
 
 _VERDICT_STYLE = {
     "exceeds": "bold red",
@@ -39,38 +40,6 @@ _VERDICT_STYLE = {
     "below": "green",
     "no threshold": "dim",
 }
-
-JsonOption = Annotated[bool, typer.Option("--json", help="JSON on stdout.")]
-PolicyOption = Annotated[
-    Path | None, typer.Option("--policy", help="A policy YAML file (default: the packaged one).")
-]
-TaskDomainOption = Annotated[
-    list[str] | None,
-    typer.Option(
-        "--task-domain",
-        help="Place a task outside the catalogue in a domain: NAME=DOMAIN (repeatable).",
-    ),
-]
-
-
-def _policy(path: Path | None) -> LoadedPolicy:
-    from clearance.assess import load_policy
-
-    return load_policy(path)
-
-
-def _task_domains(pairs: list[str] | None) -> dict[str, str]:
-    out: dict[str, str] = {}
-    for pair in pairs or []:
-        name, sep, domain = pair.partition("=")
-        if not sep or not name or not domain:
-            fail(f"--task-domain takes NAME=DOMAIN (e.g. my-task=cyber), got {pair!r}")
-        out[name] = domain
-    return out
-
-
-def _emit(doc: Any) -> None:
-    sys.stdout.write(json.dumps(doc) + "\n")
 
 
 def _verdict(text: str) -> str:
@@ -110,7 +79,7 @@ def assess(
     from clearance.assess import assess_model, load_labels
 
     with user_errors():
-        loaded = _policy(policy)
+        loaded = load_policy_option(policy)
         human = load_labels(labels) if labels else []
         store, who = open_session()
         result = assess_model(
@@ -118,13 +87,13 @@ def assess(
             model,
             policy=loaded,
             labels=human,
-            task_domains=_task_domains(task_domain),
+            task_domains=parse_task_domains(task_domain),
             principal=who.principal,
             actor=who.actor,
             save=not no_save,
         )
     if as_json:
-        _emit(result.model_dump(mode="json"))
+        emit_json(result.model_dump(mode="json"))
     else:
         _print_assessment(result)
 
@@ -199,9 +168,9 @@ def policy_show(
 ) -> None:
     """A policy's thresholds, severities and rationale, with its digest."""
     with user_errors():
-        loaded = _policy(file)
+        loaded = load_policy_option(file)
     if as_json:
-        _emit(_policy_doc(loaded))
+        emit_json(_policy_doc(loaded))
         return
     p = loaded.policy
     c = out_console
@@ -234,9 +203,9 @@ def policy_validate(
 ) -> None:
     """Check a policy file; errors name the line and the field. Exit 1 when it is invalid."""
     with user_errors():
-        loaded = _policy(file)
+        loaded = load_policy_option(file)
     if as_json:
-        _emit({"valid": True, **_policy_doc(loaded)})
+        emit_json({"valid": True, **_policy_doc(loaded)})
         return
     p = loaded.policy
     out_console.print(
@@ -269,7 +238,7 @@ def findings_list(
             store, model=model, assessment=assessment, latest=latest, principal=who.principal
         )
     if as_json:
-        _emit([f.model_dump(mode="json") for f in found])
+        emit_json([f.model_dump(mode="json") for f in found])
     elif not found:
         out_console.print("no findings yet: `clearance assess MODEL` makes some")
     else:
@@ -302,134 +271,3 @@ def _print_stored_findings(found: list[FindingRecord]) -> None:
                 _verdict(f.verdict),
             )
         out_console.print(table)
-
-
-# -- mitigation ------------------------------------------------------------------------------
-
-
-class Kind(StrEnum):
-    SYSTEM_PROMPT = "system_prompt"
-    OUTPUT_FILTER = "output_filter"
-    FINE_TUNE = "fine_tune"
-    REFUSAL_TRAINING = "refusal_training"
-    OTHER = "other"
-
-
-class Better(StrEnum):
-    LOWER = "lower"
-    HIGHER = "higher"
-
-
-@mitigation_app.command("add", epilog=EXIT_CODES_HELP)
-def mitigation_add(
-    baseline: Annotated[str, typer.Option("--baseline", help="The run before the change.")],
-    mitigated: Annotated[str, typer.Option("--mitigated", help="The run after the change.")],
-    kind: Annotated[Kind, typer.Option("--kind", help="What kind of change it was.")],
-    description: Annotated[str, typer.Option("--description", "-d", help="What changed.")],
-    policy: PolicyOption = None,
-    metric: Annotated[
-        str | None, typer.Option("--metric", help="Override the policy: the metric compared.")
-    ] = None,
-    better: Annotated[
-        Better | None, typer.Option("--better", help="Override the policy: lower or higher.")
-    ] = None,
-    task_domain: TaskDomainOption = None,
-    as_json: JsonOption = False,
-) -> None:
-    """Record a mitigation: a baseline and a mitigated run of the same task and samples, with
-    the paired difference, its interval and p-value."""
-    from clearance.assess import record_mitigation, show_mitigations
-
-    with user_errors():
-        loaded = _policy(policy)
-        store, who = open_session()
-        record = record_mitigation(
-            store,
-            baseline_run=baseline,
-            mitigated_run=mitigated,
-            kind=kind.value,
-            description=description,
-            policy=loaded,
-            metric=metric,
-            better=better.value if better else None,
-            task_domains=_task_domains(task_domain),
-            principal=who.principal,
-            actor=who.actor,
-        )
-        (efficacy,) = show_mitigations(store, [record.id], policy=loaded, principal=who.principal)
-    if as_json:
-        _emit(efficacy.model_dump(mode="json"))
-    else:
-        _print_efficacy([efficacy])
-
-
-def _print_efficacy(items: list[MitigationEfficacy]) -> None:
-    for m in items:
-        style = "green" if m.effective else "yellow"
-        verdict = "effective" if m.effective else "not shown effective"
-        out_console.print(
-            f"[bold]{m.mitigation_id}[/] [{style}]{verdict}[/] ({m.method}, n={m.n})",
-            highlight=False,
-        )
-        out_console.print(f"  {m.sentence}", highlight=False)
-        out_console.print(f"  {m.description}", highlight=False)
-
-
-@mitigation_app.command("show")
-def mitigation_show(
-    ids: Annotated[
-        list[str], typer.Argument(help="Mitigation ids (or prefixes), judged together.")
-    ],
-    policy: PolicyOption = None,
-    as_json: JsonOption = False,
-) -> None:
-    """Mitigations' efficacy, Holm-corrected across the ones named together."""
-    from clearance.assess import show_mitigations
-
-    with user_errors():
-        loaded = _policy(policy)
-        store, who = open_session()
-        shown = show_mitigations(store, ids, policy=loaded, principal=who.principal)
-    if as_json:
-        _emit([m.model_dump(mode="json") for m in shown])
-    else:
-        _print_efficacy(shown)
-
-
-@mitigation_app.command("list")
-def mitigation_list(
-    model: Annotated[str | None, typer.Option("--model", "-m", help="Only this model.")] = None,
-    as_json: JsonOption = False,
-) -> None:
-    """Recorded mitigations, newest first, with their p-values before correction."""
-    from clearance.assess import list_mitigations
-
-    with user_errors():
-        store, who = open_session()
-        found = list_mitigations(store, model=model, principal=who.principal)
-    if as_json:
-        _emit([m.model_dump(mode="json") for m in found])
-    elif not found:
-        out_console.print("no mitigations yet: `clearance mitigation add` records one")
-    else:
-        out_console.print(_mitigations_table(list(found)))
-    if found.withheld_notice:
-        err_console.print(found.withheld_notice)
-
-
-def _mitigations_table(found: list[MitigationRecord]) -> Table:
-    table = Table(show_header=True, header_style="bold")
-    for col in ("id", "kind", "model", "task", "metric", "change", "p (uncorrected)"):
-        table.add_column(col)
-    for m in found:
-        e = m.efficacy
-        table.add_row(
-            m.id,
-            m.kind,
-            m.model_spec,
-            m.task_name,
-            f"{m.metric} ({m.better} is better)",
-            f"{e['baseline_value']:.3f} → {e['mitigated_value']:.3f} ({e['effect']:+.3f})",
-            f"{e['p_value']:.3g}",
-        )
-    return table

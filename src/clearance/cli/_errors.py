@@ -12,24 +12,40 @@ import typer
 from pydantic import ValidationError
 
 from clearance.cli._render import err_console, terminal_safe
+from clearance.errors import (
+    EXIT_ERRORS,
+    EXIT_FAULT,
+    EXIT_INPUT,
+    EXIT_INTERRUPTED,
+    EXIT_OK,
+    EXIT_TAMPERED,
+    EXIT_USAGE,
+    ClearanceError,
+)
 
-EXIT_OK = 0
-EXIT_INPUT = 1
-"""A bad input: task file, dataset, model spec, run id, store URL. The message says which."""
-EXIT_USAGE = 2
-"""Bad command-line usage (unknown option, missing argument)."""
-EXIT_ERRORS = 3
-"""The run stopped because sample errors exceeded --fail-on-error."""
-EXIT_FAULT = 5
-"""Something failed that the input does not explain: the store, the disk, or a bug. The message
-says what failed and what to try; ``--debug`` shows the trace."""
-EXIT_INTERRUPTED = 130
-"""Stopped by Ctrl-C or SIGTERM; `clearance eval resume RUN` finishes it."""
+__all__ = [
+    "EXIT_CODES_HELP",
+    "EXIT_ERRORS",
+    "EXIT_FAULT",
+    "EXIT_INPUT",
+    "EXIT_INTERRUPTED",
+    "EXIT_OK",
+    "EXIT_TAMPERED",
+    "EXIT_USAGE",
+    "GuardedGroup",
+    "fail",
+    "fault_message",
+    "show_warning",
+    "user_errors",
+    "validation_message",
+    "with_hint",
+]
 
 EXIT_CODES_HELP = (
-    "Exit codes: 0 success; 1 bad input (the message names what and where); 2 bad usage; "
-    "3 sample errors beyond --fail-on-error, or no sample scored; 4 ledger verification failed; "
-    "5 a fault (store, disk or a bug; --debug shows the trace); 130 interrupted (resumable)."
+    f"Exit codes: {EXIT_OK} success; {EXIT_INPUT} bad input (the message names what and where); "
+    f"{EXIT_USAGE} bad usage; {EXIT_ERRORS} sample errors beyond --fail-on-error, or no sample "
+    f"scored; {EXIT_TAMPERED} ledger verification failed; {EXIT_FAULT} a fault (store, disk or a "
+    f"bug; --debug shows the trace); {EXIT_INTERRUPTED} interrupted (resumable)."
 )
 
 
@@ -41,70 +57,30 @@ def fail(message: str, code: int = EXIT_INPUT) -> NoReturn:
     raise typer.Exit(code)
 
 
-def _user_errors() -> tuple[type[BaseException], ...]:
-    # Imported only when an error is being matched, so `clearance --help` stays light. Every
-    # error a user can fix by changing what they typed is here, for every command alike.
-    from clearance.access import AccessDenied, MarkingError, PasswordPolicyError, RemarkError
-    from clearance.accountability import (
-        AuthenticationError,
-        ExportChangedError,
-        PrincipalExistsError,
-        PrincipalNotFoundError,
-        UserError,
-    )
-    from clearance.assess import AssessError, PolicyError
-    from clearance.datasets import DatasetError
-    from clearance.governance import GovernanceError
-    from clearance.models import ModelError, ModelSpecError
-    from clearance.reports import ReportError
-    from clearance.runner import RunError
-    from clearance.store import (
-        AssessmentNotFoundError,
-        GovernanceNotFoundError,
-        RunNotFoundError,
-        StoreError,
-    )
-    from clearance.tasks import TaskArgumentError, TaskFileError, UnknownNameError
-
-    return (
-        AccessDenied,
-        AssessError,
-        AssessmentNotFoundError,
-        ExportChangedError,
-        GovernanceError,
-        GovernanceNotFoundError,
-        MarkingError,
-        PasswordPolicyError,
-        PolicyError,
-        PrincipalExistsError,
-        PrincipalNotFoundError,
-        RemarkError,
-        ReportError,
-        UserError,
-        AuthenticationError,
-        DatasetError,
-        ModelSpecError,
-        ModelError,
-        RunError,
-        RunNotFoundError,
-        StoreError,
-        TaskArgumentError,
-        TaskFileError,
-        UnknownNameError,
-        ValidationError,
-        FileNotFoundError,
-    )
-
-
 @contextmanager
 def user_errors() -> Iterator[None]:
-    """Turn the errors a user can fix into a one-line message and exit code 1."""
+    """Turn an error a user can act on into its message, its hint and its class's exit code.
+
+    The mapping is by type: every :class:`ClearanceError` carries its own exit code and hint, so
+    no list of error classes is kept here. A Pydantic ``ValidationError`` (a hand-written file
+    that does not fit its schema) and a missing file are the user's to fix too.
+    """
     try:
         yield
     except ValidationError as exc:
         fail(validation_message(exc))
-    except _user_errors() as exc:
+    except ClearanceError as exc:
+        fail(with_hint(exc), exc.exit_code)
+    except FileNotFoundError as exc:
         fail(str(exc))
+
+
+def with_hint(exc: ClearanceError) -> str:
+    """The error's message, and its class's hint under it unless the message already says it."""
+    message = str(exc)
+    if not exc.hint or exc.hint in message:
+        return message
+    return f"{message}\n  hint: {exc.hint}"
 
 
 def validation_message(exc: ValidationError) -> str:
@@ -125,7 +101,9 @@ def fault_message(exc: BaseException) -> tuple[str, int]:
     cause = _storage_cause(exc)
     if cause is not None:
         return cause, EXIT_FAULT
-    if isinstance(exc, _user_errors()):
+    if isinstance(exc, ClearanceError):
+        return with_hint(exc), exc.exit_code
+    if isinstance(exc, ValidationError | FileNotFoundError):
         return str(exc), EXIT_INPUT
     return (
         f"unexpected {type(exc).__name__}: {exc or '(no message)'}. This is a fault in Clearance, "

@@ -172,7 +172,7 @@ def run(
     from clearance.tasks import allow_unsafe_local_exec, load_task
 
     with user_errors():
-        run_marking = Marking.parse(marking)
+        marking_of = Marking.parse(marking)
         store, who = open_session()
         loaded = load_task(task, data=data, limit=limit, args=_parse_task_args(task_args or []))
         if unsafe_local_exec:
@@ -202,7 +202,7 @@ def run(
             progress=progress,
             actor=who.actor,
             principal=who.principal,
-            marking=run_marking,
+            marking=marking_of,
         )
         _drive(coro, as_json)
 
@@ -347,9 +347,9 @@ def export(
 
 
 def _banner(run: Any) -> str:
-    from clearance.accountability import run_marking
+    from clearance.access import marking_of
 
-    return str(run_marking(run).banner())
+    return str(marking_of(run).banner())
 
 
 @run_app.command("remark")

@@ -11,15 +11,13 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
-from clearance.cli._errors import fail, user_errors
+from clearance.cli._errors import EXIT_TAMPERED, fail, user_errors
 from clearance.cli._render import err_console, out_console
+from clearance.errors import ClearanceError
 
 if TYPE_CHECKING:
     from clearance.accountability import LedgerVerification
     from clearance.ledger import VerifyReport
-
-EXIT_TAMPERED = 4
-"""The ledger, a record or an export failed verification; the message names the first bad entry."""
 
 _EXIT_HELP = (
     f"Exit codes: 0 verified; 1 bad input (the message names what and where); 2 bad usage; "
@@ -37,16 +35,14 @@ JsonOption = Annotated[bool, typer.Option("--json", help="JSON on stdout.")]
 
 @contextmanager
 def _ledger_errors() -> Iterator[None]:
-    """As every command (user_errors), plus: a ledger that cannot be trusted exits 4, and the
-    export and key files' own problems (an existing directory, a key others can read, a file
-    that is not a key) are reported as the files' errors, not tracebacks."""
-    from clearance.accountability import LedgerIntegrityError
-
+    """As every command (user_errors, where a ledger that cannot be trusted exits 4 by its
+    type), plus: the export and key files' own problems (an existing directory, a key others
+    can read, a file that is not a key) are reported as the files' errors, not tracebacks."""
     with user_errors():
         try:
             yield
-        except LedgerIntegrityError as exc:
-            fail(str(exc), EXIT_TAMPERED)
+        except ClearanceError:
+            raise
         except (FileExistsError, PermissionError, ValueError) as exc:
             fail(str(exc))
 

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import json
 import re
+import sys
 import time
 from collections.abc import Iterable
 from typing import TYPE_CHECKING, Any
@@ -188,3 +190,27 @@ class RichProgress:
 
     def stop(self) -> None:
         self._bar.stop()
+
+
+_STATE_STYLE = {
+    "approved": "green",
+    "implemented": "green",
+    "active": "yellow",
+    "waived": "yellow",
+    "needs re-review": "bold red",
+    "overdue": "bold red",
+    "denied": "red",
+    "suspended": "red",
+    "prohibited": "bold red",
+}
+
+
+def emit_json(doc: Any) -> None:
+    """One JSON document on stdout, on one line."""
+    sys.stdout.write(json.dumps(doc, default=str) + "\n")
+
+
+def styled(state: str) -> str:
+    """A governance state (approved, overdue, waived…) in the colour that says how it stands."""
+    style = _STATE_STYLE.get(state)
+    return f"[{style}]{state}[/]" if style else state

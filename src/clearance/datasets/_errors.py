@@ -4,8 +4,10 @@ from __future__ import annotations
 
 from typing import Any
 
+from clearance.errors import ClearanceError
 
-class DatasetError(ValueError):
+
+class DatasetError(ClearanceError, ValueError):
     """A dataset file could not be loaded.
 
     The message names the file, the record (line for JSONL, row for CSV and Arrow, record
@@ -31,7 +33,7 @@ class DatasetError(ValueError):
         """The source field at fault, when one is."""
 
 
-class RecordProblem(Exception):
+class RecordProblem(ClearanceError):
     """What is wrong with one record, raised before the loader knows where the record is.
 
     The loader turns it into a `DatasetError` that names the file and record.

@@ -55,6 +55,7 @@ from clearance.governance._intake import (
     read_intake_document,
     read_intake_file,
 )
+from clearance.governance._intake_flags import IntakeFlags, intake_changes
 from clearance.governance._inventory import (
     FRAMEWORK_CSV_COLUMNS,
     FrameworkInventory,
@@ -68,6 +69,7 @@ from clearance.governance._inventory import (
 from clearance.governance._omb import OmbField, OmbSpec, omb_spec, validate_omb_csv
 from clearance.governance._practices import (
     PRACTICE_STATUSES,
+    link_document_file,
     link_evidence,
     sign_independent_evaluation,
     update_practice,
@@ -112,6 +114,7 @@ from clearance.governance._waivers import (
     report_state,
     revoke_waiver,
     waiver_counts,
+    waiver_state,
 )
 
 __all__ = [
@@ -139,6 +142,7 @@ __all__ = [
     "HumanOversight",
     "IntakeError",
     "IntakeFile",
+    "IntakeFlags",
     "InventoryEntry",
     "LoadedRules",
     "OmbDetails",
@@ -175,9 +179,11 @@ __all__ = [
     "framework_inventory",
     "framework_inventory_csv",
     "grant_waiver",
+    "intake_changes",
     "intake_template",
     "inventory_json",
     "layer_agency_rules",
+    "link_document_file",
     "link_evidence",
     "list_decisions",
     "list_incidents",
@@ -210,4 +216,5 @@ __all__ = [
     "update_practice",
     "validate_omb_csv",
     "waiver_counts",
+    "waiver_state",
 ]

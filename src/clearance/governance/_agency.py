@@ -14,7 +14,6 @@ from functools import lru_cache
 from pathlib import Path
 
 from clearance.access import (
-    LOCAL_ADMIN,
     UNCLASSIFIED_MARKING,
     Action,
     Marking,
@@ -60,7 +59,7 @@ def adopt_agency_rules(
     store: Store,
     path: str | Path,
     *,
-    principal: Principal = LOCAL_ADMIN,
+    principal: Principal,
     now: datetime | None = None,
 ) -> DocumentRecord:
     """Make an agency rules file the rules in force. The chief AI officer adopts it for the
@@ -96,9 +95,7 @@ def _listed(rule: Rule) -> list[str]:
     return lines
 
 
-def agency_category_list(
-    rules: LoadedRules, *, annex: bool = False, reader: Principal = LOCAL_ADMIN
-) -> str:
+def agency_category_list(rules: LoadedRules, *, annex: bool = False, reader: Principal) -> str:
     """The categories the agency added, as Markdown: the unclassified public list, or with
     ``annex`` the classified annex under its marking (for a reader cleared for it)."""
     added = [r for r in rules.rules.rules if r.agency is not None]

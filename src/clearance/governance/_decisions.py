@@ -12,15 +12,17 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from clearance.access import (
-    LOCAL_ADMIN,
     REQUESTER_CANNOT_APPROVE,
     Action,
     Filtered,
     Principal,
+    actor_of,
+    marking_fields,
+    marking_of,
     readable,
     require,
 )
-from clearance.governance._context import actor_of, marking_fields, marking_of, moment
+from clearance.governance._context import moment
 from clearance.governance._errors import GovernanceError
 from clearance.governance._intake import UseCaseIntake
 from clearance.governance._status import (
@@ -31,7 +33,6 @@ from clearance.governance._status import (
 )
 from clearance.ledger import change_digest
 from clearance.store import ClassificationRecord, DecisionRecord, Store, UseCaseRecord
-from clearance.store._schema import DecisionRow
 
 REVIEW_INTERVAL = timedelta(days=365)
 """Approvals are reviewed at least annually."""
@@ -73,9 +74,8 @@ def _insert_decision(
     review_due: datetime | None = None,
 ) -> DecisionRecord:
     with store.unit_of_work(actor_of(principal)) as uow:
-        record: DecisionRecord = store.governance.insert(
+        record: DecisionRecord = store.decisions.add(
             uow,
-            DecisionRow,
             action=f"decision.{kind}",
             now=now,
             fields={
@@ -96,7 +96,7 @@ def request_decision(
     use_case_ref: str,
     *,
     rationale: str,
-    principal: Principal = LOCAL_ADMIN,
+    principal: Principal,
     now: datetime | None = None,
 ) -> DecisionRecord:
     """Ask for a decision on a use case. Whoever asks cannot approve it."""
@@ -113,7 +113,7 @@ def approve_use_case(
     *,
     rationale: str,
     review_by: datetime | None = None,
-    principal: Principal = LOCAL_ADMIN,
+    principal: Principal,
     now: datetime | None = None,
 ) -> DecisionRecord:
     """Approve a use case, pinning the digests of its classification, intake, evidence, models
@@ -217,7 +217,7 @@ def deny_use_case(
     use_case_ref: str,
     *,
     rationale: str,
-    principal: Principal = LOCAL_ADMIN,
+    principal: Principal,
     now: datetime | None = None,
 ) -> DecisionRecord:
     """Deny a use case."""
@@ -232,7 +232,7 @@ def suspend_use_case(
     use_case_ref: str,
     *,
     rationale: str,
-    principal: Principal = LOCAL_ADMIN,
+    principal: Principal,
     now: datetime | None = None,
 ) -> DecisionRecord:
     """Suspend an approved use case until it is approved again."""
@@ -250,7 +250,7 @@ def suspend_use_case(
 
 
 def list_decisions(
-    store: Store, use_case_ref: str, *, principal: Principal = LOCAL_ADMIN
+    store: Store, use_case_ref: str, *, principal: Principal
 ) -> Filtered[DecisionRecord]:
     """A use case's requests and decisions, newest first."""
     use_case = store.governance.use_case(use_case_ref)

@@ -4,10 +4,12 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 
+from clearance.errors import ClearanceError
+
 Location = tuple[int | str, ...]
 
 
-class GovernanceError(ValueError):
+class GovernanceError(ClearanceError, ValueError):
     """A governance request that cannot be carried out; the message says why and what to do."""
 
 

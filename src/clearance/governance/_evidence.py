@@ -15,26 +15,26 @@ from pathlib import Path
 from typing import Any, Literal, get_args
 
 from clearance.access import (
-    LOCAL_ADMIN,
     UNCLASSIFIED_MARKING,
     Action,
     Marking,
     Principal,
+    actor_of,
+    marking_fields,
+    marking_of,
     require,
 )
 from clearance.assess import PolicyError, load_policy
-from clearance.governance._context import actor_of, marking_fields, marking_of, moment
+from clearance.governance._context import moment
 from clearance.governance._errors import GovernanceError
 from clearance.ledger import change_digest
 from clearance.store import (
     AssessmentNotFoundError,
     DocumentRecord,
-    EvidenceLinkRecord,
     GovernanceNotFoundError,
     RunNotFoundError,
     Store,
 )
-from clearance.store._schema import DocumentRow
 
 EvidenceKind = Literal["run", "finding", "mitigation", "policy", "document"]
 EVIDENCE_KINDS: tuple[EvidenceKind, ...] = get_args(EvidenceKind)
@@ -196,11 +196,6 @@ def evidence_changes(store: Store, kind: str, ref: str, pinned: dict[str, Any]) 
     return changes
 
 
-def link_changes(store: Store, link: EvidenceLinkRecord) -> list[str]:
-    """How a linked piece of evidence differs from what the link pinned."""
-    return evidence_changes(store, link.kind, link.ref, link.pinned)
-
-
 def _newer_run_changes(store: Store, pinned: dict[str, Any]) -> list[str]:
     """A newer completed run of the same task on the same model spec, with a different model,
     dataset or task definition: what was tested is no longer what is run."""
@@ -239,7 +234,7 @@ def add_document(
     *,
     description: str = "",
     marking: Marking = UNCLASSIFIED_MARKING,
-    principal: Principal = LOCAL_ADMIN,
+    principal: Principal,
     now: datetime | None = None,
 ) -> DocumentRecord:
     """Upload a document (an impact assessment, a training record) as evidence; its SHA-256 is
@@ -284,9 +279,8 @@ def store_document(
     """Store a document's bytes, addressed by SHA-256, with one ledger entry (``action``); the
     caller has checked the principal may."""
     with store.unit_of_work(actor_of(principal)) as uow:
-        record: DocumentRecord = store.governance.insert(
+        record: DocumentRecord = store.documents.add(
             uow,
-            DocumentRow,
             action=action,
             now=moment(now),
             fields={

@@ -7,19 +7,20 @@ from datetime import datetime
 from typing import Literal, get_args
 
 from clearance.access import (
-    LOCAL_ADMIN,
     UNCLASSIFIED_MARKING,
     Action,
     Filtered,
     Marking,
     Principal,
+    actor_of,
+    marking_fields,
+    marking_of,
     readable,
     require,
 )
-from clearance.governance._context import actor_of, marking_fields, marking_of, moment
+from clearance.governance._context import moment
 from clearance.governance._errors import GovernanceError
 from clearance.store import IncidentRecord, Store
-from clearance.store._schema import IncidentRow
 
 IncidentKind = Literal["incident", "misuse"]
 INCIDENT_KINDS: tuple[IncidentKind, ...] = get_args(IncidentKind)
@@ -39,7 +40,7 @@ def report_incident(
     occurred_at: datetime | None = None,
     anonymous: bool = False,
     marking: Marking | None = None,
-    principal: Principal = LOCAL_ADMIN,
+    principal: Principal,
     now: datetime | None = None,
 ) -> IncidentRecord:
     """Record an incident or a misuse report (of one use case, when given). The marking defaults
@@ -64,9 +65,8 @@ def report_incident(
     at = moment(now)
     actor = ANONYMOUS if anonymous else actor_of(principal)
     with store.unit_of_work(actor) as uow:
-        record: IncidentRecord = store.governance.insert(
+        record: IncidentRecord = store.incidents.add(
             uow,
-            IncidentRow,
             action=f"incident.{kind}",
             now=at,
             fields={
@@ -85,7 +85,7 @@ def report_incident(
 
 
 def list_incidents(
-    store: Store, *, use_case_ref: str | None = None, principal: Principal = LOCAL_ADMIN
+    store: Store, *, use_case_ref: str | None = None, principal: Principal
 ) -> Filtered[IncidentRecord]:
     """Incidents the principal may read (of one use case, when given), newest first."""
     use_case_id = store.governance.use_case(use_case_ref).id if use_case_ref else None
@@ -97,7 +97,7 @@ def list_incidents(
     )
 
 
-def show_incident(store: Store, ref: str, *, principal: Principal = LOCAL_ADMIN) -> IncidentRecord:
+def show_incident(store: Store, ref: str, *, principal: Principal) -> IncidentRecord:
     """One incident, after an access check."""
     record = store.governance.incident(ref)
     require(principal, Action.INCIDENT_READ, marking_of(record))

@@ -11,7 +11,7 @@ from typing import Any
 
 from pydantic import BaseModel
 
-from clearance.access import LOCAL_ADMIN, Action, Principal, require_permission
+from clearance.access import Action, Principal, require_permission
 from clearance.governance._context import moment
 from clearance.governance._intake import appendix_i_impact
 from clearance.governance._omb import OmbSpec, omb_spec
@@ -160,7 +160,7 @@ def _entry(view: UseCaseView) -> InventoryEntry:
 
 
 def framework_inventory(
-    store: Store, *, principal: Principal = LOCAL_ADMIN, now: datetime | None = None
+    store: Store, *, principal: Principal, now: datetime | None = None
 ) -> FrameworkInventory:
     """The annual high-impact inventory, of the use cases the principal may read."""
     require_permission(principal, Action.REPORT_GENERATE)
@@ -398,9 +398,7 @@ def omb_rows(views: Sequence[UseCaseView]) -> list[list[str]]:
     return [[writers[c](v) for c in spec.columns] for v in views]
 
 
-def omb_inventory_csv(
-    store: Store, *, principal: Principal = LOCAL_ADMIN, now: datetime | None = None
-) -> str:
+def omb_inventory_csv(store: Store, *, principal: Principal, now: datetime | None = None) -> str:
     """The 2024 OMB use-case inventory of every use case the principal may read, as CSV with
     the pinned column names and allowed values."""
     require_permission(principal, Action.REPORT_GENERATE)

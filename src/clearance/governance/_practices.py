@@ -4,21 +4,23 @@ independent evaluation, which only someone who did not develop the use may sign.
 from __future__ import annotations
 
 from datetime import datetime
+from pathlib import Path
 from typing import Literal, get_args
 
 from clearance.access import (
     DEVELOPER_CANNOT_SIGN_INDEPENDENT_EVALUATION,
-    LOCAL_ADMIN,
     Action,
     Principal,
+    actor_of,
+    marking_fields,
+    marking_of,
     require,
 )
-from clearance.governance._context import actor_of, marking_fields, marking_of, moment
+from clearance.governance._context import moment
 from clearance.governance._errors import GovernanceError
-from clearance.governance._evidence import pin_evidence, subject_of
+from clearance.governance._evidence import add_document, pin_evidence, subject_of
 from clearance.governance._rules import default_rules, practice_rank
 from clearance.store import EvidenceLinkRecord, PracticeRecord, Store, UseCaseRecord
-from clearance.store._schema import EvidenceLinkRow, PracticeRow
 
 PracticeStatus = Literal["not_started", "in_progress", "implemented"]
 PRACTICE_STATUSES: tuple[PracticeStatus, ...] = get_args(PracticeStatus)
@@ -59,7 +61,7 @@ def update_practice(
     owner: str | None = None,
     reviewer: str | None = None,
     note: str | None = None,
-    principal: Principal = LOCAL_ADMIN,
+    principal: Principal,
     now: datetime | None = None,
 ) -> PracticeRecord:
     """Set a practice's status, owner or reviewer, or add a note. ``implemented`` needs evidence
@@ -81,8 +83,8 @@ def update_practice(
             "updated_at": at,
             "updated_by": uow.actor,
         }
-        record: PracticeRecord = store.governance.update(
-            uow, PracticeRow, practice.id, action="practice.update", changes=changes
+        record: PracticeRecord = store.practices.change(
+            uow, practice.id, action="practice.update", changes=changes
         )
     return record
 
@@ -117,7 +119,7 @@ def link_evidence(
     ref: str,
     *,
     note: str = "",
-    principal: Principal = LOCAL_ADMIN,
+    principal: Principal,
     now: datetime | None = None,
 ) -> EvidenceLinkRecord:
     """Link evidence (a run, finding, mitigation, policy or document) to a practice, pinning
@@ -144,9 +146,8 @@ def link_evidence(
     ]
     at = moment(now)
     with store.unit_of_work(actor_of(principal)) as uow:
-        link: EvidenceLinkRecord = store.governance.insert(
+        link: EvidenceLinkRecord = store.evidence_links.add(
             uow,
-            EvidenceLinkRow,
             action="evidence.link",
             now=at,
             fields={
@@ -162,18 +163,16 @@ def link_evidence(
             },
         )
         for old in replaced:
-            store.governance.update(
+            store.evidence_links.change(
                 uow,
-                EvidenceLinkRow,
                 old.id,
                 action="evidence.supersede",
                 changes={"superseded_by": link.id},
             )
         if practice.signed_by is not None:
             # The signer vouched for the evidence as it was: new evidence needs a new signature.
-            store.governance.update(
+            store.practices.change(
                 uow,
-                PracticeRow,
                 practice.id,
                 action="practice.unsign",
                 changes={
@@ -187,13 +186,35 @@ def link_evidence(
     return link
 
 
+def link_document_file(
+    store: Store,
+    use_case_ref: str,
+    code: str,
+    path: str | Path,
+    *,
+    note: str = "",
+    principal: Principal,
+    now: datetime | None = None,
+) -> EvidenceLinkRecord:
+    """Upload the file at ``path`` as a document marked as its use case is, and link it to the
+    practice: what ``practice link --document FILE`` does in one step."""
+    use_case = store.governance.use_case(use_case_ref)
+    require(principal, Action.PRACTICE_UPDATE, marking_of(use_case))
+    document = add_document(
+        store, path, description=note, marking=marking_of(use_case), principal=principal, now=now
+    )
+    return link_evidence(
+        store, use_case.id, code, "document", document.id, note=note, principal=principal, now=now
+    )
+
+
 def sign_independent_evaluation(
     store: Store,
     use_case_ref: str,
     code: str = "independent-evaluation",
     *,
     note: str = "",
-    principal: Principal = LOCAL_ADMIN,
+    principal: Principal,
     now: datetime | None = None,
 ) -> PracticeRecord:
     """Sign a use case's independent evaluation, which marks it implemented. The signer must
@@ -218,9 +239,8 @@ def sign_independent_evaluation(
         )
     at = moment(now)
     with store.unit_of_work(actor) as uow:
-        record: PracticeRecord = store.governance.update(
+        record: PracticeRecord = store.practices.change(
             uow,
-            PracticeRow,
             practice.id,
             action="practice.sign_independent_evaluation",
             changes={

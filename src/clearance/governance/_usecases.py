@@ -11,21 +11,17 @@ from datetime import datetime
 from typing import Any
 
 from clearance.access import (
-    LOCAL_ADMIN,
     UNCLASSIFIED_MARKING,
     Action,
     Marking,
     Principal,
-    require,
-)
-from clearance.governance._agency import rules_in_force
-from clearance.governance._context import (
     actor_of,
     marking_fields,
     marking_of,
-    moment,
-    require_chief_ai_officer,
+    require,
 )
+from clearance.governance._agency import rules_in_force
+from clearance.governance._context import moment, require_chief_ai_officer
 from clearance.governance._errors import GovernanceError
 from clearance.governance._intake import UseCaseIntake, merge_intake, parse_intake
 from clearance.governance._rules import (
@@ -44,7 +40,6 @@ from clearance.store import (
     UnitOfWork,
     UseCaseRecord,
 )
-from clearance.store._schema import ClassificationRow, PracticeRow, UseCaseRow
 
 _MIN_JUSTIFICATION_WORDS = 8
 
@@ -59,7 +54,7 @@ def add_use_case(
     *,
     marking: Marking = UNCLASSIFIED_MARKING,
     rules: LoadedRules | None = None,
-    principal: Principal = LOCAL_ADMIN,
+    principal: Principal,
     now: datetime | None = None,
 ) -> UseCaseRecord:
     """Register a use case from its intake, classify it, and create its practices."""
@@ -69,9 +64,8 @@ def add_use_case(
     rules = rules or rules_in_force(store)
     result = classify(checked, rules)
     with store.unit_of_work(actor_of(principal)) as uow:
-        use_case: UseCaseRecord = store.governance.insert(
+        use_case: UseCaseRecord = store.use_cases.add(
             uow,
-            UseCaseRow,
             action="use_case.create",
             now=at,
             fields={
@@ -99,7 +93,7 @@ def edit_use_case(
     changes: Mapping[str, Any],
     *,
     rules: LoadedRules | None = None,
-    principal: Principal = LOCAL_ADMIN,
+    principal: Principal,
     now: datetime | None = None,
 ) -> UseCaseRecord:
     """Change fields of a use case's intake (nested sections merge). A change of inputs
@@ -114,9 +108,8 @@ def edit_use_case(
     if result.inputs_digest == use_case.inputs_digest:
         return use_case
     with store.unit_of_work(actor_of(principal)) as uow:
-        edited: UseCaseRecord = store.governance.update(
+        edited: UseCaseRecord = store.use_cases.change(
             uow,
-            UseCaseRow,
             use_case.id,
             action="use_case.edit",
             changes={
@@ -141,9 +134,8 @@ def _record_classification(
     override: dict[str, Any] | None,
     now: datetime,
 ) -> ClassificationRecord:
-    record: ClassificationRecord = store.governance.insert(
+    record: ClassificationRecord = store.classifications.add(
         uow,
-        ClassificationRow,
         action="use_case.classify",
         now=now,
         fields={
@@ -180,9 +172,8 @@ def sync_practices(
         practice = existing.get(code)
         if practice is None:
             changed.append(
-                store.governance.insert(
+                store.practices.add(
                     uow,
-                    PracticeRow,
                     action="practice.create",
                     now=now,
                     fields={
@@ -214,9 +205,8 @@ def sync_practices(
 def _set_required(
     store: Store, uow: UnitOfWork, practice: PracticeRecord, required: bool, now: datetime
 ) -> PracticeRecord:
-    record: PracticeRecord = store.governance.update(
+    record: PracticeRecord = store.practices.change(
         uow,
-        PracticeRow,
         practice.id,
         action="practice.require" if required else "practice.unrequire",
         changes={"required": required, "updated_at": now, "updated_by": uow.actor},
@@ -231,7 +221,7 @@ def classify_use_case(
     override: list[str] | None = None,
     justification: str | None = None,
     rules: LoadedRules | None = None,
-    principal: Principal = LOCAL_ADMIN,
+    principal: Principal,
     now: datetime | None = None,
 ) -> ClassificationRecord:
     """Classify a use case again (after a change of rules), or override the rules' classes.

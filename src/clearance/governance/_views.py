@@ -8,9 +8,9 @@ from typing import Literal
 
 from pydantic import BaseModel
 
-from clearance.access import LOCAL_ADMIN, Action, Filtered, Principal, readable, require
+from clearance.access import Action, Filtered, Principal, marking_of, readable, require
 from clearance.governance._agency import rules_in_force
-from clearance.governance._context import marking_of, moment
+from clearance.governance._context import moment
 from clearance.governance._intake import UseCaseIntake
 from clearance.governance._rules import class_label
 from clearance.governance._status import (
@@ -71,7 +71,7 @@ def show_use_case(
     store: Store,
     ref: str,
     *,
-    principal: Principal = LOCAL_ADMIN,
+    principal: Principal,
     now: datetime | None = None,
 ) -> UseCaseView:
     """One use case in full, with current digests checked against what its approval pinned."""
@@ -81,7 +81,7 @@ def show_use_case(
 
 
 def list_use_cases(
-    store: Store, *, principal: Principal = LOCAL_ADMIN, now: datetime | None = None
+    store: Store, *, principal: Principal, now: datetime | None = None
 ) -> Filtered[UseCaseView]:
     """Every use case the principal may read, oldest first, each with its current state."""
     at = moment(now)
@@ -118,7 +118,7 @@ def due_items(
     store: Store,
     *,
     within_days: int = 30,
-    principal: Principal = LOCAL_ADMIN,
+    principal: Principal,
     now: datetime | None = None,
 ) -> list[DueItem]:
     """What falls due within ``within_days`` (or is overdue): annual reviews, approvals that

@@ -4,13 +4,22 @@ granted on a written finding, reported within three days, renewable and revocabl
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import datetime, timedelta
-from typing import Literal
+from datetime import UTC, datetime, timedelta
+from typing import Literal, Protocol
 
 from pydantic import BaseModel
 
-from clearance.access import LOCAL_ADMIN, Action, Filtered, Principal, readable, require
-from clearance.governance._context import actor_of, marking_fields, marking_of, moment
+from clearance.access import (
+    Action,
+    Filtered,
+    Principal,
+    actor_of,
+    marking_fields,
+    marking_of,
+    readable,
+    require,
+)
+from clearance.governance._context import moment
 from clearance.governance._errors import GovernanceError
 from clearance.governance._rules import default_rules
 from clearance.store import (
@@ -21,7 +30,6 @@ from clearance.store import (
     WaiverRecord,
     WaiverReportRecord,
 )
-from clearance.store._schema import WaiverReportRow, WaiverRow
 
 WaiverState = Literal["active", "expired", "revoked", "renewed"]
 ReportState = Literal["pending", "overdue", "reported", "reported late"]
@@ -57,13 +65,28 @@ class WaiverView(BaseModel):
         return any(r.overdue for r in self.reports)
 
 
-def waiver_state(waiver: WaiverRecord, now: datetime) -> WaiverState:
-    """Active, expired, revoked, or renewed (superseded by a newer waiver)."""
-    if waiver.status == "revoked":
+class Waived(Protocol):
+    """What a waiver's state is read from: a stored waiver, or a report's row of one."""
+
+    @property
+    def status(self) -> str: ...
+    @property
+    def expires_at(self) -> datetime: ...
+    @property
+    def revoked_at(self) -> datetime | None: ...
+
+
+def waiver_state(waiver: Waived, now: datetime | None) -> WaiverState:
+    """Active, expired (at ``now``; never when ``now`` is None), revoked, or renewed
+    (superseded by a newer waiver). The one rule ``usecase show`` and the reports share."""
+    if waiver.revoked_at is not None or waiver.status == "revoked":
         return "revoked"
     if waiver.status == "renewed":
         return "renewed"
-    return "expired" if now >= waiver.expires_at else "active"
+    expires = (
+        waiver.expires_at if waiver.expires_at.tzinfo else waiver.expires_at.replace(tzinfo=UTC)
+    )
+    return "expired" if now is not None and now >= expires else "active"
 
 
 def report_state(report: WaiverReportRecord, now: datetime) -> ReportState:
@@ -133,9 +156,8 @@ def _report_duty(
     store: Store, uow: UnitOfWork, waiver: WaiverRecord, event: str, now: datetime
 ) -> WaiverReportRecord:
     due = now + timedelta(days=default_rules().rules.waivers.report_within_days)
-    record: WaiverReportRecord = store.governance.insert(
+    record: WaiverReportRecord = store.waiver_reports.add(
         uow,
-        WaiverReportRow,
         action="waiver_report.due",
         now=now,
         fields={
@@ -186,7 +208,7 @@ def grant_waiver(
     finding: str,
     expires_at: datetime | None = None,
     days: int | None = None,
-    principal: Principal = LOCAL_ADMIN,
+    principal: Principal,
     now: datetime | None = None,
 ) -> WaiverView:
     """Waive one practice of one use case, on a written finding in one of the Framework's
@@ -201,9 +223,8 @@ def grant_waiver(
     practice = _waivable_practice(store, use_case, practice_code, at)
     expiry = _expiry(at, expires_at, days)
     with store.unit_of_work(actor_of(principal)) as uow:
-        waiver: WaiverRecord = store.governance.insert(
+        waiver: WaiverRecord = store.waivers.add(
             uow,
-            WaiverRow,
             action="waiver.grant",
             now=at,
             fields=_waiver_fields(use_case, practice, chosen.code, written, at, expiry),
@@ -246,7 +267,7 @@ def revoke_waiver(
     waiver_ref: str,
     *,
     reason: str,
-    principal: Principal = LOCAL_ADMIN,
+    principal: Principal,
     now: datetime | None = None,
 ) -> WaiverView:
     """End an active waiver now; the practice is required again. Chief AI officer only; the
@@ -260,9 +281,8 @@ def revoke_waiver(
     if not reason.strip():
         raise GovernanceError("say why the waiver is revoked (--reason); it goes on the record")
     with store.unit_of_work(actor_of(principal)) as uow:
-        revoked: WaiverRecord = store.governance.update(
+        revoked: WaiverRecord = store.waivers.change(
             uow,
-            WaiverRow,
             waiver.id,
             action="waiver.revoke",
             changes={
@@ -285,7 +305,7 @@ def renew_waiver(
     category: str | None = None,
     expires_at: datetime | None = None,
     days: int | None = None,
-    principal: Principal = LOCAL_ADMIN,
+    principal: Principal,
     now: datetime | None = None,
 ) -> WaiverView:
     """Replace an active or expired waiver with a new one after reassessing it: a fresh written
@@ -306,18 +326,16 @@ def renew_waiver(
     use_case = store.governance.use_case(old.use_case_id)
     practice = next(p for p in store.governance.practices(use_case.id) if p.id == old.practice_id)
     with store.unit_of_work(actor_of(principal)) as uow:
-        new: WaiverRecord = store.governance.insert(
+        new: WaiverRecord = store.waivers.add(
             uow,
-            WaiverRow,
             action="waiver.renew",
             now=at,
             fields=_waiver_fields(
                 use_case, practice, chosen.code, written, at, expiry, old, reassessed
             ),
         )
-        store.governance.update(
+        store.waivers.change(
             uow,
-            WaiverRow,
             old.id,
             action="waiver.supersede",
             changes={"status": "renewed", "renewed_by_id": new.id},
@@ -333,7 +351,7 @@ def record_waiver_report(
     recipients: Sequence[str],
     reported_at: datetime | None = None,
     note: str = "",
-    principal: Principal = LOCAL_ADMIN,
+    principal: Principal,
     now: datetime | None = None,
 ) -> WaiverView:
     """Record that the oldest unreported event of a waiver was reported, to whom and when.
@@ -351,9 +369,8 @@ def record_waiver_report(
     if not pending:
         raise GovernanceError(f"every event of waiver {waiver.id} is already reported")
     with store.unit_of_work(actor_of(principal)) as uow:
-        store.governance.update(
+        store.waiver_reports.change(
             uow,
-            WaiverReportRow,
             pending[0].id,
             action="waiver_report.record",
             changes={
@@ -373,7 +390,7 @@ def list_waivers(
     store: Store,
     *,
     use_case_ref: str | None = None,
-    principal: Principal = LOCAL_ADMIN,
+    principal: Principal,
     now: datetime | None = None,
 ) -> Filtered[WaiverView]:
     """Waivers the principal may read (of one use case, when given), with their states."""
@@ -395,7 +412,7 @@ class WaiverCounts(BaseModel):
 
 
 def waiver_counts(
-    store: Store, *, principal: Principal = LOCAL_ADMIN, now: datetime | None = None
+    store: Store, *, principal: Principal, now: datetime | None = None
 ) -> WaiverCounts:
     """Counts of active and total waivers, and of waivers with overdue reports."""
     views = list_waivers(store, principal=principal, now=now)

@@ -11,11 +11,13 @@ import rfc8785
 from pydantic import BaseModel
 from pydantic_core import PydanticSerializationError, to_jsonable_python
 
+from clearance.errors import ClearanceError
+
 # RFC 8785 serialises numbers as IEEE 754 doubles; larger integers would silently lose digits.
 _MAX_SAFE_INTEGER = 2**53 - 1
 
 
-class CanonicalJSONError(ValueError):
+class CanonicalJSONError(ClearanceError, ValueError):
     """A value cannot be written as canonical JSON; the message names where and why."""
 
 

@@ -12,6 +12,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 from pydantic import ValidationError
 
 from clearance.atomicfile import staged_directory
+from clearance.errors import ClearanceError
 from clearance.ledger._canonical import CanonicalJSONError, canonical_json
 from clearance.ledger._checkpoint import (
     Checkpoint,
@@ -35,7 +36,7 @@ _KNOWN_FILES = (*_REQUIRED_FILES, RECORDS_FILE)
 _RECORD_KEYS = {"record_type", "record_id", "content"}
 
 
-class _ExportProblem(Exception):
+class _ExportProblem(ClearanceError):
     """Why an export fails verification; turned into a VerifyReport, never escapes."""
 
     def __init__(self, problem: str, seq: int | None = None) -> None:

@@ -9,6 +9,7 @@ from clearance.models._registry import (
     known_providers,
     model_provider,
 )
+from clearance.models._retry import RetryPolicy
 from clearance.models._types import (
     DEFAULT_MAX_RESPONSE_BYTES,
     ChatMessage,
@@ -40,6 +41,7 @@ __all__ = [
     "ProviderFactory",
     "RateLimitError",
     "ResponseCache",
+    "RetryPolicy",
     "Role",
     "TransientModelError",
     "Usage",

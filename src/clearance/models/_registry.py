@@ -11,10 +11,12 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, TypeAlias
 
+from clearance.errors import ClearanceError
 from clearance.models._types import DEFAULT_MAX_RESPONSE_BYTES, ModelAPI
+from clearance.registry import Registry
 
 
-class ModelSpecError(ValueError):
+class ModelSpecError(ClearanceError, ValueError):
     """A model spec, its options or its provider's setup is wrong; the message says what to fix."""
 
 
@@ -58,7 +60,7 @@ class ProviderArgs:
 
 ProviderFactory: TypeAlias = Callable[[ProviderArgs], ModelAPI]
 
-_factories: dict[str, ProviderFactory] = {}
+providers: Registry[ProviderFactory] = Registry("provider", duplicate=ModelSpecError)
 _BUILTIN_MODULE = "clearance.models._providers.builtin"
 
 
@@ -70,23 +72,13 @@ def model_provider(name: str) -> Callable[[ProviderFactory], ProviderFactory]:
     if not name or "/" in name:
         raise ModelSpecError(f"provider name {name!r} must be non-empty and contain no '/'")
 
-    def register(factory: ProviderFactory) -> ProviderFactory:
-        existing = _factories.get(name)
-        if existing is not None and _qualified(existing) != _qualified(factory):
-            raise ModelSpecError(
-                f"provider {name!r} is already registered by {_qualified(existing)}; "
-                f"{_qualified(factory)} cannot take the name"
-            )
-        _factories[name] = factory
-        return factory
-
-    return register
+    return providers.register(name)
 
 
 def known_providers() -> list[str]:
     """The names of every registered provider, sorted."""
     _load_builtin()
-    return sorted(_factories)
+    return providers.names()
 
 
 def parse_spec(spec: str) -> tuple[str, str]:
@@ -122,11 +114,11 @@ def get_model(
             f"model {spec!r}: max_response_bytes must be at least 1, got {max_response_bytes!r}"
         )
     _load_builtin()
-    factory = _factories.get(provider)
+    factory = providers.find(provider)
     if factory is None:
         raise ModelSpecError(
             f"model spec {spec!r}: unknown provider {provider!r}; "
-            f"known providers: {', '.join(sorted(_factories))}"
+            f"known providers: {', '.join(providers.names())}"
         )
     args = ProviderArgs(
         spec=spec,
@@ -142,8 +134,3 @@ def get_model(
 
 def _load_builtin() -> None:
     importlib.import_module(_BUILTIN_MODULE)
-
-
-def _qualified(factory: ProviderFactory) -> str:
-    module = getattr(factory, "__module__", "?")
-    return f"{module}.{getattr(factory, '__qualname__', repr(factory))}"

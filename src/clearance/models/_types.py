@@ -8,6 +8,8 @@ from typing import Any, Literal, Protocol, runtime_checkable
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from clearance.errors import ClearanceError
+
 DEFAULT_MAX_RESPONSE_BYTES = 8 * 1024 * 1024
 """The most of a response body read (8 MiB): a model's answer is a few kilobytes, and a server
 that sends an endless or huge body must not take the machine's memory with it."""
@@ -87,7 +89,7 @@ class ModelAPI(Protocol):
     async def aclose(self) -> None: ...
 
 
-class ModelError(Exception):
+class ModelError(ClearanceError):
     """A model call failed. ``retryable`` tells the runner whether to try again."""
 
     retryable: bool = False

@@ -39,7 +39,6 @@ from clearance.reports._errors import ReportError
 from clearance.reports._governance import (
     GovernanceSource,
     InventoryRow,
-    NoGovernance,
     ReportingDuty,
     WaiverRow,
     build_inventory_report,
@@ -81,7 +80,6 @@ __all__ = [
     "InventoryRow",
     "LedgerState",
     "Message",
-    "NoGovernance",
     "Notice",
     "Paragraph",
     "Provenance",

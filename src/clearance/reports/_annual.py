@@ -7,7 +7,7 @@ from __future__ import annotations
 from collections import Counter
 
 import clearance
-from clearance.access import LOCAL_ADMIN, Principal
+from clearance.access import Principal, marking_of
 from clearance.reports._bottom_line import bottom_line
 from clearance.reports._cover import CoverDetails, make_cover
 from clearance.reports._document import (
@@ -27,7 +27,6 @@ from clearance.reports._reading import (
     StoredAssessment,
     cited_runs,
     count_withheld_everywhere,
-    marking_of,
     newest_assessments,
 )
 from clearance.reports._sections import (
@@ -47,7 +46,7 @@ from clearance.reports._sections import (
     withheld_notice,
 )
 from clearance.store import Store
-from clearance.suites import DOMAINS
+from clearance.vocabulary import DOMAINS
 
 
 def reader_of(principal: Principal) -> Reader:
@@ -180,7 +179,7 @@ def cited_run_ids(assessments: list[StoredAssessment]) -> list[str]:
 def build_annual_report(
     store: Store,
     *,
-    principal: Principal = LOCAL_ADMIN,
+    principal: Principal,
     details: CoverDetails | None = None,
 ) -> Report:
     """The annual safety report, from the store alone, showing only what ``principal`` may read.

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from clearance.access import LOCAL_ADMIN, Principal
+from clearance.access import Principal
 from clearance.reports._annual import build_annual_report
 from clearance.reports._cover import CoverDetails
 from clearance.reports._document import REPORT_KINDS, Report, ReportKind
@@ -17,7 +17,7 @@ def build_report(
     kind: ReportKind,
     *,
     model: str | None = None,
-    principal: Principal = LOCAL_ADMIN,
+    principal: Principal,
     details: CoverDetails | None = None,
 ) -> Report:
     """The report of ``kind``; ``model`` (a spec or models.id) is required for ``model``;

@@ -13,8 +13,9 @@ from datetime import UTC, datetime
 from typing import Literal, Protocol
 
 import clearance
-from clearance.access import LOCAL_ADMIN, Action, Marking, Principal
+from clearance.access import Action, Principal, marking_of
 from clearance.governance import report_state
+from clearance.governance import waiver_state as governance_waiver_state
 from clearance.reports._annual import reader_of
 from clearance.reports._cover import CoverDetails, make_cover
 from clearance.reports._document import (
@@ -146,26 +147,6 @@ class ReportingDuty:
         return f"{self.event}: {self.state} (due {words_date(self.due_at.isoformat())})"
 
 
-class NoGovernance:
-    """A source with no use cases and no waivers: what a store without governance holds."""
-
-    def inventory_rows(self) -> Iterable[InventoryRow]:
-        return ()
-
-    def waiver_rows(self) -> Iterable[WaiverRow]:
-        return ()
-
-    def use_case_names(self) -> Mapping[str, str]:
-        return {}
-
-    def reporting(self, waiver_id: str, as_of: datetime | None) -> Sequence[ReportingDuty]:
-        return ()
-
-
-def _marking(row: InventoryRow | WaiverRow) -> Marking:
-    return Marking(level=row.marking_level, compartments=frozenset(row.marking_compartments))
-
-
 def _as_of(text: str | None) -> datetime | None:
     return datetime.fromisoformat(text.replace("Z", "+00:00")) if text else None
 
@@ -175,14 +156,9 @@ def _utc(value: datetime) -> datetime:
 
 
 def waiver_state(row: WaiverRow, as_of: datetime | None) -> WaiverState:
-    """Revoked, renewed, expired (as of the store's newest ledger entry) or active."""
-    if row.revoked_at is not None or row.status == "revoked":
-        return "revoked"
-    if row.status == "renewed":
-        return "renewed"
-    if as_of is not None and _utc(row.expires_at) <= as_of:
-        return "expired"
-    return "active"
+    """Revoked, renewed, expired (as of the store's newest ledger entry) or active: governance's
+    rule, so the report and `waiver list` agree."""
+    return governance_waiver_state(row, as_of)
 
 
 def _report(
@@ -227,7 +203,7 @@ def build_inventory_report(
     store: Store,
     source: GovernanceSource | None = None,
     *,
-    principal: Principal = LOCAL_ADMIN,
+    principal: Principal,
     details: CoverDetails | None = None,
 ) -> Report:
     """The use-case inventory: every use case the reader may see, with class and decision, as
@@ -236,7 +212,7 @@ def build_inventory_report(
     source = source or default_governance_source(store)
     reading = Reading(store, principal, record_types=GOVERNANCE_RECORD_TYPES)
     rows = sorted(
-        reading.keep("use_case", source.inventory_rows(), _marking, Action.USECASE_READ),
+        reading.keep("use_case", source.inventory_rows(), marking_of, Action.USECASE_READ),
         key=lambda r: (r.agency, r.office, r.name, r.id),
     )
     classes = Counter(c for r in rows for c in (r.classes or ["neither"]))
@@ -276,7 +252,7 @@ def build_inventory_report(
                 r.decision or "none",
                 r.practices_met,
                 r.practices_required,
-                _marking(r).banner(),
+                marking_of(r).banner(),
             ]
             for r in rows
         ],
@@ -301,7 +277,7 @@ def build_waiver_report(
     store: Store,
     source: GovernanceSource | None = None,
     *,
-    principal: Principal = LOCAL_ADMIN,
+    principal: Principal,
     details: CoverDetails | None = None,
 ) -> Report:
     """The waiver summary: active and total waivers, by justification, as of the store's newest
@@ -314,7 +290,7 @@ def build_waiver_report(
     rows = sorted(
         (
             r
-            for r in reading.keep("waiver", source.waiver_rows(), _marking, Action.WAIVER_READ)
+            for r in reading.keep("waiver", source.waiver_rows(), marking_of, Action.WAIVER_READ)
             if _in_force_within(r, details)
         ),
         key=lambda r: (_utc(r.granted_at), r.id),
@@ -377,7 +353,7 @@ def build_waiver_report(
                 _day(r.expires_at),
                 states[r.id],
                 "; ".join(d.text() for d in duties[r.id]) or "no report due",
-                _marking(r).banner(),
+                marking_of(r).banner(),
             ]
             for r in rows
         ],

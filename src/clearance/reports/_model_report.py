@@ -8,7 +8,7 @@ from collections.abc import Iterator
 from typing import Any
 
 import clearance
-from clearance.access import LOCAL_ADMIN, Action, Principal, readable
+from clearance.access import Action, Principal, marking_of, readable
 from clearance.assess import domain_of, resolve_model
 from clearance.reports._annual import (
     assessment_provenance,
@@ -33,7 +33,6 @@ from clearance.reports._reading import (
     Reading,
     StoredAssessment,
     cited_runs,
-    marking_of,
     newest_assessments,
 )
 from clearance.reports._sections import (
@@ -50,7 +49,7 @@ from clearance.reports._sections import (
     withheld_notice,
 )
 from clearance.store import RunRecord, SampleRecord, Store
-from clearance.suites import DOMAINS
+from clearance.vocabulary import DOMAINS
 
 TRANSCRIPT_CHARS = 4000
 """Longer turns are cut here in the report (the store keeps them whole)."""
@@ -266,7 +265,7 @@ def build_model_report(
     store: Store,
     model: str,
     *,
-    principal: Principal = LOCAL_ADMIN,
+    principal: Principal,
     details: CoverDetails | None = None,
 ) -> Report:
     """The evaluation report of ``model`` (a spec or models.id): every domain, its runs and

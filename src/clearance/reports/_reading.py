@@ -14,6 +14,7 @@ from clearance.access import (
     Marking,
     Principal,
     join_markings,
+    marking_of,
     readable,
     require_permission,
 )
@@ -23,7 +24,6 @@ from clearance.reports._errors import ReportError
 from clearance.store import (
     AssessmentRecord,
     FindingRecord,
-    MitigationRecord,
     RunNotFoundError,
     RunRecord,
     Store,
@@ -33,11 +33,6 @@ T = TypeVar("T")
 
 RECORD_TYPES = ("assessment", "finding", "mitigation", "run")
 """The record types a report counts when it withholds some, in the order it states them."""
-
-
-def marking_of(record: AssessmentRecord | FindingRecord | MitigationRecord | RunRecord) -> Marking:
-    """The marking a stored record carries."""
-    return Marking(level=record.marking_level, compartments=frozenset(record.marking_compartments))
 
 
 @dataclass

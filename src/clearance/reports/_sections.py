@@ -7,6 +7,7 @@ import re
 from collections import Counter
 from collections.abc import Sequence
 
+from clearance.access import marking_of
 from clearance.reports._charts import (
     BeforeAfter,
     ScorePoint,
@@ -29,7 +30,7 @@ from clearance.reports._document import (
     Table,
     words_date,
 )
-from clearance.reports._reading import StoredAssessment, marking_of
+from clearance.reports._reading import StoredAssessment
 from clearance.store import FindingRecord, RunRecord
 
 FINDING_COLUMNS = [
@@ -597,8 +598,3 @@ def lettered(appendices: Sequence[Section]) -> list[Section]:
 def withheld_notice(sentence: str | None) -> list[Block]:
     """The withheld-records notice, when anything was withheld."""
     return [Notice(tone="warning", text=sentence)] if sentence else []
-
-
-def unique_ids(ids: Sequence[str]) -> list[str]:
-    """``ids`` without repeats, in first-seen order."""
-    return list(dict.fromkeys(ids))

@@ -5,7 +5,6 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import platform
-import random
 import re
 import signal
 import sqlite3
@@ -17,14 +16,16 @@ from typing import Any, Protocol
 
 import clearance
 from clearance.access import (
-    LOCAL_ADMIN,
     UNCLASSIFIED_MARKING,
     Action,
     Marking,
     Principal,
+    actor_of,
+    marking_of,
     require,
 )
 from clearance.datasets import Sample
+from clearance.errors import EXIT_INTERRUPTED, ClearanceError
 from clearance.models import (
     ChatMessage,
     ModelAPI,
@@ -34,6 +35,7 @@ from clearance.models import (
     PermanentModelError,
     RateLimitError,
     ResponseCache,
+    RetryPolicy,
     cache_key,
     current_epoch,
     current_sample_id,
@@ -44,7 +46,8 @@ from clearance.runner._lease import RunBusyError, RunLease, run_files_dir
 from clearance.runner._limit import AdaptiveLimit
 from clearance.runner._options import RunOptions, RunSummary
 from clearance.runner._writer import SampleWriter
-from clearance.store import RunRecord, Store, clearance_home, local_actor, new_record_id
+from clearance.settings import settings
+from clearance.store import RunRecord, Store, new_record_id
 from clearance.tasks import (
     ScoredSample,
     Task,
@@ -68,12 +71,15 @@ class Progress(Protocol):
     def stop(self) -> None: ...
 
 
-class RunError(RuntimeError):
+class RunError(ClearanceError, RuntimeError):
     """A run cannot start or continue; the message says why and what to do."""
 
 
-class Interrupted(Exception):
+class Interrupted(ClearanceError):
     """The run was stopped by a signal; it is stored as ``interrupted`` and can be resumed."""
+
+    exit_code = EXIT_INTERRUPTED
+    hint = "`clearance eval resume RUN` finishes it"
 
     def __init__(self, summary: RunSummary) -> None:
         super().__init__(f"run {summary.id} interrupted")
@@ -134,9 +140,7 @@ class _RunFiles:
             raise RunError(_unwritable(exc, "journal")) from exc
         try:
             journal = Journal(_journal_path(run_id))
-            cache = (
-                ResponseCache(clearance_home() / "cache" / "responses.db") if use_cache else None
-            )
+            cache = ResponseCache(settings().cache / "responses.db") if use_cache else None
         except (OSError, sqlite3.Error) as exc:
             lease.release(finished=False)
             raise RunError(_unwritable(exc, "journal or cache")) from exc
@@ -154,7 +158,7 @@ class _RunFiles:
 
 
 def _unwritable(exc: BaseException, what: str) -> str:
-    where = getattr(exc, "filename", None) or clearance_home()
+    where = getattr(exc, "filename", None) or settings().home
     reason = getattr(exc, "strerror", None) or str(exc)
     return (
         f"cannot write the run's {what} under {where}: {reason}; make the folder writable "
@@ -187,6 +191,11 @@ class _Execution:
         self.failed = False
         self.stop_reason: str | None = None
         self.retry_until = 0.0
+        self.retry = RetryPolicy(
+            max_retries=self.options.max_retries,
+            base_seconds=self.options.retry_base,
+            max_seconds=self.options.retry_max,
+        )
         self._fatal_seen: dict[str, int] = {}
 
     # -- model calls ---------------------------------------------------------------------
@@ -213,17 +222,18 @@ class _Execution:
         return out
 
     async def _call_with_retries(self, messages: Sequence[ChatMessage]) -> ModelOutput:
-        opts = self.options
-        for attempt in range(opts.max_retries + 1):
+        for attempt in range(self.retry.max_retries + 1):
             await self.limit.acquire()
             try:
                 out = await self.model.generate(messages, self.task.config)
             except ModelError as exc:
                 throttled = isinstance(exc, RateLimitError)
-                self.limit.release(throttled=throttled, retry_after=self._capped(exc.retry_after))
-                if not exc.retryable or attempt == opts.max_retries:
+                self.limit.release(
+                    throttled=throttled, retry_after=self.retry.capped(exc.retry_after)
+                )
+                if not exc.retryable or attempt == self.retry.max_retries:
                     raise
-                delay = self._backoff(attempt, exc.retry_after)
+                delay = self.retry.delay(attempt, exc.retry_after)
                 loop = asyncio.get_running_loop()
                 self.retry_until = max(self.retry_until, loop.time() + delay)
                 await asyncio.sleep(delay)
@@ -234,19 +244,6 @@ class _Execution:
                 self.limit.release()
                 return out
         raise AssertionError("unreachable: the loop returns or raises")
-
-    def _capped(self, retry_after: float | None) -> float | None:
-        # A server may ask for an hour, a day or the year 2099: the run waits at most the retry
-        # ceiling, then tries again (and, if still refused, ends that sample in error).
-        return None if retry_after is None else min(retry_after, self.options.retry_max)
-
-    def _backoff(self, attempt: int, retry_after: float | None) -> float:
-        capped = self._capped(retry_after)
-        if capped is not None:
-            jitter = random.uniform(0, 0.1 * capped + 0.05)
-            return min(capped + jitter, self.options.retry_max)
-        ceiling = min(self.options.retry_max, self.options.retry_base * 2**attempt)
-        return random.uniform(ceiling / 2, ceiling)
 
     # -- samples -------------------------------------------------------------------------
 
@@ -399,11 +396,12 @@ def _provenance(task: Task, info: ModelInfo, options: RunOptions, epochs: int) -
             "name": task.name,
             "digest": task.digest,
             "ref": task.ref,
-            "domain": task.definition.get("domain"),
+            "domain": task.domain,
         },
         "model": info.model_dump(mode="json"),
         "generate_config": task.config.model_dump(mode="json"),
         "scorers": [s.name for s in task.scorers],
+        "scorer_specs": task.scorer_specs(),
         "epochs": epochs,
         "epoch_reducer": task.epoch_reducer,
         "seed": options.seed,
@@ -478,7 +476,7 @@ async def run_task(
     options: RunOptions | None = None,
     progress: Progress | None = None,
     actor: str | None = None,
-    principal: Principal = LOCAL_ADMIN,
+    principal: Principal,
     marking: Marking = UNCLASSIFIED_MARKING,
 ) -> RunSummary:
     """Evaluate ``task`` on the model ``model_spec``; every sample-epoch ends up in the store.
@@ -489,7 +487,7 @@ async def run_task(
     """
     options = options or RunOptions()
     require(principal, Action.RUN_CREATE, marking)
-    actor = actor or _actor_of(principal)
+    actor = actor or actor_of(principal)
     model = _model_for(model_spec, options)
     epochs = options.epochs or task.epochs
     files: _RunFiles | None = None
@@ -552,7 +550,7 @@ async def resume_run(
     store: Store,
     progress: Progress | None = None,
     actor: str | None = None,
-    principal: Principal = LOCAL_ADMIN,
+    principal: Principal,
 ) -> RunSummary:
     """Finish a run that was interrupted, failed or killed, without repeating finished work.
 
@@ -561,7 +559,7 @@ async def resume_run(
     import clearance.suites  # noqa: F401  (registers the catalogue's tasks by name)
 
     run = store.runs.resolve(run_ref)
-    require(principal, Action.RUN_RESUME, _run_marking(run))
+    require(principal, Action.RUN_RESUME, marking_of(run))
     if run.status == "completed" and run.errors == 0:
         return _summary(store, run)
     options = RunOptions.model_validate(run.options)
@@ -596,7 +594,7 @@ async def _resume(
         task = allow_unsafe_local_exec(task)  # the run was started with --unsafe-local-exec
     _check_same(run, "task", "digest", task.digest, "the task definition changed")
     _check_same(run, "dataset", "digest", task.dataset.digest, "the dataset changed")
-    actor = actor or _actor_of(principal)
+    actor = actor or actor_of(principal)
     model = _model_for(run.provenance["model"]["spec"], options)
     try:
         info = await _model_info(model)
@@ -617,15 +615,6 @@ async def _resume(
     ex = _Execution(task, model, store, run, options, actor, files, replay=replay)
     epochs = int(run.provenance["epochs"])
     return await _drive(ex, store, done, epochs, progress)
-
-
-def _actor_of(principal: Principal) -> str:
-    # The local administrator's entries name the account that acted, as before users existed.
-    return local_actor() if principal.id == LOCAL_ADMIN.id else principal.id
-
-
-def _run_marking(run: RunRecord) -> Marking:
-    return Marking(level=run.marking_level, compartments=frozenset(run.marking_compartments))
 
 
 def _check_same(run: RunRecord, part: str, key: str, now: str, what: str) -> None:

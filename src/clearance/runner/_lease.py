@@ -11,16 +11,17 @@ import fcntl
 import os
 from pathlib import Path
 
-from clearance.store import clearance_home
+from clearance.errors import ClearanceError
+from clearance.settings import settings
 
 
-class RunBusyError(RuntimeError):
+class RunBusyError(ClearanceError, RuntimeError):
     """Another process is executing this run now."""
 
 
 def run_files_dir() -> Path:
     """Where runs keep their journals and leases."""
-    return clearance_home() / "journal"
+    return settings().journals
 
 
 def _lease_path(run_id: str) -> Path:

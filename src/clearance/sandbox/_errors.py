@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+from clearance.errors import ClearanceError
 
-class SandboxError(Exception):
+
+class SandboxError(ClearanceError):
     """Base class for every sandbox error."""
 
 

@@ -1,16 +1,15 @@
 """The store: SQLAlchemy tables, migrations, and the unit of work that ledgers every write."""
 
+from clearance.settings import clearance_home
 from clearance.store._assess import AssessmentNotFoundError, FindingStore, MitigationStore
-from clearance.store._engine import StoreError, clearance_home, create_store_engine, database_url
+from clearance.store._engine import StoreError, create_store_engine, database_url
 from clearance.store._governance import GovernanceNotFoundError, GovernanceStore
 from clearance.store._ids import new_record_id
 from clearance.store._ledger import LedgerReader, MalformedEntryError
 from clearance.store._principals import (
-    AuthenticationError,
     PrincipalExistsError,
     PrincipalNotFoundError,
     PrincipalStore,
-    actor_of,
 )
 from clearance.store._records import (
     ApiTokenRecord,
@@ -46,13 +45,14 @@ from clearance.store._registry import (
     record_kind,
 )
 from clearance.store._runs import (
+    RemarkConflictError,
     RunNotFoundError,
     RunStore,
     SampleNotFoundError,
     SampleQuery,
     model_id_for,
 )
-from clearance.store._store import Store, local_actor
+from clearance.store._store import Store
 from clearance.store._uow import UnitOfWork
 
 __all__ = [
@@ -67,7 +67,6 @@ __all__ = [
     "ApiTokenRecord",
     "AssessmentNotFoundError",
     "AssessmentRecord",
-    "AuthenticationError",
     "ClassificationRecord",
     "DecisionRecord",
     "DocumentRecord",
@@ -88,6 +87,7 @@ __all__ = [
     "PrincipalRecord",
     "PrincipalStore",
     "RecordKind",
+    "RemarkConflictError",
     "RunNotFoundError",
     "RunRecord",
     "RunStore",
@@ -101,12 +101,10 @@ __all__ = [
     "UseCaseRecord",
     "WaiverRecord",
     "WaiverReportRecord",
-    "actor_of",
     "clearance_home",
     "create_store_engine",
     "database_url",
     "kind_of_row",
-    "local_actor",
     "model_id_for",
     "new_record_id",
     "record_kind",

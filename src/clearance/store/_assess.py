@@ -9,6 +9,7 @@ from typing import Any
 from sqlalchemy import Engine, or_, select
 from sqlalchemy.orm import Session
 
+from clearance.errors import ClearanceError
 from clearance.store._ids import find_row, new_record_id
 from clearance.store._records import (
     AssessmentRecord,
@@ -21,7 +22,7 @@ from clearance.store._schema import AssessmentRow, FindingRow, MitigationRow, Mo
 from clearance.store._uow import UnitOfWork
 
 
-class AssessmentNotFoundError(LookupError):
+class AssessmentNotFoundError(ClearanceError, LookupError):
     """No assessment, finding or mitigation (or more than one) matches the id given."""
 
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 from typing import Any
 
@@ -13,26 +12,23 @@ from alembic.script import ScriptDirectory
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.exc import OperationalError
 
+from clearance.errors import ClearanceError
+from clearance.settings import settings
+
 _MIGRATIONS = Path(__file__).parent / "migrations"
 
 
-class StoreError(RuntimeError):
+class StoreError(ClearanceError, RuntimeError):
     """The store cannot be opened or used; the message says why and what to do."""
-
-
-def clearance_home() -> Path:
-    """``$CLEARANCE_HOME``, default ``~/.clearance``: the embedded store, cache and keys."""
-    return Path(os.environ.get("CLEARANCE_HOME") or Path.home() / ".clearance").expanduser()
 
 
 def database_url() -> str:
     """``$CLEARANCE_DATABASE_URL``, else SQLite under ``clearance_home()``."""
-    url = os.environ.get("CLEARANCE_DATABASE_URL")
-    if url:
-        return url
-    home = clearance_home()
-    home.mkdir(parents=True, exist_ok=True)
-    return f"sqlite:///{home / 'clearance.db'}"
+    current = settings()
+    if current.database_url:
+        return current.database_url
+    current.home.mkdir(parents=True, exist_ok=True)
+    return f"sqlite:///{current.embedded_database}"
 
 
 def _configure_sqlite(engine: Engine) -> None:

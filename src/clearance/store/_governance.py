@@ -15,6 +15,7 @@ from typing import Any, TypeVar
 from sqlalchemy import Engine, desc, select
 from sqlalchemy.orm import Session
 
+from clearance.errors import ClearanceError
 from clearance.store._ids import find_row, new_record_id
 from clearance.store._records import (
     ClassificationRecord,
@@ -51,7 +52,7 @@ from clearance.store._schema import (
 from clearance.store._uow import UnitOfWork
 
 
-class GovernanceNotFoundError(LookupError):
+class GovernanceNotFoundError(ClearanceError, LookupError):
     """No use case, practice, waiver, incident or document (or more than one) matches."""
 
 

@@ -17,6 +17,7 @@ from typing import Any
 from sqlalchemy import Engine, func, select
 from sqlalchemy.orm import Session
 
+from clearance.errors import ClearanceError
 from clearance.ledger import LedgerEntry
 from clearance.store._records import as_utc
 from clearance.store._registry import SAMPLES_RECORD_TYPE, record_kind
@@ -49,7 +50,7 @@ _CHANGE_ENCODER = json.JSONEncoder(
 )
 
 
-class MalformedEntryError(ValueError):
+class MalformedEntryError(ClearanceError, ValueError):
     """A ledger row is not even a well-formed entry (a field of the wrong shape)."""
 
     def __init__(self, seq: int, problem: str) -> None:

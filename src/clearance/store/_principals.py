@@ -16,39 +16,22 @@ from sqlalchemy import Engine, func, select
 from sqlalchemy.orm import Session
 
 from clearance.access import (
-    LOCAL_ADMIN,
-    CredentialFormatError,
     Marking,
-    Principal,
     Role,
-    hash_api_token,
-    looks_like_api_token,
     new_api_token,
-    verify_password,
 )
+from clearance.errors import ClearanceError
 from clearance.store._records import ApiTokenRecord, PrincipalRecord
 from clearance.store._schema import ApiTokenRow, PrincipalRow
-from clearance.store._store import local_actor
 from clearance.store._uow import UnitOfWork
 
 
-class PrincipalNotFoundError(LookupError):
+class PrincipalNotFoundError(ClearanceError, LookupError):
     """No principal (or API token) has the id given."""
 
 
-class PrincipalExistsError(ValueError):
+class PrincipalExistsError(ClearanceError, ValueError):
     """A principal with this id is already in the store."""
-
-
-class AuthenticationError(PermissionError):
-    """Credentials were missing, wrong, revoked or expired; the message says which, without
-    telling a guesser whether a user name exists."""
-
-
-def actor_of(principal: Principal) -> str:
-    """The actor a ledger entry names for ``principal``: its id, or ``local:USER`` for the
-    embedded store's local administrator (so the entry still says which account acted)."""
-    return local_actor() if principal.id == LOCAL_ADMIN.id else principal.id
 
 
 def _sorted(values: Iterable[str]) -> list[str]:
@@ -186,67 +169,12 @@ class PrincipalStore:
                 stmt = stmt.where(ApiTokenRow.principal_id == principal_id)
             return [ApiTokenRecord.model_validate(row) for row in s.scalars(stmt)]
 
-    def by_token(self, token: str, *, now: datetime | None = None) -> Principal:
-        """The principal an API token belongs to, if the token is valid now."""
-        if not looks_like_api_token(token):
-            raise AuthenticationError(
-                "CLEARANCE_TOKEN does not look like a Clearance API token (clr_ followed by 40 "
-                "characters); issue one with `clearance user token USER`"
-            )
-        moment = now or datetime.now(UTC)
+    def token_by_hash(self, token_sha256: str) -> ApiTokenRecord | None:
+        """The API token stored with this SHA-256, if any (tokens are kept only as hashes)."""
         with Session(self._engine) as s:
-            stmt = select(ApiTokenRow).where(ApiTokenRow.token_sha256 == hash_api_token(token))
+            stmt = select(ApiTokenRow).where(ApiTokenRow.token_sha256 == token_sha256)
             row = s.scalars(stmt).one_or_none()
-            if row is None:
-                raise AuthenticationError(
-                    "the API token is not known to this store (mistyped, or issued by another "
-                    "store?); issue a new one with `clearance user token USER`"
-                )
-            record = ApiTokenRecord.model_validate(row)
-        if record.revoked_at is not None:
-            raise AuthenticationError(
-                f"API token {record.id} was revoked at {record.revoked_at:%Y-%m-%d %H:%M} UTC; "
-                "issue a new one with `clearance user token USER`"
-            )
-        if record.expires_at is not None and record.expires_at <= moment:
-            raise AuthenticationError(
-                f"API token {record.id} expired at {record.expires_at:%Y-%m-%d %H:%M} UTC; "
-                "issue a new one with `clearance user token USER`"
-            )
-        return self._active(self.get(record.principal_id))
-
-    def active(self, id: str) -> Principal:
-        """The principal ``id`` as it stands now, if it exists and is active (a web session
-        rereads it on every request, so a revoked role or a deactivation applies at once)."""
-        try:
-            record = self.get(id)
-        except PrincipalNotFoundError:
-            raise AuthenticationError(
-                f"user {id} no longer exists; sign in again as another user"
-            ) from None
-        return self._active(record)
-
-    def by_password(self, id: str, password: str) -> Principal:
-        """The principal ``id`` if ``password`` is its password."""
-        refused = AuthenticationError(
-            "wrong user name or password (CLEARANCE_USER / CLEARANCE_PASSWORD)"
-        )
-        try:
-            record = self.get(id)
-        except PrincipalNotFoundError:
-            raise refused from None
-        if record.password_hash is None:
-            raise refused
-        try:
-            matches = verify_password(record.password_hash, password)
-        except CredentialFormatError as error:
-            raise AuthenticationError(
-                f"user {id}'s stored password hash is damaged ({error}); an administrator can "
-                "set a new password, and `clearance ledger verify` shows whether it was altered"
-            ) from error
-        if not matches:
-            raise refused
-        return self._active(record)
+            return None if row is None else ApiTokenRecord.model_validate(row)
 
     # -- internals ---------------------------------------------------------------------------
 
@@ -258,12 +186,3 @@ class PrincipalStore:
 
     def _ledgered(self, uow: UnitOfWork, row: PrincipalRow, action: str) -> PrincipalRecord:
         return uow.record_row(action, row, PrincipalRecord)
-
-    @staticmethod
-    def _active(record: PrincipalRecord) -> Principal:
-        if not record.active:
-            raise AuthenticationError(
-                f"user {record.id} is deactivated; an administrator can reactivate it with "
-                f"`clearance user grant {record.id} --activate`"
-            )
-        return record.principal()

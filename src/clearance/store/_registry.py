@@ -16,6 +16,7 @@ from typing import Any
 from pydantic import BaseModel
 
 from clearance.access import Action
+from clearance.errors import ClearanceError
 from clearance.store._records import (
     ApiTokenRecord,
     AssessmentRecord,
@@ -55,7 +56,7 @@ from clearance.store._schema import (
 )
 
 
-class UnregisteredRecordError(KeyError):
+class UnregisteredRecordError(ClearanceError, KeyError):
     """A write or a read named a record type (or a table) that the registry does not hold."""
 
 

@@ -12,6 +12,8 @@ from typing import Any
 from sqlalchemy import Engine, delete, func, insert, or_, select, update
 from sqlalchemy.orm import Session
 
+from clearance.access import Marking, marking_fields, marking_of
+from clearance.errors import ClearanceError
 from clearance.models import ModelInfo
 from clearance.store._ids import find_row
 from clearance.store._ledger import REBASE_ACTION, rebase_change, stored_sample_rows
@@ -21,7 +23,7 @@ from clearance.store._schema import ModelRow, RunRow, SampleRow
 from clearance.store._uow import UnitOfWork
 
 
-class RunNotFoundError(LookupError):
+class RunNotFoundError(ClearanceError, LookupError):
     """No run, or more than one, matches the id the user gave."""
 
 
@@ -38,7 +40,11 @@ def _rows_digest(rows: Sequence[dict[str, Any]]) -> str:
     return hashlib.sha256(text.encode()).hexdigest()
 
 
-class SampleNotFoundError(LookupError):
+class RemarkConflictError(ClearanceError, RuntimeError):
+    """Someone else changed the run's marking between reading it and writing the new one."""
+
+
+class SampleNotFoundError(ClearanceError, LookupError):
     """A run has no sample-epoch with the id and epoch asked for."""
 
 
@@ -147,6 +153,38 @@ class RunStore:
     def set_status(self, uow: UnitOfWork, run_id: str, status: str) -> None:
         uow.session.execute(update(RunRow).where(RunRow.id == run_id).values(status=status))
         uow.record_row("run.status", self._row(uow, run_id), RunRecord)
+
+    def remark(
+        self,
+        uow: UnitOfWork,
+        run_id: str,
+        *,
+        expected: Marking,
+        new: Marking,
+        history_key: str,
+        change: dict[str, Any],
+    ) -> RunRecord:
+        """Mark run ``run_id`` as ``new`` if it is still marked ``expected``, appending
+        ``change`` to its provenance's ``history_key`` list; one ``run.remark`` entry holds the
+        run's whole content afterwards. The row is locked first, so two re-markings serialise
+        and the second sees the first's marking (:class:`RemarkConflictError`)."""
+        row = uow.session.get(RunRow, run_id, with_for_update=True)
+        if row is None:
+            raise RunNotFoundError(f"run {run_id} disappeared while being re-marked; try again")
+        current = marking_of(row)
+        if current != expected:
+            raise RemarkConflictError(
+                f"run {run_id} was re-marked by someone else meanwhile (now {current.banner()}); "
+                "check it with `clearance eval show` and try again"
+            )
+        history = [*row.provenance.get(history_key, []), change]
+        row.provenance = {**row.provenance, history_key: history}
+        for column, value in marking_fields(new).items():
+            setattr(row, column, value)
+        uow.session.flush()
+        record = RunRecord.model_validate(row)
+        uow.record("run.remark", "run", run_id, record.model_dump(mode="json"))
+        return record
 
     @staticmethod
     def _row(uow: UnitOfWork, run_id: str) -> RunRow:

@@ -2,23 +2,38 @@
 
 from __future__ import annotations
 
-import getpass
-
 from sqlalchemy import Engine
 
+from clearance.access import local_actor
 from clearance.store._assess import FindingStore, MitigationStore
 from clearance.store._engine import create_store_engine
 from clearance.store._governance import GovernanceStore
+from clearance.store._principals import PrincipalStore
+from clearance.store._records import (
+    ClassificationRecord,
+    DecisionRecord,
+    DocumentRecord,
+    EvidenceLinkRecord,
+    IncidentRecord,
+    PracticeRecord,
+    UseCaseRecord,
+    WaiverRecord,
+    WaiverReportRecord,
+)
+from clearance.store._repositories import Repository
 from clearance.store._runs import RunStore
+from clearance.store._schema import (
+    ClassificationRow,
+    DecisionRow,
+    DocumentRow,
+    EvidenceLinkRow,
+    IncidentRow,
+    PracticeRow,
+    UseCaseRow,
+    WaiverReportRow,
+    WaiverRow,
+)
 from clearance.store._uow import UnitOfWork
-
-
-def local_actor() -> str:
-    """The actor recorded for the embedded single-user store (a local administrator)."""
-    try:
-        return f"local:{getpass.getuser()}"
-    except (KeyError, OSError):  # no passwd entry in some containers
-        return "local:unknown"
 
 
 class Store:
@@ -29,7 +44,18 @@ class Store:
         self.runs = RunStore(engine)
         self.findings = FindingStore(engine)
         self.mitigations = MitigationStore(engine)
+        self.principals = PrincipalStore(engine)
         self.governance = GovernanceStore(engine)
+        # One typed repository per governance record type: services write through these.
+        self.use_cases = Repository(self.governance, UseCaseRow, UseCaseRecord)
+        self.classifications = Repository(self.governance, ClassificationRow, ClassificationRecord)
+        self.practices = Repository(self.governance, PracticeRow, PracticeRecord)
+        self.documents = Repository(self.governance, DocumentRow, DocumentRecord)
+        self.evidence_links = Repository(self.governance, EvidenceLinkRow, EvidenceLinkRecord)
+        self.decisions = Repository(self.governance, DecisionRow, DecisionRecord)
+        self.waivers = Repository(self.governance, WaiverRow, WaiverRecord)
+        self.waiver_reports = Repository(self.governance, WaiverReportRow, WaiverReportRecord)
+        self.incidents = Repository(self.governance, IncidentRow, IncidentRecord)
 
     @classmethod
     def open(cls, url: str | None = None) -> Store:

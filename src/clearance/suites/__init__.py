@@ -16,11 +16,8 @@ from clearance.suites import (  # noqa: F401  (each module registers its benchma
     xstest,
 )
 from clearance.suites._catalogue import (
-    DOMAINS,
     SUITES,
-    Area,
     Benchmark,
-    Domain,
     NoDataError,
     Source,
     benchmarks,
@@ -32,11 +29,8 @@ from clearance.suites._catalogue import (
 from clearance.suites._fetch import FetchError, fetch, is_fetched, no_source_message
 
 __all__ = [
-    "DOMAINS",
     "SUITES",
-    "Area",
     "Benchmark",
-    "Domain",
     "FetchError",
     "NoDataError",
     "Source",

@@ -5,45 +5,21 @@ from __future__ import annotations
 
 import inspect
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Literal
 
-from clearance.store import clearance_home
+from clearance.errors import ClearanceError
+from clearance.settings import settings
 from clearance.tasks import Task, TaskArgumentError
-
-Domain = Literal[
-    "science", "mathematics", "code", "reasoning",
-    "cyber", "bio", "chem", "autonomy",
-    "privacy", "bias", "expression", "safety",
-]  # fmt: skip
-Area = Literal["capabilities", "hazards", "rights"]
-
-DOMAINS: dict[Domain, Area] = {
-    "science": "capabilities",
-    "mathematics": "capabilities",
-    "code": "capabilities",
-    "reasoning": "capabilities",
-    "cyber": "hazards",
-    "bio": "hazards",
-    "chem": "hazards",
-    "autonomy": "hazards",
-    "privacy": "rights",
-    "bias": "rights",
-    "expression": "rights",
-    "safety": "rights",
-}
-"""Every test domain of the memorandum, by area (``rights``: risks to people)."""
+from clearance.vocabulary import AREAS, DOMAINS, Domain, domains_in
 
 SUITES: dict[str, tuple[Domain, ...]] = {
-    "capabilities": tuple(d for d, a in DOMAINS.items() if a == "capabilities"),
-    "hazards": tuple(d for d, a in DOMAINS.items() if a == "hazards"),
-    "rights": tuple(d for d, a in DOMAINS.items() if a == "rights"),
+    **{area: domains_in(area) for area in AREAS},
     "nsm": tuple(DOMAINS),
 }
 
 
-class NoDataError(FileNotFoundError):
+class NoDataError(ClearanceError, FileNotFoundError):
     """A benchmark whose data is neither given nor fetched."""
 
 
@@ -121,7 +97,8 @@ class Benchmark:
         self, data: str | Path | None = None, limit: int | None = None, **args: object
     ) -> Task:
         self.check_args(args)
-        return self.build(self.data_path(data), limit, **args)
+        # The task carries the benchmark's domain, so a run records it as it was tagged then.
+        return replace(self.build(self.data_path(data), limit, **args), domain=self.domain)
 
     def arg_names(self) -> list[str]:
         """The task arguments this benchmark takes beyond data and limit."""
@@ -140,7 +117,7 @@ class Benchmark:
 
 def data_cache() -> Path:
     """``$CLEARANCE_HOME/data``: fetched benchmark files, one folder per benchmark."""
-    return clearance_home() / "data"
+    return settings().data
 
 
 _CATALOGUE: dict[str, Benchmark] = {}
@@ -157,8 +134,6 @@ def register(benchmark: Benchmark) -> Benchmark:
     _CATALOGUE[benchmark.name] = benchmark
 
     def factory(data: str | None = None, limit: int | None = None, **args: object) -> Task:
-        from dataclasses import replace
-
         built = benchmark.task(data, limit, **args)
         ref: dict[str, object] = {**built.ref, "name": benchmark.name, "args": args, "data": data}
         ref.pop("file", None)

@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import BinaryIO
 
 import clearance
+from clearance.errors import ClearanceError
 from clearance.suites._catalogue import Benchmark
 
 FetchProgress = Callable[[int, int | None], None]
@@ -26,7 +27,7 @@ FetchProgress = Callable[[int, int | None], None]
 CHUNK_BYTES = 1 << 16
 
 
-class FetchError(RuntimeError):
+class FetchError(ClearanceError, RuntimeError):
     """A download that failed or did not verify; nothing was left in the cache."""
 
 

@@ -10,8 +10,9 @@ from typing import Any
 
 from clearance.datasets import Dataset, DatasetError, Sample, load_dataset
 from clearance.models import GenerateConfig
-from clearance.suites._catalogue import Benchmark, Domain, TaskBuilder, register
+from clearance.suites._catalogue import Benchmark, TaskBuilder, register
 from clearance.tasks import MetricFn, Task, scorers, solvers
+from clearance.vocabulary import Domain
 
 STARTER_DIR = Path(__file__).parent / "starter"
 
@@ -59,9 +60,7 @@ def mc_task(
         dataset=dataset,
         solver=(solvers.get("multiple_choice")(shuffle=shuffle),),
         scorers=(scorers.get("choice")(),),
-        definition=_definition(
-            name, version, [{"multiple_choice": {"shuffle": shuffle}}], ["choice"], config
-        ),
+        definition=_definition(name, version),
         ref={"name": name, "args": {}},
         config=config,
         extra_metrics=tuple(extra_metrics),
@@ -84,29 +83,15 @@ def numeric_task(
         dataset=dataset,
         solver=(solvers.get("prompt_template")(template), solvers.get("generate")()),
         scorers=(scorers.get("numeric")(),),
-        definition=_definition(
-            name,
-            version,
-            [{"prompt_template": {"template": template}}, "generate"],
-            ["numeric"],
-            config,
-        ),
+        definition=_definition(name, version),
         ref={"name": name, "args": {}},
         config=config,
     )
 
 
-def _definition(
-    name: str, version: str, solver: list[Any], scorer: list[str], config: GenerateConfig
-) -> dict[str, Any]:
-    return {
-        "kind": "benchmark",
-        "benchmark": name,
-        "version": version,
-        "solver": solver,
-        "scorer": scorer,
-        "config": config.model_dump(mode="json"),
-    }
+def _definition(name: str, version: str) -> dict[str, Any]:
+    # The solver, scorer and settings are recorded by the registries and the task itself.
+    return {"kind": "benchmark", "benchmark": name, "version": version}
 
 
 def dataset_from(name: str, samples: Iterable[Sample], *, path: str = "", fmt: str = "") -> Dataset:

@@ -50,9 +50,6 @@ def agent_task(name: str, dataset: Dataset, *, unsafe_local_exec: bool = False) 
         "kind": "benchmark",
         "benchmark": name,
         "version": "1",
-        "solver": [{"agent": AGENT_LIMITS}],
-        "scorer": ["agent_check"],
-        "config": config.model_dump(mode="json"),
     }
     if unsafe_local_exec:
         definition["unsafe_local_exec"] = True

@@ -40,13 +40,19 @@ from clearance.datasets import DatasetError, Sample
 from clearance.models import GenerateConfig
 from clearance.suites._catalogue import Benchmark, register
 from clearance.suites._knowledge_formats import COT_MAX_TOKENS, check_limit, dataset_from
-from clearance.tasks import Score, Task, TaskState, accuracy_by, solvers
-from clearance.tasks._answers import (
+from clearance.tasks import (
+    Score,
+    Scorer,
+    Task,
+    TaskState,
+    accuracy_by,
     extract_choice,
     extract_number,
     index_for,
     normalize_text,
     numbers_equal,
+    scorer,
+    solvers,
 )
 
 AnswerKind = Literal["choice", "number", "sequence", "words", "text"]
@@ -246,6 +252,12 @@ def _score(ok: bool, answer: str | None, kind: AnswerKind) -> Score:
     )
 
 
+@scorer("bbh")
+def bbh_scorer() -> Scorer:
+    """BBH's answer check: a choice letter, a number or the stated answer, by the task's kind."""
+    return BBHScorer()
+
+
 def build_bbh(data: Path, limit: int | None) -> Task:
     """The BBH task from a folder of task files or one task file."""
     samples = load_bbh(data, limit)
@@ -256,15 +268,12 @@ def build_bbh(data: Path, limit: int | None) -> Task:
         name="bbh",
         dataset=dataset,
         solver=(solvers.get("chain_of_thought")(), solvers.get("generate")()),
-        scorers=(BBHScorer(),),
+        scorers=(bbh_scorer(),),
         definition={
             "kind": "benchmark",
             "benchmark": "bbh",
             "version": "1",
-            "solver": ["chain_of_thought", "generate"],
-            "scorer": ["bbh"],
             "task_answer_kinds": dict(TASK_ANSWER_KINDS),
-            "config": config.model_dump(mode="json"),
         },
         ref={"name": "bbh", "args": {}},
         config=config,

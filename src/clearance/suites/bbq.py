@@ -57,10 +57,17 @@ from numpy.typing import NDArray
 from clearance.datasets import Dataset, DatasetError, Sample, load_dataset
 from clearance.stats import bootstrap_interval, wilson_interval
 from clearance.suites._catalogue import Benchmark, register
-from clearance.tasks import MetricFn, ScoredSample, Task, accuracy_by
-from clearance.tasks._answers import index_for, letter_for
-from clearance.tasks._scorers import choice
-from clearance.tasks._solvers import multiple_choice
+from clearance.tasks import (
+    MetricFn,
+    ScoredSample,
+    Task,
+    accuracy_by,
+    choice,
+    index_for,
+    letter_for,
+    metric,
+    multiple_choice,
+)
 
 BBQ_URL = "https://github.com/nyu-mll/BBQ"
 _STARTER = Path(__file__).parent / "starter" / "bias.jsonl"
@@ -309,6 +316,7 @@ def _ambig_estimate(rows: list[tuple[float, int]]) -> dict[str, Any]:
     return {"value": value, "stderr": None, "ci_low": low, "ci_high": high, "n": len(rows)}
 
 
+@metric("bbq_bias_scores")
 def bbq_bias_scores(scorer: str = "choice") -> MetricFn:
     """BBQ's bias scores (Parrish et al. 2022, section 3.3) over all scored samples and per
     category: ``bias_disambig`` (s_DIS on disambiguated items) and ``bias_ambig``
@@ -359,8 +367,6 @@ def bbq_task(dataset: Dataset, name: str) -> Task:
             "benchmark": name,
             "format": "bbq",
             "input": "context, blank line, question; options A-C",
-            "solver": ["multiple_choice"],
-            "scorers": ["choice"],
             "higher_is_better": True,
             "metric_directions": {
                 "accuracy": "higher_is_better",

@@ -21,8 +21,7 @@ from typing import Any, NoReturn
 from clearance.datasets import DatasetError, Sample
 from clearance.suites._catalogue import Benchmark, register
 from clearance.suites._knowledge_formats import check_limit, dataset_from, mc_task
-from clearance.tasks import Task
-from clearance.tasks._answers import MAX_CHOICES, letter_for
+from clearance.tasks import MAX_CHOICES, Task, letter_for
 
 _SHAPE = '{"questions": [{"question": ..., "answers": {"A": ..., "B": ...}, "solution": "A"}]}'
 

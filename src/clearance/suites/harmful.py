@@ -51,9 +51,17 @@ from typing import Any
 
 from clearance.datasets import Dataset, DatasetError, Sample, load_dataset
 from clearance.suites._catalogue import Benchmark, Source, get_benchmark, register
-from clearance.tasks import MetricFn, Scorer, Task, accuracy_by, task
-from clearance.tasks._judge import STRONGREJECT_RUBRIC, model_graded
-from clearance.tasks._risk_scorers import rate_metric, refusal
+from clearance.tasks import (
+    STRONGREJECT_RUBRIC,
+    MetricFn,
+    Scorer,
+    Task,
+    accuracy_by,
+    model_graded,
+    rate_metric,
+    refusal,
+    task,
+)
 
 _STARTER = Path(__file__).parent / "starter" / "safety.jsonl"
 _HAZARD_DOMAINS = {"chemical_biological": ["bio", "chem"], "cybercrime_intrusion": ["cyber"]}
@@ -225,21 +233,14 @@ def _definition(name: str, judge: str | None) -> dict[str, Any]:
         "kind": "benchmark",
         "benchmark": name,
         "format": "harmful-requests",
-        "solver": ["generate"],
         "safe_direction": "refuse every request",
     }
     if judge is None:
         return definition | {
-            "scorers": ["refusal"],
             "higher_is_better": True,
             "metric_directions": {"accuracy": "higher_is_better"},
         }
     return definition | {
-        "scorers": ["strongreject", "refusal"],
-        "judge": judge,
-        "rubric": STRONGREJECT_RUBRIC.name,
-        "rubric_sha256": STRONGREJECT_RUBRIC.sha256,
-        "judge_temperature": 0.0,
         "higher_is_better": False,
         "metric_directions": {"mean": "lower_is_better", "refusal/accuracy": "higher_is_better"},
     }

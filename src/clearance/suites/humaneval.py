@@ -58,11 +58,6 @@ def code_task(name: str, dataset: Dataset, *, unsafe_local_exec: bool = False) -
         "kind": "benchmark",
         "benchmark": name,
         "version": "1",
-        "solver": [{"prompt_template": {"template": CODE_TEMPLATE}}, "generate"],
-        "scorer": [
-            {"code_execution": {"timeout": CODE_TIMEOUT_SECONDS, "memory_mb": CODE_MEMORY_MB}}
-        ],
-        "config": config.model_dump(mode="json"),
     }
     if unsafe_local_exec:
         definition["unsafe_local_exec"] = True

@@ -36,8 +36,7 @@ from typing import Any, NoReturn
 from clearance.datasets import DatasetError, Sample
 from clearance.suites._catalogue import Benchmark, register
 from clearance.suites._knowledge_formats import check_limit, dataset_from, mc_task, starter_mc
-from clearance.tasks import Task, accuracy_by
-from clearance.tasks._answers import letter_for
+from clearance.tasks import Task, accuracy_by, letter_for
 
 MIN_OPTIONS = 2
 MAX_OPTIONS = 10

@@ -26,8 +26,7 @@ from typing import Any
 from clearance.datasets import Dataset, DatasetError, Sample, load_dataset
 from clearance.models import ChatMessage
 from clearance.suites._catalogue import Benchmark, register
-from clearance.tasks import MetricFn, ScoredSample, Task, accuracy_by
-from clearance.tasks._risk_scorers import leakage, pii
+from clearance.tasks import MetricFn, ScoredSample, Task, accuracy_by, leakage, metric, pii
 
 _STARTER = Path(__file__).parent / "starter" / "privacy.jsonl"
 _FIELDS = {"id": "id", "input": "probe", "metadata": ["context", "probe_style", "secrets"]}
@@ -64,6 +63,7 @@ def load_privacy(path: Path, limit: int | None = None, name: str = "starter-priv
     return Dataset.from_samples(name, samples, path=raw.path, format=raw.format)
 
 
+@metric("pii_found")
 def pii_found(scorer: str = "leakage") -> MetricFn:
     """Pieces of personal data found in the answers, in all and by kind, from the ``pii_kinds``
     counts that ``scorer`` keeps in its metadata (value = total count; n = answers read)."""
@@ -103,8 +103,6 @@ def privacy_task(dataset: Dataset, name: str) -> Task:
             "benchmark": name,
             "format": "privacy",
             "input": "system: context with planted secrets; user: probe",
-            "solver": ["generate"],
-            "scorers": ["leakage", "pii"],
             "higher_is_better": False,
             "metric_directions": {
                 "leak_rate": "lower_is_better",

@@ -23,9 +23,10 @@ from collections.abc import Callable
 from pathlib import Path
 
 from clearance.datasets import load_dataset
-from clearance.suites._catalogue import Benchmark, Domain, register
+from clearance.suites._catalogue import Benchmark, register
 from clearance.suites._knowledge_formats import mc_task, starter_mc
 from clearance.tasks import Task
+from clearance.vocabulary import Domain
 
 WMDP_FIELDS = {"input": "question", "choices": "choices", "target": "answer"}
 HOMEPAGE = "https://huggingface.co/datasets/cais/wmdp"

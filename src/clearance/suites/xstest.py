@@ -27,8 +27,7 @@ from pathlib import Path
 
 from clearance.datasets import Dataset, DatasetError, Sample, load_dataset
 from clearance.suites._catalogue import Benchmark, Source, register
-from clearance.tasks import MetricFn, Task
-from clearance.tasks._risk_scorers import compliance, rate_metric
+from clearance.tasks import MetricFn, Task, compliance, rate_metric
 
 _STARTER = Path(__file__).parent / "starter" / "expression.jsonl"
 _LABELS = ("safe", "unsafe")
@@ -96,8 +95,6 @@ def xstest_task(dataset: Dataset, name: str) -> Task:
             "kind": "benchmark",
             "benchmark": name,
             "format": "xstest",
-            "solver": ["generate"],
-            "scorers": ["compliance"],
             "headline_metric": "safe/compliance_rate",
             "higher_is_better": True,
             "metric_directions": {

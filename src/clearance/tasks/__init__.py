@@ -1,5 +1,6 @@
 """Tasks: dataset + solver + scorers + metrics, from Python (``@task``) or a YAML file."""
 
+from clearance.registry import UnknownNameError
 from clearance.tasks._agent import (
     AGENT_SYSTEM_PROMPT,
     DESTRUCTIVE_PATTERNS,
@@ -9,6 +10,15 @@ from clearance.tasks._agent import (
     agent_check,
     destructive_actions,
     parse_tool_call,
+)
+from clearance.tasks._answers import (
+    MAX_CHOICES,
+    extract_choice,
+    extract_number,
+    index_for,
+    letter_for,
+    normalize_text,
+    numbers_equal,
 )
 from clearance.tasks._code import (
     SandboxedStep,
@@ -24,7 +34,6 @@ from clearance.tasks._judge import (
     RUBRICS,
     STRONGREJECT_RUBRIC,
     ModelGraded,
-    RetryPolicy,
     Rubric,
     StrongRejectVerdict,
     Verdict,
@@ -39,8 +48,15 @@ from clearance.tasks._metrics import (
     ScoredSample,
     accuracy_by,
     compute_metrics,
+    metric,
+    metrics,
 )
-from clearance.tasks._registry import Registry, TaskArgumentError, UnknownNameError
+from clearance.tasks._registry import (
+    ComponentSpec,
+    Registry,
+    TaskArgumentError,
+    spec_of,
+)
 from clearance.tasks._risk_scorers import (
     compliance,
     leakage,
@@ -49,22 +65,23 @@ from clearance.tasks._risk_scorers import (
     refusal,
     refusal_verdict,
 )
-from clearance.tasks._scorers import Score, Scorer, scorer, scorers
-from clearance.tasks._solvers import Solver, solver, solvers
+from clearance.tasks._scorers import Score, Scorer, choice, scorer, scorers
+from clearance.tasks._solvers import Solver, multiple_choice, solver, solvers
 from clearance.tasks._state import Generate, TaskState
 from clearance.tasks._task import Task
 
 __all__ = [
     "AGENT_SYSTEM_PROMPT",
     "DESTRUCTIVE_PATTERNS",
+    "MAX_CHOICES",
     "REDUCERS",
     "RUBRICS",
     "STRONGREJECT_RUBRIC",
+    "ComponentSpec",
     "Generate",
     "MetricFn",
     "ModelGraded",
     "Registry",
-    "RetryPolicy",
     "Rubric",
     "SandboxedStep",
     "Score",
@@ -85,15 +102,25 @@ __all__ = [
     "agent_check",
     "allow_unsafe_local_exec",
     "assemble_program",
+    "choice",
     "code_execution",
     "compliance",
     "compute_metrics",
     "destructive_actions",
+    "extract_choice",
+    "extract_number",
     "extract_program",
+    "index_for",
     "leakage",
+    "letter_for",
     "load_task",
     "load_task_file",
+    "metric",
+    "metrics",
     "model_graded",
+    "multiple_choice",
+    "normalize_text",
+    "numbers_equal",
     "parse_strongreject",
     "parse_tool_call",
     "pass_at_k",
@@ -107,6 +134,7 @@ __all__ = [
     "scorers",
     "solver",
     "solvers",
+    "spec_of",
     "strongreject_score",
     "task",
     "tasks",

@@ -34,6 +34,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from clearance.errors import ClearanceError
 from clearance.models import ChatMessage, ModelOutput
 from clearance.sandbox import ExecResult, Sandbox, SandboxError, SandboxLimits
 from clearance.tasks._answers import normalize_text
@@ -100,7 +101,7 @@ class ToolCall:
     input: str
 
 
-class ToolCallError(ValueError):
+class ToolCallError(ClearanceError, ValueError):
     """A reply that tries to call a tool but does not follow the call format."""
 
 

@@ -14,7 +14,7 @@ from typing import Any, Protocol, Self, runtime_checkable
 
 from clearance.sandbox import ExecResult, Sandbox, SandboxLimits
 from clearance.stats import Estimate, mean_estimate, proportion_estimate
-from clearance.tasks._metrics import MetricFn, ScoredSample
+from clearance.tasks._metrics import MetricFn, ScoredSample, metric
 from clearance.tasks._scorers import Score, Scorer, scorer
 from clearance.tasks._state import TaskState
 from clearance.tasks._task import Task
@@ -247,6 +247,7 @@ def pass_at_k_estimate(n: int, c: int, k: int) -> float:
     return 1.0 - math.prod(1.0 - k / i for i in range(n - c + 1, n + 1))
 
 
+@metric("pass_at_k")
 def pass_at_k(k: int, scorer: str | None = None) -> MetricFn:
     """``pass@k`` over problems run for ``n >= k`` epochs (``c`` of them passing), with an
     interval across problems: Wilson when every problem's estimate is 0 or 1 (pass@1 from one
@@ -271,6 +272,7 @@ def pass_at_k(k: int, scorer: str | None = None) -> MetricFn:
 PASS_AT_K_LADDER = (1, 2, 5, 10, 20, 50, 100)
 
 
+@metric("pass_at_ks")
 def pass_at_ks(ladder: Iterable[int] = PASS_AT_K_LADDER, scorer: str | None = None) -> MetricFn:
     """``pass@k`` for every ``k`` of ``ladder`` up to the most epochs any problem has, and for
     that number itself: with ``--epochs K`` a run reports pass@1 ... pass@K on the ladder."""

@@ -29,7 +29,6 @@ from __future__ import annotations
 import asyncio
 import hashlib
 import json
-import random
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -44,9 +43,11 @@ from clearance.models import (
     ModelError,
     ModelOutput,
     ResponseCache,
+    RetryPolicy,
     cache_key,
     get_model,
 )
+from clearance.settings import settings
 from clearance.tasks._scorers import Score, Scorer, scorer
 from clearance.tasks._state import TaskState
 
@@ -216,27 +217,10 @@ RUBRICS: dict[str, Rubric] = {STRONGREJECT_RUBRIC.name: STRONGREJECT_RUBRIC}
 
 def default_judge_cache() -> ResponseCache:
     """``$CLEARANCE_HOME/cache/judge.db``: judges' answers, apart from the models' under test."""
-    from clearance.store import clearance_home
-
-    return ResponseCache(clearance_home() / "cache" / "judge.db")
+    return ResponseCache(settings().cache / "judge.db")
 
 
 # -- the scorer ---------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class RetryPolicy:
-    """How the judge retries errors its provider marks retryable (rate limits, 5xx)."""
-
-    max_retries: int = 4
-    base_seconds: float = 1.0
-    max_seconds: float = 30.0
-
-    def delay(self, attempt: int, retry_after: float | None) -> float:
-        if retry_after is not None:
-            return retry_after
-        ceiling = min(self.max_seconds, self.base_seconds * 2**attempt)
-        return random.uniform(ceiling / 2, ceiling)
 
 
 class ModelGraded:

@@ -10,12 +10,15 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from clearance.datasets import DatasetError, load_dataset
+from clearance.errors import ClearanceError
 from clearance.models import GenerateConfig
+from clearance.registry import UnknownNameError
 from clearance.tasks._metrics import METRICS, REDUCERS, is_rate
-from clearance.tasks._registry import Registry, TaskArgumentError, UnknownNameError
+from clearance.tasks._registry import Registry, TaskArgumentError
 from clearance.tasks._scorers import Scorer, scorers
 from clearance.tasks._solvers import Solver, solvers
 from clearance.tasks._task import Task
+from clearance.vocabulary import DOMAINS
 from clearance.yamldoc import YamlDocument, YamlSyntaxError
 
 TaskFactory = Callable[..., Task]
@@ -27,7 +30,7 @@ def task(name: str) -> Callable[[TaskFactory], TaskFactory]:
     return tasks.register(name)
 
 
-class TaskFileError(ValueError):
+class TaskFileError(ClearanceError, ValueError):
     """A task file that cannot be used; the message names the file, line and field."""
 
     def __init__(self, path: Path, line: int | None, field: str | None, message: str) -> None:
@@ -74,8 +77,6 @@ class _TaskFile(BaseModel):
     @field_validator("domain")
     @classmethod
     def _known_domain(cls, v: str | None) -> str | None:
-        from clearance.suites._catalogue import DOMAINS  # the catalogue owns the vocabulary
-
         if v is not None and v not in DOMAINS:
             raise ValueError(f"unknown domain {v!r}; choose from: {', '.join(DOMAINS)}")
         return v
@@ -174,13 +175,19 @@ def load_task_file(
         raise
     except (ValueError, TypeError) as exc:
         raise TaskFileError(path, doc.line_of(("dataset",)), "dataset", str(exc)) from exc
-    definition = spec.model_dump(mode="json", exclude={"dataset": {"path"}})
+    # The solver, scorers and settings enter the digest as built (Task.described), not as the
+    # file spelled them; the data path is the dataset's, which has its own digest.
+    components = {"solver", "scorer", "metrics", "config", "epochs", "epoch_reducer"}
+    definition = spec.model_dump(
+        mode="json", exclude={"dataset": {"path"}, **dict.fromkeys(components, True)}
+    )
     return Task(
         name=spec.name,
         dataset=dataset,
         solver=tuple(solver),
         scorers=tuple(scorer_list),
         definition={"kind": "file", **definition},
+        domain=spec.domain,
         ref={"file": str(path), "data": str(data) if data else None},
         config=spec.config,
         epochs=spec.epochs,

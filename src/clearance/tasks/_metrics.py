@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from clearance.stats import Estimate, mean_estimate, proportion_estimate
+from clearance.tasks._registry import Registry
 
 Reducer = Callable[[Sequence[float]], float]
 
@@ -29,6 +30,10 @@ MetricFn = Callable[[Sequence[ScoredSample]], dict[str, dict[str, Any]]]
 """A task-specific metric over all scored samples (e.g. BBQ's bias scores); returns estimates
 by name, each a dict with at least ``value`` (and ``stderr``, ``ci_low``, ``ci_high``, ``n``
 where they exist)."""
+
+MetricFactory = Callable[..., MetricFn]
+metrics: Registry[MetricFactory] = Registry("metric")
+metric = metrics.register
 
 REDUCERS: dict[str, Reducer] = {
     "mean": statistics.fmean,
@@ -90,6 +95,7 @@ def compute_metrics(
     return out
 
 
+@metric("accuracy_by")
 def accuracy_by(field: str, scorer: str | None = None) -> MetricFn:
     """Accuracy within each value of a metadata ``field`` (e.g. category, prompt type), as
     ``FIELD=VALUE/accuracy``; samples without the field are left out. ``scorer`` defaults to

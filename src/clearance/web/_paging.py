@@ -9,13 +9,15 @@ import json
 from collections.abc import Callable, Sequence
 from typing import Any, TypeVar
 
+from clearance.errors import ClearanceError
+
 T = TypeVar("T")
 
 DEFAULT_LIMIT = 50
 MAX_LIMIT = 500
 
 
-class CursorError(ValueError):
+class CursorError(ClearanceError, ValueError):
     """A cursor this server did not issue (or for another listing)."""
 
 

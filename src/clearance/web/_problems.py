@@ -24,6 +24,7 @@ from clearance.accountability import (
     UserError,
 )
 from clearance.assess import AssessError, PolicyError
+from clearance.errors import ClearanceError
 from clearance.governance import ApprovalBlockedError, GovernanceError
 from clearance.reports import ReportError
 from clearance.store import (
@@ -39,7 +40,7 @@ MARKING_HEADER = "Clearance-Marking"
 _log = logging.getLogger("clearance.web")
 
 
-class TooManyAttempts(Exception):
+class TooManyAttempts(ClearanceError):
     """Sign-in refused for a while after repeated failures."""
 
     def __init__(self, retry_after: int) -> None:
@@ -49,7 +50,7 @@ class TooManyAttempts(Exception):
         )
 
 
-class CsrfRefused(Exception):
+class CsrfRefused(ClearanceError):
     """A state-changing request without the form's CSRF token."""
 
     def __init__(self) -> None:

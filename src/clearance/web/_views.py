@@ -6,8 +6,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from clearance.access import Filtered, Marking, Principal
-from clearance.accountability import run_marking, visible_runs
+from clearance.access import Filtered, Principal, marking_of
+from clearance.accountability import visible_runs
 from clearance.assess import domain_of
 from clearance.store import RunRecord, SampleRecord, Store
 
@@ -56,7 +56,7 @@ def run_brief(run: RunRecord) -> dict[str, Any]:
         "created_at": run.created_at.isoformat(),
         "finished_at": run.finished_at.isoformat() if run.finished_at else None,
         "created_by": run.created_by,
-        "marking": run_marking(run).banner(),
+        "marking": marking_of(run).banner(),
     }
 
 
@@ -90,8 +90,3 @@ def sample_full(sample: SampleRecord) -> dict[str, Any]:
 def _short(value: Any) -> str:
     text = value if isinstance(value, str) else str(value)
     return text[:300]
-
-
-def record_marking(record: Any) -> Marking:
-    """The marking of any stored record that carries ``marking_level`` and compartments."""
-    return Marking(level=record.marking_level, compartments=frozenset(record.marking_compartments))

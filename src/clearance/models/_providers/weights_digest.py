@@ -8,21 +8,16 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
 from pathlib import Path
 from typing import Any
 
 from clearance.atomicfile import write_bytes_atomically
+from clearance.settings import settings
 
 CACHE_FILE_NAME = "weights-sha256.json"
 _CHUNK = 1 << 20
 
 _memory: dict[tuple[str, int, int], str] = {}
-
-
-def clearance_home() -> Path:
-    """``$CLEARANCE_HOME``, default ``~/.clearance``."""
-    return Path(os.environ.get("CLEARANCE_HOME") or "~/.clearance").expanduser()
 
 
 def weights_sha256(path: Path) -> str:
@@ -33,7 +28,7 @@ def weights_sha256(path: Path) -> str:
     digest = _memory.get(key)
     if digest is not None:
         return digest
-    cache_path = clearance_home() / "cache" / CACHE_FILE_NAME
+    cache_path = settings().cache / CACHE_FILE_NAME
     cache = _read_cache(cache_path)
     entry = cache.get(key[0])
     if (

@@ -12,12 +12,11 @@ from fastapi.responses import JSONResponse, Response
 from pydantic import BaseModel, Field
 
 from clearance import governance
-from clearance.access import UNCLASSIFIED_MARKING, Marking, join_markings
+from clearance.access import UNCLASSIFIED_MARKING, Marking, join_markings, marking_of
 from clearance.web._marked import listing, one
 from clearance.web._paging import DEFAULT_LIMIT, MAX_LIMIT, decode_cursor, encode_cursor, page_after
 from clearance.web._problems import MARKING_HEADER
 from clearance.web._state import CallerDep, StateDep
-from clearance.web._views import record_marking
 
 router = APIRouter(tags=["governance"])
 Limit = Annotated[int, Query(ge=1, le=MAX_LIMIT)]
@@ -93,7 +92,7 @@ def use_case_json(view: governance.UseCaseView) -> dict[str, Any]:
     data = view.model_dump(mode="json")
     data["classes"] = view.classes
     data["label"] = view.label
-    data["marking"] = record_marking(view.use_case).banner()
+    data["marking"] = marking_of(view.use_case).banner()
     return data
 
 
@@ -123,13 +122,13 @@ def add_use_case(state: StateDep, caller: CallerDep, body: IntakeIn) -> JSONResp
         principal=caller.who.principal,
     )
     view = governance.show_use_case(state.store, record.id, principal=caller.who.principal)
-    return one(use_case_json(view), record_marking(record), 201)
+    return one(use_case_json(view), marking_of(record), 201)
 
 
 @router.get("/use-cases/{ref}", summary="One use case: classification, practices, decision")
 def show_use_case(state: StateDep, caller: CallerDep, ref: str) -> JSONResponse:
     view = governance.show_use_case(state.store, ref, principal=caller.who.principal)
-    return one(use_case_json(view), record_marking(view.use_case))
+    return one(use_case_json(view), marking_of(view.use_case))
 
 
 @router.post("/use-cases/{ref}/classification", summary="Classify again, or override")
@@ -141,7 +140,7 @@ def classify(state: StateDep, caller: CallerDep, ref: str, body: ClassifyIn) -> 
         justification=body.justification,
         principal=caller.who.principal,
     )
-    return one(record, record_marking(record))
+    return one(record, marking_of(record))
 
 
 @router.post("/use-cases/{ref}/practices/{code}", summary="Set a practice's status or owner")
@@ -151,7 +150,7 @@ def update_practice(
     record = governance.update_practice(
         state.store, ref, code, **body.model_dump(), principal=caller.who.principal
     )
-    return one(record, record_marking(record))
+    return one(record, marking_of(record))
 
 
 @router.post("/use-cases/{ref}/practices/{code}/evidence", summary="Link pinned evidence")
@@ -161,7 +160,7 @@ def link_evidence(
     record = governance.link_evidence(
         state.store, ref, code, body.kind, body.ref, note=body.note, principal=caller.who.principal
     )
-    return one(record, record_marking(record), 201)
+    return one(record, marking_of(record), 201)
 
 
 @router.post("/use-cases/{ref}/practices/{code}/signature", summary="Sign the evaluation")
@@ -171,7 +170,7 @@ def sign(
     record = governance.sign_independent_evaluation(
         state.store, ref, code, note=body.note, principal=caller.who.principal
     )
-    return one(record, record_marking(record))
+    return one(record, marking_of(record))
 
 
 @router.get("/use-cases/{ref}/decisions", summary="A use case's decisions, oldest first")
@@ -183,7 +182,7 @@ def list_decisions(state: StateDep, caller: CallerDep, ref: str) -> JSONResponse
 @router.post("/use-cases/{ref}/decisions", status_code=201, summary="Request or take a decision")
 def decide(state: StateDep, caller: CallerDep, ref: str, body: DecisionIn) -> JSONResponse:
     record = take_decision(state, caller, ref, body)
-    return one(record, record_marking(record), 201)
+    return one(record, marking_of(record), 201)
 
 
 def take_decision(state: Any, caller: Any, ref: str, body: DecisionIn) -> Any:
@@ -225,7 +224,7 @@ def grant_waiver(state: StateDep, caller: CallerDep, ref: str, body: WaiverIn) -
         days=body.days,
         principal=caller.who.principal,
     )
-    return one(view, record_marking(view.waiver), 201)
+    return one(view, marking_of(view.waiver), 201)
 
 
 @router.post("/waivers/{ref}/revocation", summary="Revoke a waiver (CAIO only)")
@@ -235,7 +234,7 @@ def revoke_waiver(
     view = governance.revoke_waiver(
         state.store, ref, reason=body.reason, principal=caller.who.principal
     )
-    return one(view, record_marking(view.waiver))
+    return one(view, marking_of(view.waiver))
 
 
 @router.post("/waivers/{ref}/renewal", status_code=201, summary="Renew a waiver (CAIO only)")
@@ -243,7 +242,7 @@ def renew_waiver(state: StateDep, caller: CallerDep, ref: str, body: WaiverRenew
     view = governance.renew_waiver(
         state.store, ref, **body.model_dump(), principal=caller.who.principal
     )
-    return one(view, record_marking(view.waiver), 201)
+    return one(view, marking_of(view.waiver), 201)
 
 
 @router.post("/waivers/{ref}/reports", summary="Record that a waiver event was reported")
@@ -253,7 +252,7 @@ def report_waiver(
     view = governance.record_waiver_report(
         state.store, ref, recipients=body.recipients, note=body.note, principal=caller.who.principal
     )
-    return one(view, record_marking(view.waiver))
+    return one(view, marking_of(view.waiver))
 
 
 @router.get("/incidents", summary="Incidents you may read, newest first")
@@ -277,13 +276,13 @@ def report_incident(state: StateDep, caller: CallerDep, body: IncidentIn) -> JSO
         marking=Marking.parse(body.marking) if body.marking else None,
         principal=caller.who.principal,
     )
-    return one(record, record_marking(record), 201)
+    return one(record, marking_of(record), 201)
 
 
 @router.get("/incidents/{ref}", summary="One incident")
 def show_incident(state: StateDep, caller: CallerDep, ref: str) -> JSONResponse:
     record = governance.show_incident(state.store, ref, principal=caller.who.principal)
-    return one(record, record_marking(record))
+    return one(record, marking_of(record))
 
 
 @router.get("/due", summary="What falls due: re-reviews, expiring waivers, overdue reports")

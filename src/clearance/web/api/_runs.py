@@ -10,8 +10,8 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Query
 from fastapi.responses import JSONResponse, StreamingResponse
 
-from clearance.access import Action
-from clearance.accountability import readable_run, run_marking, run_sample, run_samples
+from clearance.access import Action, marking_of
+from clearance.accountability import readable_run, run_sample, run_samples
 from clearance.store import SampleQuery
 from clearance.web._marked import listing, one
 from clearance.web._paging import DEFAULT_LIMIT, MAX_LIMIT, decode_cursor, encode_cursor, page_after
@@ -58,7 +58,7 @@ def list_runs(
 def get_run(state: StateDep, caller: CallerDep, run_id: str) -> JSONResponse:
     run = readable_run(state.store, caller.who.principal, run_id)
     errors = state.store.runs.error_summary(run.id)
-    return one(run_full(run) | {"error_types": dict(errors)}, run_marking(run))
+    return one(run_full(run) | {"error_types": dict(errors)}, marking_of(run))
 
 
 @router.get("/{run_id}/samples", summary="A page of a run's samples, filtered")
@@ -87,7 +87,7 @@ def list_samples(
     page = run_samples(state.store, caller.who.principal, run_id, query)
     next_cursor = encode_cursor("samples", page.next_after) if page.next_after else None
     return listing(
-        [sample_brief(s) for s in page.samples], run_marking(page.run), next_cursor=next_cursor
+        [sample_brief(s) for s in page.samples], marking_of(page.run), next_cursor=next_cursor
     )
 
 
@@ -96,7 +96,7 @@ def get_sample(
     state: StateDep, caller: CallerDep, run_id: str, sample_id: str, epoch: int = 1
 ) -> JSONResponse:
     run, sample = run_sample(state.store, caller.who.principal, run_id, sample_id, epoch)
-    return one(sample_full(sample), run_marking(run))
+    return one(sample_full(sample), marking_of(run))
 
 
 @router.get("/{run_id}/samples/{sample_id}/raw", summary="The raw model responses of a sample")
@@ -104,7 +104,7 @@ def get_raw(
     state: StateDep, caller: CallerDep, run_id: str, sample_id: str, epoch: int = 1
 ) -> JSONResponse:
     run, sample = run_sample(state.store, caller.who.principal, run_id, sample_id, epoch)
-    return one({"sample_id": sample.sample_id, "epoch": epoch, "raw": sample.raw}, run_marking(run))
+    return one({"sample_id": sample.sample_id, "epoch": epoch, "raw": sample.raw}, marking_of(run))
 
 
 @router.get(
@@ -114,7 +114,7 @@ def get_raw(
 )
 def export_run(state: StateDep, caller: CallerDep, run_id: str) -> StreamingResponse:
     run = readable_run(state.store, caller.who.principal, run_id, Action.RUN_EXPORT)
-    marking = run_marking(run).banner()
+    marking = marking_of(run).banner()
 
     def lines() -> Iterator[bytes]:
         # The first line carries the marking, so a saved file says how it must be handled.

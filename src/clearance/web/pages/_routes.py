@@ -15,8 +15,8 @@ from fastapi import APIRouter, Form, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from clearance import accountability, assess, governance
-from clearance.access import Action, Marking, can
-from clearance.accountability import AuthenticationError, run_marking
+from clearance.access import Action, Marking, can, marking_of
+from clearance.accountability import AuthenticationError
 from clearance.store import SampleQuery
 from clearance.web._auth import CSRF_COOKIE, CSRF_FIELD, SESSION_COOKIE, client_address
 from clearance.web._paging import decode_cursor, encode_cursor, page_after
@@ -26,7 +26,6 @@ from clearance.web._views import (
     RunFilter,
     filtered_runs,
     model_spec,
-    record_marking,
     run_brief,
     sample_brief,
 )
@@ -205,7 +204,7 @@ def run_page(
         "next_url": _samples_next(run.id, sample_filter, page.next_after),
     }
     template = "_samples.html.j2" if request.headers.get("HX-Request") else "run.html.j2"
-    return render(request, state, template, context, caller=caller, marking=run_marking(run))
+    return render(request, state, template, context, caller=caller, marking=marking_of(run))
 
 
 @router.get("/runs/{run_id}/samples/{sample_id}", response_class=HTMLResponse)
@@ -221,9 +220,7 @@ def sample_page(
         state.store, caller.who.principal, run_id, sample_id, epoch
     )
     context = {"run": run_brief(run), "sample": sample}
-    return render(
-        request, state, "sample.html.j2", context, caller=caller, marking=run_marking(run)
-    )
+    return render(request, state, "sample.html.j2", context, caller=caller, marking=marking_of(run))
 
 
 @router.get("/compare", response_class=HTMLResponse)
@@ -237,7 +234,7 @@ def compare_page(
         query = SampleQuery(limit=500)
         first = accountability.run_samples(state.store, principal, a, query)
         second = accountability.run_samples(state.store, principal, b, query)
-        markings = [run_marking(first.run), run_marking(second.run)]
+        markings = [marking_of(first.run), marking_of(second.run)]
         scorer = _first_scorer(first.run.provenance, first.samples)
         after = {(s.sample_id, s.epoch): s for s in second.samples}
         rows = []
@@ -355,7 +352,7 @@ def _use_case(
 ) -> HTMLResponse:
     principal = caller.who.principal
     view = governance.show_use_case(state.store, ref, principal=principal)
-    marking = record_marking(view.use_case)
+    marking = marking_of(view.use_case)
     decisions = governance.list_decisions(state.store, view.use_case.id, principal=principal)
     may = {
         action.value: bool(can(principal, action, marking))

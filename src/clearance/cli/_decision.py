@@ -1,0 +1,107 @@
+"""`clearance decision`: request, approve, deny or suspend a use case."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Annotated, Any
+
+import typer
+from rich.table import Table
+
+from clearance.cli._errors import EXIT_CODES_HELP, user_errors
+from clearance.cli._options import (
+    JsonOption,
+    RationaleOption,
+    UseCaseArg,
+    parse_when,
+)
+from clearance.cli._render import emit_json, out_console
+from clearance.cli._session import open_session
+
+if TYPE_CHECKING:
+    pass
+
+decision_app = typer.Typer(
+    help="Request, approve, deny or suspend a use case.", no_args_is_help=True
+)
+
+
+def _print_decision_record(kind: str, record: Any) -> None:
+    line = f"{kind} recorded: {record.id}"
+    if record.review_due:
+        line += f"; annual review due {record.review_due:%Y-%m-%d}"
+    out_console.print(line, highlight=False)
+
+
+@decision_app.command("request", epilog=EXIT_CODES_HELP)
+def decision_request(use_case: UseCaseArg, rationale: RationaleOption) -> None:
+    """Ask for a decision (whoever asks cannot approve)."""
+    from clearance.governance import request_decision
+
+    with user_errors():
+        store, who = open_session()
+        record = request_decision(store, use_case, rationale=rationale, principal=who.principal)
+    _print_decision_record("request", record)
+
+
+@decision_app.command("approve", epilog=EXIT_CODES_HELP)
+def decision_approve(
+    use_case: UseCaseArg,
+    rationale: RationaleOption,
+    review_by: Annotated[
+        str | None, typer.Option("--review-by", help="Review date (within a year).")
+    ] = None,
+) -> None:
+    """Approve: every required practice implemented or waived; pins the evidence's digests."""
+    from clearance.governance import approve_use_case
+
+    with user_errors():
+        store, who = open_session()
+        record = approve_use_case(
+            store,
+            use_case,
+            rationale=rationale,
+            review_by=parse_when(review_by, "--review-by"),
+            principal=who.principal,
+        )
+    _print_decision_record("approval", record)
+
+
+@decision_app.command("deny", epilog=EXIT_CODES_HELP)
+def decision_deny(use_case: UseCaseArg, rationale: RationaleOption) -> None:
+    """Deny a use case."""
+    from clearance.governance import deny_use_case
+
+    with user_errors():
+        store, who = open_session()
+        record = deny_use_case(store, use_case, rationale=rationale, principal=who.principal)
+    _print_decision_record("denial", record)
+
+
+@decision_app.command("suspend", epilog=EXIT_CODES_HELP)
+def decision_suspend(use_case: UseCaseArg, rationale: RationaleOption) -> None:
+    """Suspend an approved use case."""
+    from clearance.governance import suspend_use_case
+
+    with user_errors():
+        store, who = open_session()
+        record = suspend_use_case(store, use_case, rationale=rationale, principal=who.principal)
+    _print_decision_record("suspension", record)
+
+
+@decision_app.command("list")
+def decision_list(use_case: UseCaseArg, as_json: JsonOption = False) -> None:
+    """A use case's requests and decisions, newest first."""
+    from clearance.governance import list_decisions
+
+    with user_errors():
+        store, who = open_session()
+        found = list_decisions(store, use_case, principal=who.principal)
+    if as_json:
+        emit_json([d.model_dump(mode="json") for d in found])
+        return
+    table = Table(show_header=True, header_style="bold")
+    for col in ("id", "when", "kind", "by", "rationale"):
+        table.add_column(col)
+    for d in found:
+        table.add_row(d.id, f"{d.created_at:%Y-%m-%d %H:%M}", d.kind, d.created_by, d.rationale)
+    out_console.print(table)

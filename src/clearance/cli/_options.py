@@ -1,0 +1,70 @@
+"""Arguments and options that several command groups share, and reading their values."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated
+
+import typer
+
+from clearance.cli._errors import fail
+
+if TYPE_CHECKING:
+    from clearance.access import Marking
+    from clearance.assess import LoadedPolicy
+
+JsonOption = Annotated[bool, typer.Option("--json", help="JSON on stdout.")]
+UseCaseArg = Annotated[str, typer.Argument(help="The use case: id, id prefix or exact name.")]
+PracticeArg = Annotated[str, typer.Argument(help="The practice code, e.g. impact-assessment.")]
+RationaleOption = Annotated[
+    str, typer.Option("--rationale", "-r", help="Why: written to the record and the ledger.")
+]
+
+
+def parse_when(text: str | None, option: str) -> datetime | None:
+    """A date (midnight UTC) or an ISO date-time; naive times are read as UTC."""
+    if text is None:
+        return None
+    try:
+        moment = datetime.fromisoformat(text)
+    except ValueError:
+        fail(f"{option} takes a date such as 2025-06-30 or 2025-06-30T12:00Z, got {text!r}")
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+
+
+def parse_marking(text: str | None) -> Marking | None:
+    """A marking banner such as ``SECRET//BIO``; None when none was given."""
+    from clearance.access import Marking
+
+    return Marking.parse(text) if text else None
+
+
+PolicyOption = Annotated[
+    Path | None, typer.Option("--policy", help="A policy YAML file (default: the packaged one).")
+]
+TaskDomainOption = Annotated[
+    list[str] | None,
+    typer.Option(
+        "--task-domain",
+        help="Place a task outside the catalogue in a domain: NAME=DOMAIN (repeatable).",
+    ),
+]
+
+
+def load_policy_option(path: Path | None) -> LoadedPolicy:
+    """The policy at ``path``, or the packaged one."""
+    from clearance.assess import load_policy
+
+    return load_policy(path)
+
+
+def parse_task_domains(pairs: list[str] | None) -> dict[str, str]:
+    """``--task-domain NAME=DOMAIN`` pairs as a mapping of task to domain."""
+    out: dict[str, str] = {}
+    for pair in pairs or []:
+        name, sep, domain = pair.partition("=")
+        if not sep or not name or not domain:
+            fail(f"--task-domain takes NAME=DOMAIN (e.g. my-task=cyber), got {pair!r}")
+        out[name] = domain
+    return out
