@@ -191,3 +191,14 @@ def test_no_module_outside_the_store_touches_a_unit_of_works_session() -> None:
             if is_session and isinstance(node.value, ast.Name) and node.value.id == "uow":
                 touching.append(f"{_module_name(path)}:{node.lineno}")
     assert touching == []
+
+
+def test_no_cli_module_is_over_400_lines() -> None:
+    # The CLI is thin: parse, call a service with the acting principal, render. A module that
+    # grows past this is holding logic that belongs to a domain package.
+    long = {
+        path.name: n
+        for path in sorted((SRC / "cli").glob("*.py"))
+        if (n := len(path.read_text(encoding="utf-8").splitlines())) > 400
+    }
+    assert long == {}

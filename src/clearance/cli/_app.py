@@ -19,6 +19,7 @@ from clearance.cli import (
     _practice,
     _report,
     _rules,
+    _run,
     _serve,
     _suite,
     _usecase,
@@ -49,7 +50,7 @@ app.add_typer(_waiver.waiver_app, name="waiver")
 app.add_typer(_incident.incident_app, name="incident")
 app.add_typer(_inventory.inventory_app, name="inventory")
 app.add_typer(_rules.app, name="rules")
-app.add_typer(_eval.run_app, name="run")
+app.add_typer(_run.run_app, name="run")
 app.add_typer(_ledger.app, name="ledger")
 app.add_typer(_user.app, name="user")
 app.add_typer(_report.app, name="report")
