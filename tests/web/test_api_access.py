@@ -6,7 +6,10 @@ from __future__ import annotations
 
 import pytest
 from fastapi.testclient import TestClient
-from web_world import SECRET_TASK, SECRET_USE_CASE, World
+from web_world import PASSWORD, SECRET_TASK, SECRET_USE_CASE, World
+
+from clearance.access import Marking
+from clearance.accountability import remark_run, sign_in
 
 READS = (
     "/api/v1/runs",
@@ -92,3 +95,13 @@ def test_no_credentials_is_a_401_with_the_way_in(client: TestClient) -> None:
     forged = client.get("/api/v1/runs", headers={"Authorization": "Bearer clr_" + "x" * 40})
     assert forged.status_code == 401
     assert "not known to this store" in forged.json()["detail"]
+
+
+def test_a_new_marking_applies_at_once_to_listings(client: TestClient, world: World) -> None:
+    before = client.get("/api/v1/runs", headers=world.auth("ursula")).json()
+    assert [r["id"] for r in before["items"]] == [world.public_run.id]
+    root = sign_in(world.store, "root", PASSWORD, via="tests")
+    remark_run(world.store, root, world.public_run.id, Marking.parse("SECRET"))
+    after = client.get("/api/v1/runs", headers=world.auth("ursula")).json()
+    assert after["items"] == []
+    assert after["withheld"] == 2

@@ -10,8 +10,10 @@ import jinja2
 from fastapi import Depends, Request
 from fastapi.templating import Jinja2Templates
 
+from clearance.access import Principal
 from clearance.store import Store
 from clearance.web._auth import Caller, Sessions, SignInLimiter, check_csrf, identify
+from clearance.web._views import RunListing, RunListings
 
 TEMPLATES = Path(__file__).parent / "pages" / "templates"
 STATIC = Path(__file__).parent / "static"
@@ -23,6 +25,11 @@ class WebState:
     sessions: Sessions = field(default_factory=Sessions)
     limiter: SignInLimiter = field(default_factory=SignInLimiter)
     templates: Jinja2Templates = field(default_factory=lambda: page_templates())
+    run_listings: RunListings = field(default_factory=RunListings)
+
+    def runs(self, principal: Principal) -> RunListing:
+        """The runs ``principal`` may read (kept while the ledger has not moved)."""
+        return self.run_listings.of(self.store, principal)
 
 
 def page_templates() -> Jinja2Templates:

@@ -3,13 +3,15 @@ brief, and the run filters both offer."""
 
 from __future__ import annotations
 
+from collections import OrderedDict
 from dataclasses import dataclass
+from threading import Lock
 from typing import Any
 
 from clearance.access import Filtered, Principal, marking_of
 from clearance.accountability import visible_runs
 from clearance.assess import domain_of
-from clearance.store import RunRecord, SampleRecord, Store
+from clearance.store import LedgerReader, RunRecord, SampleRecord, Store
 
 
 @dataclass(frozen=True)
@@ -19,12 +21,12 @@ class RunFilter:
     domain: str | None = None
     status: str | None = None
 
-    def keeps(self, run: RunRecord) -> bool:
+    def keeps(self, brief: dict[str, Any]) -> bool:
         return (
-            (not self.model or model_spec(run) == self.model)
-            and (not self.task or run.task_name == self.task)
-            and (not self.domain or domain_of(run) == self.domain)
-            and (not self.status or run.status == self.status)
+            (not self.model or brief["model"] == self.model)
+            and (not self.task or brief["task"] == self.task)
+            and (not self.domain or brief["domain"] == self.domain)
+            and (not self.status or brief["status"] == self.status)
         )
 
 
@@ -32,14 +34,45 @@ def model_spec(run: RunRecord) -> str:
     return str(run.provenance.get("model", {}).get("spec", run.model_id))
 
 
-def filtered_runs(
-    store: Store, principal: Principal, wanted: RunFilter
-) -> tuple[list[RunRecord], Filtered[RunRecord]]:
-    """The runs ``principal`` may read that ``wanted`` keeps, newest first, and the listing
-    they came from (its withheld count covers every run, filtered or not, so a filter never
-    tells a reader how many hidden runs match it)."""
-    visible = visible_runs(store, principal)
-    return [run for run in visible if wanted.keeps(run)], visible
+@dataclass(frozen=True)
+class RunListing:
+    """The runs a principal may read, newest first, each with its brief (same order), and the
+    count withheld from it."""
+
+    visible: Filtered[RunRecord]
+    briefs: tuple[dict[str, Any], ...]
+
+    def kept(self, wanted: RunFilter) -> list[dict[str, Any]]:
+        """The briefs ``wanted`` keeps. The withheld count stays that of every run, filtered
+        or not, so a filter never tells a reader how many hidden runs match it."""
+        return [brief for brief in self.briefs if wanted.keeps(brief)]
+
+
+class RunListings:
+    """Run listings kept while the ledger has not moved. Every change to a run (its creation,
+    each batch of samples, its end, a new marking) is a ledger entry, so the ledger's size
+    says exactly when a kept listing is stale; reading it costs one indexed query, where
+    reading and checking 1,000 runs costs hundreds of milliseconds."""
+
+    def __init__(self, entries: int = 32) -> None:
+        self._kept: OrderedDict[tuple[int, Principal], RunListing] = OrderedDict()
+        self._entries = entries
+        self._lock = Lock()
+
+    def of(self, store: Store, principal: Principal) -> RunListing:
+        key = (LedgerReader(store.engine).size(), principal)
+        with self._lock:
+            found = self._kept.get(key)
+            if found is not None:
+                self._kept.move_to_end(key)
+                return found
+        visible = visible_runs(store, principal)
+        listing = RunListing(visible, tuple(run_brief(run) for run in visible))
+        with self._lock:
+            self._kept[key] = listing
+            while len(self._kept) > self._entries:
+                self._kept.popitem(last=False)
+        return listing
 
 
 def run_brief(run: RunRecord) -> dict[str, Any]:

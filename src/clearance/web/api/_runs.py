@@ -19,8 +19,6 @@ from clearance.web._problems import MARKING_HEADER
 from clearance.web._state import CallerDep, StateDep
 from clearance.web._views import (
     RunFilter,
-    filtered_runs,
-    run_brief,
     run_full,
     sample_brief,
     sample_full,
@@ -43,10 +41,11 @@ def list_runs(
 ) -> JSONResponse:
     after = decode_cursor("runs", cursor)
     wanted = RunFilter(model=model, task=task, domain=domain, status=status)
-    runs, visible = filtered_runs(state.store, caller.who.principal, wanted)
-    shown, next_key = page_after(runs, lambda r: r.id, after, limit)
+    runs = state.runs(caller.who.principal)
+    shown, next_key = page_after(runs.kept(wanted), lambda r: str(r["id"]), after, limit)
+    visible = runs.visible
     return listing(
-        [run_brief(r) for r in shown],
+        shown,
         visible.banner,
         withheld=visible.withheld,
         notice=visible.withheld_notice,

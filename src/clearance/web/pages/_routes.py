@@ -24,8 +24,6 @@ from clearance.web._problems import CsrfRefused
 from clearance.web._state import CallerDep, StateDep
 from clearance.web._views import (
     RunFilter,
-    filtered_runs,
-    model_spec,
     run_brief,
     sample_brief,
 )
@@ -99,7 +97,8 @@ def sign_out(request: Request, state: StateDep, caller: CallerDep) -> Response:
 @router.get("/", response_class=HTMLResponse)
 def dashboard(request: Request, state: StateDep, caller: CallerDep) -> HTMLResponse:
     principal = caller.who.principal
-    runs, visible = filtered_runs(state.store, principal, RunFilter())
+    runs = state.runs(principal)
+    visible = runs.visible
     findings = _maybe(lambda: assess.list_findings(state.store, latest=True, principal=principal))
     use_cases = _maybe(lambda: governance.list_use_cases(state.store, principal=principal))
     due = _maybe(lambda: governance.due_items(state.store, principal=principal)) or []
@@ -112,8 +111,8 @@ def dashboard(request: Request, state: StateDep, caller: CallerDep) -> HTMLRespo
     markings += [findings.banner] if findings else []
     markings += [use_cases.banner] if use_cases else []
     context = {
-        "runs": [run_brief(r) for r in runs[:10]],
-        "run_count": len(runs),
+        "runs": list(runs.briefs[:10]),
+        "run_count": len(runs.briefs),
         "runs_withheld": visible.withheld_notice,
         "verdicts": verdicts,
         "domains": domains,
@@ -141,21 +140,21 @@ def runs_page(
     wanted = RunFilter(
         model=model or None, task=task or None, domain=domain or None, status=status or None
     )
-    runs, visible = filtered_runs(state.store, caller.who.principal, wanted)
-    shown, next_key = page_after(runs, lambda r: r.id, decode_cursor("runs", cursor), PAGE)
+    runs = state.runs(caller.who.principal)
+    visible = runs.visible
+    shown, next_key = page_after(
+        runs.kept(wanted), lambda r: str(r["id"]), decode_cursor("runs", cursor), PAGE
+    )
     filters = {"model": model, "task": task, "domain": domain, "status": status}
     next_url = None
     if next_key:
         next_url = "/runs?" + urlencode(filters | {"cursor": encode_cursor("runs", next_key)})
-    every = list(visible)
     context = {
-        "runs": [run_brief(r) for r in shown],
+        "runs": shown,
         "filters": filters,
         "choices": {
-            "model": sorted({model_spec(r) for r in every}),
-            "task": sorted({r.task_name for r in every}),
-            "domain": sorted({d for d in (run_brief(r)["domain"] for r in every) if d}),
-            "status": sorted({r.status for r in every}),
+            key: sorted({str(b[key]) for b in runs.briefs if b[key]})
+            for key in ("model", "task", "domain", "status")
         },
         "withheld": visible.withheld_notice,
         "next_url": next_url,
@@ -572,9 +571,7 @@ def _ledger(request: Request, state: Any, caller: Any, verification: Any) -> HTM
 def reports_page(request: Request, state: StateDep, caller: CallerDep) -> HTMLResponse:
     from clearance import reports
 
-    models = sorted(
-        {model_spec(r) for r in filtered_runs(state.store, caller.who.principal, RunFilter())[0]}
-    )
+    models = sorted({str(b["model"]) for b in state.runs(caller.who.principal).briefs})
     context = {"kinds": reports.REPORT_KINDS, "formats": reports.REPORT_FORMATS, "models": models}
     return render(request, state, "reports.html.j2", context, caller=caller)
 
