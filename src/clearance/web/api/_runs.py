@@ -56,7 +56,8 @@ def list_runs(
 @router.get("/{run_id}", summary="One run: metrics with intervals, counts, provenance")
 def get_run(state: StateDep, caller: CallerDep, run_id: str) -> JSONResponse:
     run = readable_run(state.store, caller.who.principal, run_id)
-    errors = state.store.runs.error_summary(run.id)
+    # The run counts its errors: only a run that has some is scanned for their kinds.
+    errors = state.store.runs.error_summary(run.id) if run.errors else []
     return one(run_full(run) | {"error_types": dict(errors)}, marking_of(run))
 
 

@@ -196,7 +196,7 @@ def run_page(
     context = {
         "run": run_brief(run),
         "record": run,
-        "error_types": state.store.runs.error_summary(run.id),
+        "error_types": state.store.runs.error_summary(run.id) if run.errors else [],
         "samples": [sample_brief(s) for s in page.samples],
         "scorers": list(run.provenance.get("scorers", [])) or _scorer_names(page.samples),
         "filters": sample_filter,
