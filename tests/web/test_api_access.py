@@ -105,3 +105,19 @@ def test_a_new_marking_applies_at_once_to_listings(client: TestClient, world: Wo
     after = client.get("/api/v1/runs", headers=world.auth("ursula")).json()
     assert after["items"] == []
     assert after["withheld"] == 2
+
+
+@pytest.mark.parametrize("fmt", ["html", "md", "json"])
+def test_reports_render_in_each_format_with_their_marking(
+    client: TestClient, world: World, fmt: str
+) -> None:
+    answer = client.get(
+        "/api/v1/reports/annual",
+        params={"format": fmt, "download": "true"},
+        headers=world.auth("eve"),
+    )
+    assert answer.status_code == 200, answer.text
+    # No assessment is SECRET, so neither is the annual report, which shows assessments only.
+    assert answer.headers["Clearance-Marking"] == "UNCLASSIFIED"
+    assert "UNCLASSIFIED" in answer.text
+    assert answer.headers["content-disposition"].endswith(f'.{fmt}"')

@@ -122,7 +122,8 @@ def report(
     headers = {MARKING_HEADER: built.banner}
     if download:
         headers["Content-Disposition"] = f'attachment; filename="clearance-{kind}.{format}"'
-    return Response(data, media_type=_REPORT_MEDIA[format], headers=headers)
+    media = _REPORT_MEDIA.get(format, "application/octet-stream")
+    return Response(data, media_type=media, headers=headers)
 
 
 @router.get("/ledger", tags=["ledger"], summary="The ledger's size, Merkle root and checkpoint")
