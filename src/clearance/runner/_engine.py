@@ -325,7 +325,10 @@ class _Execution:
         loop = asyncio.get_running_loop()
         interrupted = asyncio.Event()
         for sig in (signal.SIGINT, signal.SIGTERM):
-            loop.add_signal_handler(sig, interrupted.set)
+            # Only a main thread's loop takes signals: a run driven from another thread (the
+            # web application's worker) is stopped by cancelling it instead.
+            with contextlib.suppress(RuntimeError):
+                loop.add_signal_handler(sig, interrupted.set)
         writer_task = asyncio.create_task(self.writer.run())
         workers = [
             asyncio.create_task(self._worker(items)) for _ in range(self.options.max_connections)

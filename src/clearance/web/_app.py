@@ -3,9 +3,13 @@ problem+json error answers and the static files (htmx, the style sheet)."""
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
 from fastapi import FastAPI
 from fastapi.exceptions import RequestValidationError
 from fastapi.staticfiles import StaticFiles
+from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException
 
 import clearance
@@ -26,7 +30,16 @@ OPENAPI_URL = "/api/v1/openapi.json"
 
 def create_app(store: Store) -> FastAPI:
     """The web application over ``store`` (which the caller opens and closes)."""
+    state = WebState(store=store)
+
+    @asynccontextmanager
+    async def lifespan(_: FastAPI) -> AsyncIterator[None]:
+        yield
+        # Runs still queued or running stop like interrupted ones (resumable).
+        await run_in_threadpool(state.jobs.close)
+
     app = FastAPI(
+        lifespan=lifespan,
         title="Clearance",
         version=clearance.__version__,
         summary="Test AI models, decide how they may be used, keep an accountable record.",
@@ -43,7 +56,7 @@ def create_app(store: Store) -> FastAPI:
         docs_url=None,
         redoc_url=None,
     )
-    app.state.web = WebState(store=store)
+    app.state.web = state
     app.add_middleware(SecurityHeaders)
     for error in USER_ERRORS:
         app.add_exception_handler(error, pages.on_error)

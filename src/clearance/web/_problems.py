@@ -34,6 +34,7 @@ from clearance.store import (
     SampleNotFoundError,
     StoreError,
 )
+from clearance.web._jobs import JobNotFoundError
 
 PROBLEM_JSON = "application/problem+json"
 MARKING_HEADER = "Clearance-Marking"
@@ -76,6 +77,7 @@ _KINDS: tuple[tuple[type[Exception], ProblemKind], ...] = (
     (ExportChangedError, ProblemKind(409, "changed")),
     (ApprovalBlockedError, ProblemKind(409, "approval-blocked")),
     (RunNotFoundError, ProblemKind(404, "not-found")),
+    (JobNotFoundError, ProblemKind(404, "not-found")),
     (SampleNotFoundError, ProblemKind(404, "not-found")),
     (GovernanceNotFoundError, ProblemKind(404, "not-found")),
     (AssessmentNotFoundError, ProblemKind(404, "not-found")),

@@ -13,6 +13,7 @@ from fastapi.templating import Jinja2Templates
 from clearance.access import Principal
 from clearance.store import Store
 from clearance.web._auth import Caller, Sessions, SignInLimiter, check_csrf, identify
+from clearance.web._jobs import RunJobs
 from clearance.web._views import RunListing, RunListings
 
 TEMPLATES = Path(__file__).parent / "pages" / "templates"
@@ -26,6 +27,10 @@ class WebState:
     limiter: SignInLimiter = field(default_factory=SignInLimiter)
     templates: Jinja2Templates = field(default_factory=lambda: page_templates())
     run_listings: RunListings = field(default_factory=RunListings)
+    jobs: RunJobs = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.jobs = RunJobs(self.store)
 
     def runs(self, principal: Principal) -> RunListing:
         """The runs ``principal`` may read (kept while the ledger has not moved)."""

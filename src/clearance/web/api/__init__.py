@@ -6,6 +6,7 @@ from clearance.web.api import _governance, _records, _runs
 
 router = APIRouter(prefix="/api/v1")
 router.include_router(_runs.router)
+router.include_router(_runs.jobs_router)
 router.include_router(_governance.router)
 router.include_router(_records.router)
 

@@ -9,8 +9,9 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Query
 from fastapi.responses import JSONResponse, StreamingResponse
+from pydantic import BaseModel, Field
 
-from clearance.access import Action, marking_of
+from clearance.access import Action, Marking, join_markings, marking_of
 from clearance.accountability import readable_run, run_sample, run_samples
 from clearance.store import SampleQuery
 from clearance.web._marked import listing, one
@@ -25,7 +26,42 @@ from clearance.web._views import (
 )
 
 router = APIRouter(prefix="/runs", tags=["runs"])
+jobs_router = APIRouter(prefix="/jobs", tags=["runs"])
 Limit = Annotated[int, Query(ge=1, le=MAX_LIMIT)]
+
+
+class RunRequest(BaseModel):
+    task: str = Field(description="A registered task name, e.g. starter-cyber")
+    model: str = Field(description="PROVIDER/NAME, as `clearance eval run --model`")
+    limit: int | None = Field(None, ge=1, description="Only the first N samples")
+    marking: str = Field("UNCLASSIFIED", description="The run's marking, e.g. SECRET//BIO")
+
+
+@router.post("", status_code=202, summary="Start a run: queued, executed in the server")
+def start_run(state: StateDep, caller: CallerDep, body: RunRequest) -> JSONResponse:
+    job = state.jobs.submit(
+        caller.who, body.task, body.model, body.limit, Marking.parse(body.marking)
+    )
+    return one(job, Marking.parse(job.marking), 202)
+
+
+@jobs_router.get("", summary="The runs you started here, and where each stands")
+def list_jobs(state: StateDep, caller: CallerDep) -> JSONResponse:
+    jobs = state.jobs.mine(caller.who)
+    marking = join_markings([Marking.parse(job.marking) for job in jobs])
+    return listing(jobs, marking)
+
+
+@jobs_router.get("/{job_id}", summary="Poll a started run: state, progress, run id")
+def get_job(state: StateDep, caller: CallerDep, job_id: str) -> JSONResponse:
+    job = state.jobs.get(caller.who, job_id)
+    return one(job, Marking.parse(job.marking))
+
+
+@jobs_router.delete("/{job_id}", summary="Cancel a queued or running run (it stays resumable)")
+def cancel_job(state: StateDep, caller: CallerDep, job_id: str) -> JSONResponse:
+    job = state.jobs.cancel(caller.who, job_id)
+    return one(job, Marking.parse(job.marking))
 
 
 @router.get("", summary="Runs you may read, newest first")
