@@ -4,6 +4,8 @@ and shows a lower-cleared reader what was withheld but never a SECRET name."""
 from __future__ import annotations
 
 import re
+import time
+from pathlib import Path
 
 import pytest
 from fastapi.testclient import TestClient
@@ -127,3 +129,47 @@ def test_what_users_typed_is_escaped_everywhere(client: TestClient, world: World
         assert "<script>alert" not in page.text
         assert "<img src=x" not in page.text
     assert "&lt;script&gt;alert" in client.get(f"/use-cases/{ref}").text
+
+
+def test_start_a_run_from_the_runs_page_and_follow_it(
+    client: TestClient, world: World, tmp_path: Path
+) -> None:
+    import clearance.suites  # noqa: F401  (registers the catalogue's tasks)
+    from clearance.tasks import load_task
+
+    task = load_task("starter-cyber", limit=2)
+    answers = tmp_path / "answers.jsonl"
+    answers.write_text(
+        "".join(f'{{"id": "{s.id}", "output": "A"}}\n' for s in task.dataset.samples)
+    )
+    sign_in(client, "eve")
+    page = client.get("/runs")
+    assert "Start a run" in page.text
+    token = re.search(r'name="csrf_token" value="([^"]+)"', page.text)
+    assert token
+    started = client.post(
+        "/runs",
+        data={
+            "csrf_token": token.group(1),
+            "task": "starter-cyber",
+            "model": f"scripted/{answers}",
+            "limit": "2",
+        },
+        follow_redirects=False,
+    )
+    assert started.status_code == 303, started.text
+    job_url = started.headers["location"]
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline:
+        job = client.get(job_url)
+        state = re.search(r"data-job-state>([a-z]+)<", job.text)
+        assert state
+        if state.group(1) not in ("queued", "running"):
+            break
+        assert 'hx-trigger="every 1s"' in job.text  # htmx polls while it runs
+        time.sleep(0.2)
+    assert state.group(1) == "completed"
+    assert 'hx-trigger="every 1s"' not in job.text
+    run_id = re.search(r'href="/runs/([^"]+)"', job.text)
+    assert run_id
+    assert "starter-cyber" in client.get(f"/runs/{run_id.group(1)}").text

@@ -158,6 +158,7 @@ def runs_page(
         },
         "withheld": visible.withheld_notice,
         "next_url": next_url,
+        "may_start": bool(can(caller.who.principal, Action.RUN_CREATE, Marking())),
     }
     return render(
         request,
@@ -167,6 +168,41 @@ def runs_page(
         caller=caller,
         marking=page_marking([visible.banner]),
     )
+
+
+@router.post("/runs", response_class=HTMLResponse)
+def start_run(
+    request: Request,
+    state: StateDep,
+    caller: CallerDep,
+    task: Annotated[str, Form(max_length=200)],
+    model: Annotated[str, Form(max_length=512)],
+    limit: Annotated[str, Form(max_length=8)] = "",
+    marking: Annotated[str, Form(max_length=200)] = "UNCLASSIFIED",
+) -> Response:
+    job = state.jobs.submit(
+        caller.who, task.strip(), model.strip(), _whole(limit, "limit"), Marking.parse(marking)
+    )
+    return RedirectResponse(f"/jobs/{job.id}", status_code=303)
+
+
+@router.get("/jobs/{job_id}", response_class=HTMLResponse)
+def job_page(request: Request, state: StateDep, caller: CallerDep, job_id: str) -> HTMLResponse:
+    job = state.jobs.get(caller.who, job_id)
+    return render(
+        request,
+        state,
+        "job.html.j2",
+        {"job": job},
+        caller=caller,
+        marking=Marking.parse(job.marking),
+    )
+
+
+@router.post("/jobs/{job_id}/cancellation")
+def cancel_job(request: Request, state: StateDep, caller: CallerDep, job_id: str) -> Response:
+    state.jobs.cancel(caller.who, job_id)
+    return RedirectResponse(f"/jobs/{job_id}", status_code=303)
 
 
 @router.get("/runs/{run_id}", response_class=HTMLResponse)
@@ -513,7 +549,7 @@ def grant_waiver(
             practice,
             category=category,
             finding=finding,
-            days=_whole_days(days),
+            days=_whole(days, "days"),
             principal=caller.who.principal,
         ),
     )
@@ -685,11 +721,11 @@ def _waiver_categories() -> list[str]:
     return [c.code for c in governance.default_rules().rules.waivers.categories]
 
 
-def _whole_days(text: str) -> int | None:
+def _whole(text: str, what: str) -> int | None:
     if not text.strip():
         return None
     if not text.strip().isdigit():
-        raise ValueError(f"days must be a whole number of days, not {text!r}")
+        raise ValueError(f"{what} must be a whole number, not {text!r}")
     return int(text)
 
 
