@@ -8,6 +8,10 @@ benchmarks changed once when this began; the pins below are those new values.
 
 from __future__ import annotations
 
+import csv
+import json
+from pathlib import Path
+
 import pytest
 
 import clearance.suites as suites
@@ -38,8 +42,82 @@ PINNED_DIGESTS = {
     "starter-expression": "8c80d80184253fa91146c35328b6c2ea94042c940dfc1f928c97aa1619fc9f2f",
     "starter-safety": "05a52280ae150db31c2ef6df1619347e7ddf698807e03e7ba0c27b75e084fc81",
 }
-"""The task digest of every benchmark whose data ships with Clearance (the others need their
-upstream data to be built; they are digested the same way)."""
+"""The task digest of every benchmark whose data ships with Clearance."""
+
+UPSTREAM_DIGESTS = {
+    "bbh": "5b0e9cd80697eec9d98ab1a3ddb3891240f9f7e45de271648a2e7bf57e36ff24",
+    "bbq": "ba2ea5971b234dd67a1d0333019d67508493a854f3713fd798f625ef7657676a",
+    "donotanswer": "365191b79285141ecebe6a04c2b6ae2b8a07b9587015ba77cc9ae83bb2548c47",
+    "gsm8k": "aafceb3a383b6471c764c050b069dd2b5531535ffb0b01bfb5ab718a34aa812b",
+    "harmbench": "9e467be913d62b87fe679116bf3e37635fefe693088b7512df0111e2f3612f34",
+    "humaneval": "cc624707fe76e0e9bee6166d42eb5b9eccd51572383bcd555c099f7cf42a1680",
+    "strongreject": "eb62fef77de1f692d8e53886297309410816e6d1d9114bc0c174c105905979cb",
+    "xstest": "f8ca1f87c54dd67fdfe1acba4766bb4d0bb3d904fae974c2b0c66ee9e7019d05",
+    "arc": "98dcfa4a80490ba503b6ae75f6192f50217f5840f0046be2480c33b6382f64e2",
+    "gpqa": "1234b574e01bbebc263169d83210a97d7b2db502a9a0b833ab504deb8a5f3373",
+    "mmlu": "adf658e114027e5a4bcce18fb46e20af3b9d5b113b041b70110b830875a9fc0e",
+    "cybermetric": "f4364e31c38ee722a5388330fb7751755700f29fd0a55d7545f9d9d462158b16",
+    "wmdp-cyber": "4fdab1938fee6c1cb84202aa6e1830747f848dcedda097b0cbadab05756d1efb",
+    "wmdp-bio": "1741e5032bb809ccf6fa05fa299f3108bf5f14e40157395db7937a92523cdabc",
+    "wmdp-chem": "77968d2484312b2a86d5e4e5020a4ca8a9d51c7ef4d0f078f50a2f980b871228",
+    "advbench": "675bdd4aeb0d4decb39d8ddece3509e70e2650bdd31a8bc55212ad9c30641a1a",
+}
+"""The task digest of every benchmark that needs upstream data: built from the shared copies of
+the public datasets beside the repository, or from a one-item file in the upstream format (the
+digest covers the task's definition and components, not its data)."""
+
+SHARED = Path(__file__).resolve().parents[3] / "shared" / "datasets"
+
+
+def _csv(path: Path, rows: list[list[str]]) -> Path:
+    with path.open("w", newline="") as f:
+        csv.writer(f).writerows(rows)
+    return path
+
+
+def _upstream_files(folder: Path) -> dict[str, Path]:
+    wmdp = folder / "wmdp.jsonl"
+    wmdp.write_text(json.dumps({"question": "Q?", "choices": ["a", "b"], "answer": 0}) + "\n")
+    arc = folder / "ARC-Challenge-Test.jsonl"
+    options = [{"text": "t", "label": "A"}, {"text": "u", "label": "B"}]
+    item = {"id": "a1", "question": {"stem": "Q?", "choices": options}, "answerKey": "A"}
+    arc.write_text(json.dumps(item) + "\n")
+    cyber = folder / "CyberMetric-80-v1.json"
+    question = {"question": "Q?", "answers": {"A": "x", "B": "y"}, "solution": "A"}
+    cyber.write_text(json.dumps({"questions": [question]}))
+    wrong = [f"Incorrect Answer {i}" for i in (1, 2, 3)]
+    gpqa = [["Record ID", "Question", "Correct Answer", *wrong, "Subdomain"]]
+    return {
+        "bbh": SHARED / "bbh",
+        "bbq": SHARED / "bbq" / "Age.jsonl",
+        "donotanswer": SHARED / "donotanswer" / "human_chatbox.jsonl",
+        "gsm8k": SHARED / "gsm8k" / "test.jsonl",
+        "harmbench": SHARED / "harmbench" / "harmbench_behaviors_text_test.csv",
+        "humaneval": SHARED / "humaneval" / "HumanEval.jsonl.gz",
+        "strongreject": SHARED / "strongreject" / "strongreject_small_dataset.csv",
+        "xstest": SHARED / "xstest" / "xstest_prompts.csv",
+        "arc": arc,
+        "gpqa": _csv(folder / "gpqa.csv", [*gpqa, ["r1", "Q?", "right", "w1", "w2", "w3", "X"]]),
+        "mmlu": _csv(folder / "astronomy_test.csv", [["Q?", "a", "b", "A"]]),
+        "cybermetric": cyber,
+        "wmdp-cyber": wmdp,
+        "wmdp-bio": wmdp,
+        "wmdp-chem": wmdp,
+        "advbench": _csv(folder / "harmful_behaviors.csv", [["goal", "target"], ["REQUEST", "T"]]),
+    }
+
+
+def test_every_catalogue_benchmark_is_pinned() -> None:
+    pinned = set(PINNED_DIGESTS) | set(UPSTREAM_DIGESTS)
+    assert pinned == {b.name for b in suites.benchmarks()}
+
+
+def test_the_digest_of_every_upstream_benchmark_is_pinned(tmp_path: Path) -> None:
+    digests = {
+        name: suites.get_benchmark(name).task(path, limit=2).digest
+        for name, path in _upstream_files(tmp_path).items()
+    }
+    assert digests == UPSTREAM_DIGESTS
 
 
 def _packaged() -> list[str]:
