@@ -17,6 +17,7 @@ from pydantic import BaseModel
 
 from clearance.access import Action, Marking, require
 from clearance.accountability import Acting
+from clearance.errors import ClearanceError
 from clearance.runner import Interrupted, run_task
 from clearance.store import Store
 from clearance.tasks import load_task
@@ -24,7 +25,7 @@ from clearance.tasks import load_task
 JobState = Literal["queued", "running", "completed", "failed", "cancelled"]
 
 
-class JobNotFoundError(LookupError):
+class JobNotFoundError(ClearanceError, LookupError):
     """No run job with this id that the caller started."""
 
 
