@@ -163,3 +163,23 @@ def test_the_rules_commands_adopt_show_and_list() -> None:
     assert listed.startswith("UNCLASSIFIED")
     assert "A-4" not in listed
     assert run("rules", "list", "--annex").startswith("SECRET")
+
+
+def test_an_annex_category_is_withheld_from_a_use_case_marked_below_it(
+    sqlite_store: Store, intake: Callable[..., dict[str, Any]]
+) -> None:
+    adopt_agency_rules(sqlite_store, EXAMPLE, principal=CAIO, now=T0)
+    by_ai_alone = intake(functions=["threat_designation"], human_oversight={"level": "none"})
+    low = add_use_case(sqlite_store, by_ai_alone, principal=DEVELOPER, now=T0)
+    high = add_use_case(
+        sqlite_store, by_ai_alone, marking=Marking.parse("SECRET"), principal=DEVELOPER, now=T0
+    )
+    [hidden] = sqlite_store.governance.classifications(low.id)[0].fired
+    assert hidden["id"] == "A-4"
+    assert hidden["risk_class"] == "prohibited"  # a prohibition still reads as one
+    assert hidden["title"] == "a category in the agency's classified annex (SECRET)"
+    assert hidden["reasons"] == ["withheld: listed in a classified annex"]
+    assert "terrorist" not in str(sqlite_store.governance.classifications(low.id)[0])
+    assert show_use_case(sqlite_store, low.id).label == "prohibited"
+    [shown] = sqlite_store.governance.classifications(high.id)[0].fired
+    assert shown["title"] == "Designating a person a national security threat on AI output alone"

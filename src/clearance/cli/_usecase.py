@@ -29,6 +29,7 @@ from clearance.cli._usecase_view import (
 )
 
 if TYPE_CHECKING:
+    from clearance.access import Marking
     from clearance.governance import (
         ClassificationResult,
         IntakeFile,
@@ -338,7 +339,7 @@ def usecase_classify(
             store, use_case, override=classes, justification=justification, principal=who.principal
         )
         view = show_use_case(store, use_case, principal=who.principal)
-    explained = _explained(view, rules_in_force(store))
+    explained = _explained(view, rules_in_force(store), who.principal.clearance)
     if as_json:
         doc = view.classification.model_dump(mode="json") if view.classification else None
         if doc is not None and explained is not None:
@@ -350,15 +351,18 @@ def usecase_classify(
         print_not_fired(explained)
 
 
-def _explained(view: UseCaseView, rules: LoadedRules) -> ClassificationResult | None:
-    """The rules' reading of the intake now, for the rules that did not fire; None when the
-    stored classification came from another rules file (its reasons would not match)."""
-    from clearance.governance import classify
+def _explained(
+    view: UseCaseView, rules: LoadedRules, cleared: Marking
+) -> ClassificationResult | None:
+    """The rules' reading of the intake now, for the rules that did not fire (annex categories
+    the reader is not cleared for withheld); None when the stored classification came from
+    another rules file (its reasons would not match)."""
+    from clearance.governance import classify, withhold_annex
 
     result = classify(view.intake, rules)
     if view.classification is None or view.classification.rules_digest != result.rules_digest:
         return None
-    return result
+    return withhold_annex(result, cleared)
 
 
 @usecase_app.command("due")

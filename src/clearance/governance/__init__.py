@@ -91,6 +91,7 @@ from clearance.governance._rules import (
     load_rules,
     parse_rules,
     required_practices,
+    withhold_annex,
 )
 from clearance.governance._status import DecisionStatus, EvidenceView, PracticeView
 from clearance.governance._template import intake_template
@@ -217,4 +218,5 @@ __all__ = [
     "validate_omb_csv",
     "waiver_counts",
     "waiver_state",
+    "withhold_annex",
 ]

@@ -71,6 +71,7 @@ class _Frozen(BaseModel):
 
 
 M = TypeVar("M", bound=BaseModel)
+C = TypeVar("C", bound="CheckedRule")
 
 
 class PracticeSpec(_Frozen):
@@ -200,6 +201,8 @@ class CheckedRule(BaseModel):
     title: str
     citation: str
     reasons: list[str]
+    annex: str | None = None
+    """The marking of the classified annex that lists this agency category, if it does."""
 
 
 class FiredRule(CheckedRule):
@@ -493,6 +496,7 @@ def classify(intake: UseCaseIntake, rules: LoadedRules | None = None) -> Classif
         held, reasons = explain(loaded.conditions[rule.id], document)
         named: dict[str, object] = {"id": rule.id, "risk_class": rule.risk_class}
         named |= {"title": rule.title, "citation": rule.citation, "reasons": reasons}
+        named["annex"] = rule.annex
         if held:
             extra: dict[str, object] = {
                 "quote": rule.quote,
@@ -511,6 +515,31 @@ def classify(intake: UseCaseIntake, rules: LoadedRules | None = None) -> Classif
         rules_version=loaded.rules.version,
         rules_digest=loaded.digest,
         inputs_digest=inputs_digest(intake),
+    )
+
+
+def withhold_annex(result: ClassificationResult, cleared: Marking) -> ClassificationResult:
+    """``result`` with the words of every classified-annex category that ``cleared`` does not
+    cover withheld: its title, place, quote and the facts it turned on would tell a reader what
+    the annex lists. The rule's id and class stay, so a prohibition still reads as one."""
+
+    def shown(rule: C) -> C:
+        if rule.annex is None or cleared.dominates(Marking.parse(rule.annex)):
+            return rule
+        hidden = (
+            f"a category in the agency's classified annex ({Marking.parse(rule.annex).banner()})"
+        )
+        words: dict[str, object] = {"title": hidden, "citation": "classified annex"}
+        words["reasons"] = ["withheld: listed in a classified annex"]
+        if isinstance(rule, FiredRule):
+            words |= {"quote": "", "note": ""}
+        return rule.model_copy(update=words)
+
+    return result.model_copy(
+        update={
+            "fired": [shown(f) for f in result.fired],
+            "not_fired": [shown(c) for c in result.not_fired],
+        }
     )
 
 

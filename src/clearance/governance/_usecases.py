@@ -32,6 +32,7 @@ from clearance.governance._rules import (
     classify,
     default_rules,
     required_practices,
+    withhold_annex,
 )
 from clearance.store import (
     ClassificationRecord,
@@ -134,6 +135,8 @@ def _record_classification(
     override: dict[str, Any] | None,
     now: datetime,
 ) -> ClassificationRecord:
+    # The record is marked as its use case: an annex category it may not carry is withheld.
+    result = withhold_annex(result, marking_of(use_case))
     record: ClassificationRecord = store.classifications.add(
         uow,
         action="use_case.classify",
