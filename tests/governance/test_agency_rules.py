@@ -180,6 +180,6 @@ def test_an_annex_category_is_withheld_from_a_use_case_marked_below_it(
     assert hidden["title"] == "a category in the agency's classified annex (SECRET)"
     assert hidden["reasons"] == ["withheld: listed in a classified annex"]
     assert "terrorist" not in str(sqlite_store.governance.classifications(low.id)[0])
-    assert show_use_case(sqlite_store, low.id).label == "prohibited"
+    assert show_use_case(sqlite_store, low.id, principal=CAIO).label == "prohibited"
     [shown] = sqlite_store.governance.classifications(high.id)[0].fired
     assert shown["title"] == "Designating a person a national security threat on AI output alone"
