@@ -176,3 +176,13 @@ def test_practice_list_shows_what_the_assessment_must_cover(tmp_path: Path) -> N
     assessment = next(d for d in docs if d["practice"]["code"] == "impact-assessment")
     assert len(assessment["text"]["contents"]) == 8
     assert assessment["text"]["citation"].startswith("Framework, Pillar II")
+
+
+def test_template_out_writes_a_file_and_will_not_overwrite_one(tmp_path: Path) -> None:
+    out = tmp_path / "intake.yaml"
+    _run("usecase", "template", "--out", str(out))
+    assert out.read_text() == intake_template()
+    out.write_text("mine")
+    refused = _run("usecase", "template", "--out", str(out), code=1)
+    assert "exists" in refused.output
+    assert out.read_text() == "mine"
