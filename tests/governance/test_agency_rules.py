@@ -77,6 +77,8 @@ def test_an_agency_category_layers_over_the_framework(
         ({"rules": [{"id": "A-9", "class": "prohibited", "title": "t", "citation": "c",
                      "quote": "q", "omb_impact": "rights",
                      "when": {"field": "mood", "equals": True}}]}, "'mood' is not an intake field"),
+        ({"practices": [{"code": "training", "title": "t", "applies_to": ["high_impact"],
+                         "citation": "c", "quote": "q"}]}, "practice codes training"),
     ],
 )  # fmt: skip
 def test_a_bad_agency_file_is_refused_saying_why(changes: dict[str, Any], message: str) -> None:
@@ -113,7 +115,17 @@ def test_adopting_agency_rules_is_ledgered_and_reclassifies_nothing_silently(
     assert after.label == "federal-personnel-impacting"
     assert not after.rules_outdated
     assert rules_in_force(sqlite_store).rules.name == "framework-2024+example-agency"
-    # New use cases are classified under the rules in force.
+    # New use cases are classified under the rules in force, and get the agency's practices.
+    threat = add_use_case(
+        sqlite_store,
+        intake(principal_basis=True, functions=["threat_designation"]),
+        principal=DEVELOPER,
+    )
+    required = [
+        p.practice.code for p in show_use_case(sqlite_store, threat.id, principal=CAIO).practices
+    ]
+    assert len(required) == 13
+    assert "red-team-exercise" in required
     fresh = add_use_case(sqlite_store, intake(**CLEARANCE_ADJUDICATION), principal=DEVELOPER)
     assert (
         show_use_case(sqlite_store, fresh.id, principal=LOCAL_ADMIN).label

@@ -16,10 +16,11 @@ from clearance.access import (
     marking_of,
     require,
 )
+from clearance.governance._agency import rules_in_force
 from clearance.governance._context import moment
 from clearance.governance._errors import GovernanceError
 from clearance.governance._evidence import add_document, pin_evidence, subject_of
-from clearance.governance._rules import default_rules, practice_rank
+from clearance.governance._rules import practice_rank
 from clearance.store import EvidenceLinkRecord, PracticeRecord, Store, UseCaseRecord
 
 PracticeStatus = Literal["not_started", "in_progress", "implemented"]
@@ -38,9 +39,9 @@ def find_practice(store: Store, use_case: UseCaseRecord, code: str) -> PracticeR
     )
 
 
-def _is_independent(code: str) -> bool:
+def _is_independent(store: Store, code: str) -> bool:
     try:
-        return default_rules().rules.practice(code).independent
+        return rules_in_force(store).rules.practice(code).independent
     except GovernanceError:
         return False
 
@@ -95,7 +96,7 @@ def _status_change(store: Store, practice: PracticeRecord, status: str) -> dict[
             f"unknown practice status {status!r}; allowed: {', '.join(PRACTICE_STATUSES)} "
             "(a waived practice is waived with `clearance waiver grant`)"
         )
-    if status == "implemented" and _is_independent(practice.code):
+    if status == "implemented" and _is_independent(store, practice.code):
         raise GovernanceError(
             f"{practice.code} is implemented by signing it: `clearance practice sign "
             f"{practice.use_case_id} {practice.code}`, by someone who did not develop the use"
@@ -223,7 +224,7 @@ def sign_independent_evaluation(
     use_case = store.governance.use_case(use_case_ref)
     require(principal, Action.PRACTICE_SIGN_INDEPENDENT_EVALUATION, marking_of(use_case))
     practice = find_practice(store, use_case, code)
-    if not _is_independent(practice.code):
+    if not _is_independent(store, practice.code):
         raise GovernanceError(
             f"practice {practice.code} is not an independent evaluation; set its status with "
             "`clearance practice update`"

@@ -357,6 +357,9 @@ class AgencyRules(_Frozen):
     source: str = Field(min_length=1)
     """The agency's own issuance that lists the categories."""
     rules: tuple[Rule, ...] = Field(min_length=1)
+    practices: tuple[PracticeSpec, ...] = ()
+    """Minimum practices the agency adds for its context-specific risks (Pillar II: "including
+    by adding minimum risk management practices")."""
 
 
 def layer_agency_rules(content: bytes, source: str, base: LoadedRules | None = None) -> LoadedRules:
@@ -386,12 +389,19 @@ def layer_agency_rules(content: bytes, source: str, base: LoadedRules | None = N
         )
     combined = under.rules.rules + added
     conditions = _conditions(combined, source, offset=len(under.rules.rules))
+    taken = {p.code for p in under.rules.practices} & {p.code for p in agency.practices}
+    if taken:
+        raise RulesError(
+            f"{source}: practice codes {', '.join(sorted(taken))} are the Framework's; "
+            "give added practices their own codes"
+        )
     ruleset = under.rules.model_copy(
         update={
             "name": f"{under.rules.name}+{agency.name}",
             "version": f"{under.rules.version}+{agency.version}",
             "source": f"{under.rules.source}; {agency.source}",
             "rules": combined,
+            "practices": under.rules.practices + agency.practices,
         }
     )
     digest = hashlib.sha256(under.digest.encode() + hashlib.sha256(content).digest()).hexdigest()
