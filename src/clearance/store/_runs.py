@@ -181,10 +181,7 @@ class RunStore:
         row.provenance = {**row.provenance, history_key: history}
         for column, value in marking_fields(new).items():
             setattr(row, column, value)
-        uow.session.flush()
-        record = RunRecord.model_validate(row)
-        uow.record("run.remark", "run", run_id, record.model_dump(mode="json"))
-        return record
+        return uow.record_row("run.remark", row, RunRecord)
 
     @staticmethod
     def _row(uow: UnitOfWork, run_id: str) -> RunRow:
