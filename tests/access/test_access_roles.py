@@ -50,6 +50,7 @@ CHANGING_ACTIONS = [
     "user.manage",
     "marking.lower",
     "marking.raise",
+    "report.approve",
 ]
 
 TABLE = [

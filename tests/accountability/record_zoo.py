@@ -74,6 +74,8 @@ def populate(store: Store, folder: Path, env: Mapping[str, str]) -> None:
         token = cli("user", "token", f"user-{name}", "--name", "ci", env=env)
         assert token.exit_code == 0, token.stderr
         _governance(store, folder, name, baseline)
+        approved = cli("report", "approve", "inventory", "--note", f"release {name}", env=env)
+        assert approved.exit_code == 0, approved.stderr
 
 
 def _governance(store: Store, folder: Path, name: str, run_id: str) -> None:

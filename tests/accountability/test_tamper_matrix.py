@@ -42,6 +42,7 @@ EDITS: dict[str, tuple[str, Any]] = {
     "waivers": ("expires_at", LATER),
     "waiver_reports": ("note", "reported, honest"),
     "incidents": ("severity", "none"),
+    "report_approvals": ("approver_name", "forged approver"),
 }
 """A field of each table that an attacker would want changed."""
 

@@ -13,6 +13,14 @@ from typing import Any
 
 import pytest
 from report_fixture import report_json, section, table
+from report_layout import (
+    CHROMIUM_ARGS,
+    chromium,
+    need_pdf,
+    outside_margins,
+    text_lines,
+    widest_elements,
+)
 
 from clearance.access import LOCAL_ADMIN, Marking, Principal, Role
 from clearance.governance import (
@@ -395,3 +403,29 @@ def test_a_reader_without_secret_clearance_gets_the_inventory_without_the_secret
     assert ids.secret.encode() not in html
     assert b"Collection tasking aid" not in html
     assert b"compartments: 1 use case." in html
+
+
+@pytest.mark.parametrize("build", [build_inventory_report, build_waiver_report])
+def test_governed_reports_fit_their_pdf_margins_and_a_1280_pixel_window(
+    governed_store: tuple[Store, Governed], build: Callable[[Store], Report], tmp_path: Path
+) -> None:
+    from playwright.sync_api import sync_playwright
+
+    store, _ = governed_store
+    report = build(store)
+    need_pdf()
+    pdf = render(report, "pdf")
+    assert outside_margins(pdf) == []
+    _, lines = text_lines(pdf)
+    text = " ".join(line.text for line in lines)
+    assert "Department of Defense" in text  # whole words, never "Departme nt"
+    page_file = tmp_path / "report.html"
+    page_file.write_bytes(render(report, "html"))
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=str(chromium()), args=CHROMIUM_ARGS)
+        try:
+            page = browser.new_page(viewport={"width": 1280, "height": 900})
+            page.goto(page_file.as_uri(), wait_until="load")
+            assert widest_elements(page, 1280) == []
+        finally:
+            browser.close()

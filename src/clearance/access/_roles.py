@@ -38,6 +38,7 @@ class Action(StrEnum):
     INCIDENT_CREATE = "incident.create"
     INCIDENT_READ = "incident.read"
     REPORT_GENERATE = "report.generate"
+    REPORT_APPROVE = "report.approve"
     LEDGER_READ = "ledger.read"
     LEDGER_VERIFY = "ledger.verify"
     LEDGER_CHECKPOINT = "ledger.checkpoint"
@@ -167,8 +168,9 @@ ROLE_PERMISSIONS: Mapping[Role, frozenset[Action]] = MappingProxyType(
             Action.MARKING_RAISE,
         },
         # The chief AI officer decides: classifies use cases (and overrides a classification),
-        # approves, denies and suspends use, sets the thresholds policy, and alone grants,
-        # revokes and renews waivers. Reads everything a decision rests on, the ledger included.
+        # approves, denies and suspends use, sets the thresholds policy, approves reports for
+        # release, and alone grants, revokes and renews waivers. Reads everything a decision
+        # rests on, the ledger included.
         Role.CHIEF_AI_OFFICER: _ALL_READS
         | WAIVER_ACTIONS
         | {
@@ -180,6 +182,7 @@ ROLE_PERMISSIONS: Mapping[Role, frozenset[Action]] = MappingProxyType(
             Action.POLICY_WRITE,
             Action.INCIDENT_CREATE,
             Action.MARKING_RAISE,
+            Action.REPORT_APPROVE,
         },
         # Auditors read everything and verify and export the ledger, but change nothing: every
         # action they hold is in READ_ONLY_ACTIONS (generating a report reads, it writes no record).

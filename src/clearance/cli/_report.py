@@ -209,6 +209,48 @@ def waivers(
     _generate("waivers", fmt, out, details)
 
 
+class Kind(StrEnum):
+    ANNUAL = "annual"
+    MODEL = "model"
+    INVENTORY = "inventory"
+    WAIVERS = "waivers"
+
+
+@app.command("approve", epilog=EXIT_CODES_HELP)
+def approve(
+    kind: Annotated[Kind, typer.Argument(help="annual, model, inventory or waivers.")],
+    model_option: Annotated[
+        str | None, typer.Option("--model", "-m", help="The model, for a model report.")
+    ] = None,
+    period_from: FromOption = None,
+    period_to: ToOption = None,
+    note: Annotated[str, typer.Option("--note", help="Why, or on what condition.")] = "",
+) -> None:
+    """Approve a report for release (chief AI officer). The approval is recorded on the ledger;
+    the report's cover then names you, and says if anything was recorded after you approved."""
+    from clearance.reports import approve_report
+
+    with user_errors():
+        details = _details(None, None, period_from, period_to, None)
+        store, who = open_session()
+        try:
+            approval = approve_report(
+                store,
+                kind.value,
+                principal=who.principal,
+                model=model_option,
+                details=details,
+                note=note,
+            )
+        finally:
+            store.close()
+    out_console.print(
+        f"[green]approved[/]: the {kind.value} report, by {approval.approver}, at ledger entry "
+        f"{approval.ledger_seq}",
+        highlight=False,
+    )
+
+
 @app.command("verify", epilog=EXIT_CODES_HELP)
 def verify(
     path: Annotated[Path, typer.Argument(help="A rendered HTML, Markdown or JSON report.")],

@@ -9,6 +9,7 @@ carries its marking banner, the ledger checkpoint it reflects and its own SHA-25
 """
 
 from clearance.reports._annual import build_annual_report
+from clearance.reports._approval import approve_report
 from clearance.reports._build import build_report
 from clearance.reports._cover import CoverDetails
 from clearance.reports._document import (
@@ -96,6 +97,7 @@ __all__ = [
     "Transcript",
     "WaiverRow",
     "Withheld",
+    "approve_report",
     "build_annual_report",
     "build_inventory_report",
     "build_model_report",

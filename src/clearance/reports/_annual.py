@@ -8,6 +8,7 @@ from collections import Counter
 
 import clearance
 from clearance.access import Principal, marking_of
+from clearance.reports._approval import find_approval
 from clearance.reports._bottom_line import bottom_line
 from clearance.reports._cover import CoverDetails, make_cover
 from clearance.reports._document import (
@@ -217,7 +218,12 @@ def build_annual_report(
         title="Annual report on the safety assessments of frontier AI models",
         subtitle=f"{plural(len(assessments), 'model')} assessed against the thresholds of "
         "policy, with the need for and efficacy of mitigation and the adequacy of the methods",
-        cover=make_cover(details, principal, ledger),
+        cover=make_cover(
+            details,
+            principal,
+            ledger,
+            find_approval(store, "annual", "", details, principal, ledger.tree_size),
+        ),
         banner=reading.banner(),
         reader=reader,
         as_of=ledger.last_entry_time,

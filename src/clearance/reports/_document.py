@@ -180,6 +180,10 @@ class Approval(_Part):
     """RFC 3339 UTC."""
     ledger_seq: int
     """The ledger entry that records the approval."""
+    ledger_size: int
+    """The ledger's size when the approver read the report: the record they approved."""
+    later_entries: int
+    """Entries recorded after the approval, up to this rendering: not covered by it."""
     note: str = ""
 
 

@@ -17,6 +17,7 @@ from clearance.access import Action, Principal, marking_of
 from clearance.governance import report_state
 from clearance.governance import waiver_state as governance_waiver_state
 from clearance.reports._annual import reader_of
+from clearance.reports._approval import find_approval
 from clearance.reports._cover import CoverDetails, make_cover
 from clearance.reports._document import (
     Block,
@@ -171,12 +172,13 @@ def _report(
 ) -> Report:
     ledger = ledger_state(reading.store)
     reader = reader_of(reading.principal)
+    approval = find_approval(reading.store, kind, "", details, reading.principal, ledger.tree_size)
     appendices = [ledger_section(ledger, reader, reading.withheld_text()), verify_section()]
     return Report(
         kind=kind,
         title=title,
         subtitle=subtitle,
-        cover=make_cover(details, reading.principal, ledger),
+        cover=make_cover(details, reading.principal, ledger, approval),
         banner=reading.banner(),
         reader=reader,
         as_of=ledger.last_entry_time,
@@ -257,6 +259,7 @@ def build_inventory_report(
             for r in rows
         ],
         empty="no use case readable at your clearance",
+        landscape=True,
     )
     sections = [
         Section(id="summary", title="Summary", blocks=summary),

@@ -16,6 +16,7 @@ from clearance.reports._annual import (
     cited_run_ids,
     reader_of,
 )
+from clearance.reports._approval import find_approval
 from clearance.reports._cover import CoverDetails, make_cover
 from clearance.reports._document import (
     Block,
@@ -311,7 +312,12 @@ def build_model_report(
         title=f"Model evaluation report: {spec}",
         subtitle="Every test domain, the runs behind it and notable samples, against the "
         "thresholds of policy",
-        cover=make_cover(details, principal, ledger),
+        cover=make_cover(
+            details,
+            principal,
+            ledger,
+            find_approval(store, "model", spec, details, principal, ledger.tree_size),
+        ),
         banner=reading.banner(),
         reader=reader,
         as_of=ledger.last_entry_time,

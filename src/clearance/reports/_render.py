@@ -85,34 +85,47 @@ _VERDICT_CLASSES = {
 
 
 _SHORT = 14
-"""A column whose every cell (and heading word) is at most this long is never wrapped, so the
-long columns beside it wrap instead of squeezing it to a letter a line."""
+"""A column whose every cell is at most this long stays on one line, so the long columns beside
+it wrap instead of squeezing it to a letter a line."""
+_LONG_WORD = 20
+"""A heading with a word longer than this (a model spec) may break anywhere."""
 
 
-def short_columns(table: Table) -> set[int]:
-    """The indexes of the columns that stay on one line."""
-    return {
-        i
-        for i, column in enumerate(table.columns)
-        if max((len(w) for w in column.split()), default=0) <= _SHORT
-        and all(len(format_cell(row[i])) <= _SHORT for row in table.rows)
-    }
+def column_classes(table: Table) -> list[str]:
+    """How each column wraps: ``short`` (never), ``text`` (between words, so prose keeps whole
+    words) or ``token`` (anywhere: ids, paths and digests have no words to break between)."""
+    classes = []
+    for i in range(len(table.columns)):
+        cells = [format_cell(row[i]) for row in table.rows]
+        if all(len(c) <= _SHORT for c in cells):
+            classes.append("short")
+        elif any(" " in c for c in cells):
+            classes.append("text")
+        else:
+            classes.append("token")
+    return classes
 
 
-def _cell_html(table: Table, index: int, cell: Cell, short: set[int]) -> Markup:
+def heading_class(table: Table, index: int, kind: str) -> str:
+    """The wrapping of a column's heading: between words unless a word is too long for that."""
+    if kind == "short":
+        return "short"
+    words = table.columns[index].split()
+    return "token" if max((len(w) for w in words), default=0) > _LONG_WORD else "text"
+
+
+def _cell_html(table: Table, index: int, cell: Cell, kind: str) -> Markup:
     column = table.columns[index]
     text = html.escape(format_cell(cell))
     if isinstance(cell, int | float) and not isinstance(cell, bool):
         return Markup(f'<td class="num">{text}</td>')
-    if index in short and column not in table.verdicts:
-        return Markup(f'<td class="short">{text}</td>')
     if cell is None:
         return Markup(f'<td class="empty">{text}</td>')
     if column in table.verdicts and cell in _VERDICT_CLASSES:
         return Markup(f'<td class="verdict {_VERDICT_CLASSES[cell]}">{text}</td>')
     if any(key in column for key in _DIGEST_COLUMNS):
         return Markup(f'<td class="digest">{text}</td>')
-    return Markup(f"<td>{text}</td>")
+    return Markup(f'<td class="{kind}">{text}</td>')
 
 
 def _inline_html(text: str) -> Markup:
@@ -141,7 +154,8 @@ def _environment() -> object:
     )
     env.globals["cell_html"] = _cell_html
     env.globals["inline"] = _inline_html
-    env.globals["short_columns"] = short_columns
+    env.globals["column_classes"] = column_classes
+    env.globals["heading_class"] = heading_class
     return env
 
 

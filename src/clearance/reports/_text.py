@@ -40,11 +40,19 @@ def code_spans(text: str) -> list[tuple[str, bool]]:
 
 
 def approval_text(report: Report) -> str:
-    """Who approved the report and when, or that nobody has yet."""
+    """Who approved the report and when, and whether the record has moved on since."""
     approval = report.cover.approval
     if approval is None:
         return "not yet approved (`clearance report approve` records an approval on the ledger)"
+    since = (
+        f"; {approval.later_entries} ledger "
+        + ("entry" if approval.later_entries == 1 else "entries")
+        + " recorded since are not covered by it"
+        if approval.later_entries
+        else ""
+    )
     return (
         f"{approval.approver}, {words_date(approval.approved_at)} (ledger entry "
-        f"{approval.ledger_seq})" + (f": {approval.note}" if approval.note else "")
+        f"{approval.ledger_seq}, approving the record as it stood at {approval.ledger_size} "
+        f"entries{since})" + (f". Note: {approval.note}" if approval.note else "")
     )

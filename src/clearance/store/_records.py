@@ -337,3 +337,17 @@ class IncidentRecord(Governed):
     occurred_at: UTCDateTime | None
     anonymous: bool
     status: str
+
+
+class ReportApprovalRecord(Governed):
+    """A report approved for release, as stored."""
+
+    kind: str
+    subject: str
+    """The model spec of a model report; empty for the others."""
+    period_from: str | None
+    period_to: str | None
+    approver_name: str
+    note: str
+    ledger_size: int
+    """The ledger's size when the approver approved: the record they saw."""

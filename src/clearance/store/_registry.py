@@ -30,6 +30,7 @@ from clearance.store._records import (
     ModelRecord,
     PracticeRecord,
     PrincipalRecord,
+    ReportApprovalRecord,
     RunRecord,
     UseCaseRecord,
     WaiverRecord,
@@ -49,6 +50,7 @@ from clearance.store._schema import (
     ModelRow,
     PracticeRow,
     PrincipalRow,
+    ReportApprovalRow,
     RunRow,
     UseCaseRow,
     WaiverReportRow,
@@ -106,6 +108,7 @@ RECORD_KINDS: tuple[RecordKind, ...] = (
     RecordKind("waiver", WaiverRow, WaiverRecord, Action.WAIVER_READ),
     RecordKind("waiver_report", WaiverReportRow, WaiverReportRecord, Action.WAIVER_READ),
     RecordKind("incident", IncidentRow, IncidentRecord, Action.INCIDENT_READ),
+    RecordKind("report_approval", ReportApprovalRow, ReportApprovalRecord, Action.REPORT_GENERATE),
 )
 """Every record type kept in a table of its own, ledgered with its full content."""
 

@@ -421,3 +421,21 @@ class IncidentRow(Marked, Base):
     created_at: Mapped[datetime] = mapped_column(index=True)
     created_by: Mapped[str] = mapped_column(String(256))
     """The reporter, or "anonymous"."""
+
+
+class ReportApprovalRow(Marked, Base):
+    """A report's approval for release: which report (kind, model, reporting period), by whom,
+    and the ledger size it was approved at (what the approver saw)."""
+
+    __tablename__ = "report_approvals"
+
+    id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    kind: Mapped[str] = mapped_column(String(32), index=True)
+    subject: Mapped[str] = mapped_column(String(512), default="")
+    period_from: Mapped[str | None] = mapped_column(String(10))
+    period_to: Mapped[str | None] = mapped_column(String(10))
+    approver_name: Mapped[str] = mapped_column(String(256))
+    note: Mapped[str] = mapped_column(Text, default="")
+    ledger_size: Mapped[int]
+    created_at: Mapped[datetime]
+    created_by: Mapped[str] = mapped_column(String(256))

@@ -5,6 +5,7 @@ from __future__ import annotations
 from sqlalchemy import Engine
 
 from clearance.access import local_actor
+from clearance.store._approvals import ReportApprovalStore
 from clearance.store._assess import FindingStore, MitigationStore
 from clearance.store._engine import create_store_engine
 from clearance.store._governance import GovernanceStore
@@ -56,6 +57,7 @@ class Store:
         self.waivers = Repository(self.governance, WaiverRow, WaiverRecord)
         self.waiver_reports = Repository(self.governance, WaiverReportRow, WaiverReportRecord)
         self.incidents = Repository(self.governance, IncidentRow, IncidentRecord)
+        self.approvals = ReportApprovalStore(engine)
 
     @classmethod
     def open(cls, url: str | None = None) -> Store:
