@@ -64,7 +64,7 @@ def test_entries_recorded_after_an_approval_are_said_not_to_be_covered(
     approval = report.cover.approval
     assert approval is not None
     assert approval.later_entries == 1
-    assert "1 ledger entry recorded since are not covered by it" in render_html(report).decode()
+    assert "1 ledger entry recorded since is not covered by it" in render_html(report).decode()
 
 
 def test_only_someone_allowed_to_approve_may_and_nothing_is_written_otherwise(

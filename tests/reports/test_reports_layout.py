@@ -135,7 +135,7 @@ def test_harmful_transcripts_sit_behind_a_content_warning_collapsed_in_html(
 ) -> None:
     report = build_model_report(store, fixture_store.strong, principal=LOCAL_ADMIN)
     page = render_html(report).decode()
-    warning = page.index("Content warning:")
+    warning = page.index("may contain harmful or disturbing text")
     first_transcript = page.index("<details")
     assert warning < first_transcript
     cyber = page[page.index('<details class="transcript sensitive"') :]

@@ -56,7 +56,7 @@ TRANSCRIPT_CHARS = 4000
 """Longer turns are cut here in the report (the store keeps them whole)."""
 RUN_COLUMNS = ["run", "task", "domain", "metric", "value", "95% low", "95% high", "n", "errors"]
 CONTENT_WARNING = (
-    "Content warning: the transcripts below include requests a responsible model must decline "
+    "The transcripts below include requests a responsible model must decline "
     "and, where a model complied, what it answered. They may contain harmful or disturbing "
     "text. Those from hazard and harm domains are collapsed in the HTML report; open one only "
     "when you need it."

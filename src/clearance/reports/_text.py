@@ -44,11 +44,12 @@ def approval_text(report: Report) -> str:
     approval = report.cover.approval
     if approval is None:
         return "not yet approved (`clearance report approve` records an approval on the ledger)"
+    later = approval.later_entries
     since = (
-        f"; {approval.later_entries} ledger "
-        + ("entry" if approval.later_entries == 1 else "entries")
-        + " recorded since are not covered by it"
-        if approval.later_entries
+        f"; {later} ledger "
+        + ("entry recorded since is" if later == 1 else "entries recorded since are")
+        + " not covered by it"
+        if later
         else ""
     )
     return (
