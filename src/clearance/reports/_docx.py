@@ -179,7 +179,7 @@ def _table(document: Any, table: Table, banner: str) -> None:
         cells = grid.add_row().cells
         for index, (cell, value) in enumerate(zip(cells, row, strict=True)):
             text = format_cell(value)
-            cell.text = text
+            _text(cell.paragraphs[0], text)
             if table.columns[index] in table.verdicts:
                 _shade(cell, text)
     if table.landscape:

@@ -125,6 +125,8 @@ def _cell_html(table: Table, index: int, cell: Cell, kind: str) -> Markup:
         return Markup(f'<td class="verdict {_VERDICT_CLASSES[cell]}">{text}</td>')
     if any(key in column for key in _DIGEST_COLUMNS):
         return Markup(f'<td class="digest">{text}</td>')
+    if isinstance(cell, str) and "`" in cell:
+        return Markup(f'<td class="{kind}">{_inline_html(cell)}</td>')
     return Markup(f'<td class="{kind}">{text}</td>')
 
 

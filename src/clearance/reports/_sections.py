@@ -397,6 +397,13 @@ def adequacy_blocks(assessment: StoredAssessment) -> list[Block]:
     return [Paragraph(text=intro), *(Paragraph(text=d.sentence) for d in assessment.adequacy)]
 
 
+def _check_figure(check: str, figure: float | None) -> Cell:
+    """A check's figure as a cell: a sample size is a count, not a three-decimal rate."""
+    if check == "sample_size" and figure is not None and figure.is_integer():
+        return int(figure)
+    return figure
+
+
 def adequacy_details(assessments: Sequence[StoredAssessment]) -> Section:
     """Appendix: every adequacy check of every model, with the figure behind its sentence."""
     subsections = [
@@ -412,7 +419,7 @@ def adequacy_details(assessments: Sequence[StoredAssessment]) -> Section:
                             d.domain,
                             c.check.replace("_", " "),
                             c.benchmark,
-                            c.figure,
+                            _check_figure(c.check, c.figure),
                             "yes" if c.flagged else "no",
                             c.sentence,
                         ]
