@@ -7,7 +7,7 @@ import pytest
 from report_fixture import READER, Fixture, ledger_hashes, report_json
 from typer.testing import CliRunner
 
-from clearance.access import AccessDenied, Marking, Principal, Role
+from clearance.access import LOCAL_ADMIN, AccessDenied, Marking, Principal, Role
 from clearance.accountability import verify_ledger
 from clearance.cli import app
 from clearance.reports import (
@@ -42,7 +42,7 @@ def test_an_approval_is_a_ledger_entry_and_the_cover_names_the_approver(store: S
     assert _entries(store)[-1] == ("report.approve", "report_approval", CAIO.id)
     assert approval.ledger_seq == before + 1
     assert approval.ledger_size == before
-    report = build_annual_report(store, details=period)
+    report = build_annual_report(store, principal=LOCAL_ADMIN, details=period)
     cover = report_json(render_json(report))["cover"]
     assert cover["approval"]["approver"] == "Dana Chief (caio)"
     assert cover["approval"]["ledger_seq"] == before + 1
@@ -51,7 +51,7 @@ def test_an_approval_is_a_ledger_entry_and_the_cover_names_the_approver(store: S
     assert "Dana Chief (caio)" in page
     assert "not covered" not in page
     # The same report without that period is another report: not approved.
-    assert build_annual_report(store).cover.approval is None
+    assert build_annual_report(store, principal=LOCAL_ADMIN).cover.approval is None
     assert verify_ledger(store, CAIO.model_copy(update={"roles": frozenset({Role.AUDITOR})})).ok
 
 
@@ -60,7 +60,7 @@ def test_entries_recorded_after_an_approval_are_said_not_to_be_covered(
 ) -> None:
     approve_report(store, "model", principal=CAIO, model=fixture_store.strong)
     approve_report(store, "waivers", principal=CAIO)  # one more entry after the first
-    report = build_model_report(store, fixture_store.strong)
+    report = build_model_report(store, fixture_store.strong, principal=LOCAL_ADMIN)
     approval = report.cover.approval
     assert approval is not None
     assert approval.later_entries == 1
@@ -79,7 +79,7 @@ def test_only_someone_allowed_to_approve_may_and_nothing_is_written_otherwise(
 
 def test_a_reader_is_not_shown_an_approval_marked_above_their_clearance(store: Store) -> None:
     approve_report(store, "annual", principal=CAIO)  # of the SECRET report CAIO reads
-    assert build_annual_report(store).cover.approval is not None
+    assert build_annual_report(store, principal=LOCAL_ADMIN).cover.approval is not None
     limited = build_annual_report(store, principal=READER)
     assert limited.banner == "CUI"
     assert limited.cover.approval is None

@@ -5,7 +5,14 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from clearance.access import LOCAL_ADMIN, Action, Marking, Principal, readable, require_permission
+from clearance.access import (
+    Action,
+    Marking,
+    Principal,
+    marking_of,
+    readable,
+    require_permission,
+)
 from clearance.assess import resolve_model
 from clearance.ledger import rfc3339_utc
 from clearance.reports._cover import CoverDetails
@@ -30,10 +37,6 @@ def subject_of(store: Store, kind: ReportKind, model: str | None) -> str:
     if not model:
         raise ReportError("approving a model report needs the model: give --model SPEC")
     return resolve_model(store, model)[0]
-
-
-def _marking(record: ReportApprovalRecord) -> Marking:
-    return Marking.parse("//".join([record.marking_level, *record.marking_compartments]))
 
 
 def approval_of(store: Store, record: ReportApprovalRecord, ledger_size: int) -> Approval:
@@ -65,7 +68,7 @@ def find_approval(
 ) -> Approval | None:
     """The newest approval of this report that ``principal`` may read, or None."""
     found = store.approvals.approvals(kind, subject, _period(details))
-    visible = readable(principal, found, _marking, action=Action.REPORT_GENERATE).items
+    visible = readable(principal, found, marking_of, action=Action.REPORT_GENERATE).items
     return approval_of(store, visible[0], ledger_size) if visible else None
 
 
@@ -73,7 +76,7 @@ def approve_report(
     store: Store,
     kind: ReportKind,
     *,
-    principal: Principal = LOCAL_ADMIN,
+    principal: Principal,
     model: str | None = None,
     details: CoverDetails | None = None,
     note: str = "",
