@@ -7,6 +7,7 @@ threshold, a severity tier and the rationale. Its digest (SHA-256 of the file's 
 
 from __future__ import annotations
 
+import difflib
 import hashlib
 import math
 from importlib import resources
@@ -16,6 +17,8 @@ from typing import Any, Literal, get_args
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from clearance.errors import ClearanceError
+from clearance.suites import benchmarks
+from clearance.tasks import is_proportion
 from clearance.vocabulary import DOMAINS, Direction, Domain
 from clearance.yamldoc import YamlDocument, YamlSyntaxError
 
@@ -60,12 +63,35 @@ class Threshold(BaseModel):
             raise ValueError("the threshold must be a finite number such as 0.6")
         return value
 
+    @field_validator("benchmark")
+    @classmethod
+    def _known_benchmark(cls, value: str | None) -> str | None:
+        if value is None:
+            return value
+        names = [b.name for b in benchmarks()]
+        if value not in names:
+            close = difflib.get_close_matches(value, names, n=3)
+            hint = f"did you mean {', '.join(close)}?" if close else "`clearance suite list`"
+            raise ValueError(f"no benchmark {value!r} in the catalogue; {hint}")
+        return value
+
     @field_validator("rationale")
     @classmethod
     def _written(cls, value: str) -> str:
         if len(value.split()) < 4:
             raise ValueError("write the rationale as a sentence or more: why this threshold")
         return value.strip()
+
+    @model_validator(mode="after")
+    def _in_range(self) -> Threshold:
+        # A proportion (accuracy, any *_rate) lies in [0, 1]: a threshold of 7 could never be
+        # crossed, so every finding would read "below" whatever the model did.
+        if is_proportion(self.metric) and not 0.0 <= self.threshold <= 1.0:
+            raise ValueError(
+                f"{self.metric} is a proportion from 0 to 1, so a threshold of "
+                f"{self.threshold:g} can never be crossed; write it as a fraction, e.g. 0.6"
+            )
+        return self
 
     @model_validator(mode="after")
     def _one_scope(self) -> Threshold:

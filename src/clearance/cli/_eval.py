@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import csv
 import json
 import sys
 from enum import StrEnum
@@ -356,10 +355,12 @@ def _text(value: Any) -> str:
 
 
 def _write_rows(samples: Any, names: list[str], fmt: ExportFormat, stream: Any) -> None:
+    from clearance.spreadsheet import SafeCsvDictWriter
+
     writer = None
     if fmt is ExportFormat.csv:
         header = ["id", "epoch", "input", "output", "target", *names, "error"]
-        writer = csv.DictWriter(stream, fieldnames=header)
+        writer = SafeCsvDictWriter(stream, fieldnames=header)
         writer.writeheader()
     for s in samples:
         row: dict[str, Any] = {

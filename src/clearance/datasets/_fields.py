@@ -97,10 +97,15 @@ class RecordMapper:
         """
         fields = self.fields
         choices = self._choices(record)
+        sample_id = str(number) if fields.id is None else self._id(record, fields.id)
+        given = self._input(record, fields.input)
+        target = "" if fields.target is None else self._target(record, fields.target, choices)
+        if choices is not None:
+            _check_choices(choices, target, fields)
         return Sample(
-            id=str(number) if fields.id is None else self._id(record, fields.id),
-            input=self._input(record, fields.input),
-            target="" if fields.target is None else self._target(record, fields.target, choices),
+            id=sample_id,
+            input=given,
+            target=target,
             choices=choices,
             cluster=None if fields.cluster is None else self._cluster(record, fields.cluster),
             metadata=self._metadata(record),
@@ -260,6 +265,41 @@ def messages(value: list[Any], name: str) -> tuple[ChatMessage, ...]:
             raise RecordProblem(name, problem, _FIX)
         turns.append(ChatMessage(role=role, content=content))
     return tuple(turns)
+
+
+def _check_choices(
+    choices: tuple[str, ...], target: str | tuple[str, ...], fields: FieldMap
+) -> None:
+    """Choices are lettered A to Z, and a one-letter target must name one of them: caught at
+    load, not as a failed sample at run time."""
+    name = fields.choices if isinstance(fields.choices, str) else ", ".join(fields.choices or ())
+    if len(choices) > len(_LETTERS):
+        raise RecordProblem(
+            name,
+            f"field {name!r} (mapped to choices) holds {len(choices)} choices; at most "
+            f"{len(_LETTERS)} can be lettered A to Z",
+            "Split the question, or drop choices.",
+        )
+    letter = isinstance(target, str) and len(target) == 1 and target in _LETTERS
+    if letter and _LETTERS.index(str(target)) >= len(choices):
+        raise RecordProblem(
+            fields.target,
+            f"field {fields.target!r} (mapped to target) is the letter {target}, but there "
+            f"are only {len(choices)} choices (A to {_LETTERS[len(choices) - 1]})",
+            "Fix the record's answer letter or its choices.",
+        )
+
+
+def repeated_choice(choices: tuple[str, ...] | None) -> str | None:
+    """The first choice text that appears twice, if any (two identical options make the
+    question ambiguous, though it can still be scored)."""
+    seen: set[str] = set()
+    for choice in choices or ():
+        key = choice.strip()
+        if key in seen:
+            return choice
+        seen.add(key)
+    return None
 
 
 def choice_letter(index: int, choices: tuple[str, ...], name: str) -> str:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+import warnings
 from collections.abc import Iterable, Iterator, Mapping
 from contextlib import closing
 from dataclasses import dataclass, field
@@ -14,7 +15,7 @@ from pydantic import ValidationError
 
 from clearance.datasets._digest import canonical_record, dataset_digest
 from clearance.datasets._errors import DatasetError, RecordProblem, type_name
-from clearance.datasets._fields import FieldMap, RecordMapper
+from clearance.datasets._fields import FieldMap, RecordMapper, repeated_choice
 from clearance.datasets._readers import Source, open_source
 from clearance.datasets._sample import Sample
 
@@ -136,10 +137,14 @@ def _read_samples(
     hasher = hashlib.sha256()
     samples: list[Sample] = []
     number_of_id: dict[str, int] = {}
+    repeats: list[str] = []
     with closing(source.read()) as records:
         for number, record in records:
             sample = _to_sample(source, mapper, number, record)
             _check_unique(source, mapper, number, sample.id, number_of_id)
+            repeated = repeated_choice(sample.choices)
+            if repeated is not None:
+                repeats.append(f"{source.unit} {number} repeats {repeated!r}")
             hasher.update(_canonical(source, number, sample))
             samples.append(sample)
             if len(samples) == limit:
@@ -148,6 +153,14 @@ def _read_samples(
         raise DatasetError(
             f"{source.shown}: contains no records. Check the path, or add records to the file.",
             path=source.shown,
+        )
+    if repeats:
+        more = f" and {len(repeats) - 3} more" if len(repeats) > 3 else ""
+        warnings.warn(
+            f"{source.shown}: {len(repeats)} record(s) offer the same choice twice "
+            f"({'; '.join(repeats[:3])}{more}); they are kept, but check them",
+            UserWarning,
+            stacklevel=3,
         )
     return tuple(samples), hasher.hexdigest()
 

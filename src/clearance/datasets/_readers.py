@@ -215,7 +215,8 @@ def _parquet(path: Path, shown: str) -> Records:
         except (pyarrow.ArrowException, OSError) as exc:
             # A corrupt page or footer shows only when its rows are read.
             raise DatasetError(
-                f"{shown} row {number + 1}: the Parquet file is damaged here ({exc}). "
+                f"{shown} row {number + 1}: the Parquet file is damaged here "
+                f"({' '.join(str(exc).split())}). "
                 "Re-export the file, or restore it from its source.",
                 path=shown,
                 line=number + 1,

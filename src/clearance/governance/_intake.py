@@ -13,6 +13,7 @@ a person answers questions, and the rules read the answers.
 
 from __future__ import annotations
 
+import itertools
 import json
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -20,7 +21,7 @@ from datetime import date
 from pathlib import Path
 from typing import Any, Literal, get_args
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from clearance.governance._errors import IntakeError, Location
 from clearance.governance._omb import topic_areas
@@ -262,8 +263,13 @@ DemographicFeature = Literal[
 ]
 
 
+TEXT_LIMIT = 20_000
+"""The longest text an intake field takes (about ten pages): enough for any description, and a
+bound on what a pasted file or a script's runaway value can put into the record."""
+
+
 class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, str_max_length=TEXT_LIMIT)
 
 
 class AISystem(_Strict):
@@ -344,6 +350,23 @@ class OmbDetails(_Strict):
     custom_code: bool = Field(False, description="Does it involve custom-developed code?")
     has_ato: bool = Field(False, description="Does its system have an authority to operate?")
     system_name: str | None = Field(None, description="The system it is part of, if any.")
+
+    @model_validator(mode="after")
+    def _dates_in_order(self) -> OmbDetails:
+        steps = [
+            ("date_initiated", self.date_initiated),
+            ("date_acquisition_began", self.date_acquisition_began),
+            ("date_implemented", self.date_implemented),
+            ("date_retired", self.date_retired),
+        ]
+        given = [(name, day) for name, day in steps if day is not None]
+        for (before, earlier), (after, later) in itertools.pairwise(given):
+            if later < earlier:
+                raise ValueError(
+                    f"{after} {later} is before {before} {earlier}; a use case's dates run "
+                    "initiated, acquisition began, implemented, retired"
+                )
+        return self
 
     @field_validator("topic_area")
     @classmethod

@@ -3,7 +3,6 @@ impacting) AI, as JSON and CSV, and the 2024 OMB use-case inventory CSV."""
 
 from __future__ import annotations
 
-import csv
 import io
 from collections.abc import Callable, Sequence
 from datetime import date, datetime
@@ -18,6 +17,7 @@ from clearance.governance._omb import OmbSpec, omb_spec
 from clearance.governance._rules import default_rules
 from clearance.governance._views import UseCaseView, list_use_cases
 from clearance.governance._waivers import WaiverCounts, waiver_counts
+from clearance.spreadsheet import SafeCsvWriter
 from clearance.store import Store
 
 
@@ -225,7 +225,7 @@ def framework_inventory_csv(inventory: FrameworkInventory) -> str:
     """The annual inventory as CSV, one row per use case (the totals and waiver counts are in
     the JSON export, which has a place for them)."""
     out = io.StringIO()
-    writer = csv.writer(out, lineterminator="\n")
+    writer = SafeCsvWriter(out, lineterminator="\n")
     writer.writerow(FRAMEWORK_CSV_COLUMNS)
     for e in inventory.use_cases:
         states = [p.state for p in e.practices]
@@ -404,7 +404,7 @@ def omb_inventory_csv(store: Store, *, principal: Principal, now: datetime | Non
     require_permission(principal, Action.REPORT_GENERATE)
     views = list_use_cases(store, principal=principal, now=now)
     out = io.StringIO()
-    writer = csv.writer(out, lineterminator="\n")
+    writer = SafeCsvWriter(out, lineterminator="\n")
     writer.writerow(omb_spec().columns)
     writer.writerows(omb_rows(list(views)))
     return out.getvalue()

@@ -140,6 +140,11 @@ def _expiry(now: datetime, expires_at: datetime | None, days: int | None) -> dat
     if days is not None:
         if days < 1:
             raise GovernanceError(f"a waiver lasts at least 1 day, got {days}")
+        if days > terms.max_days:  # checked first: a huge count overflows the date itself
+            raise GovernanceError(
+                f"a waiver lasts at most {terms.max_days} days, got {days}; renew it before it "
+                "expires instead"
+            )
         expires_at = now + timedelta(days=days)
     expiry = latest if expires_at is None else moment(expires_at)
     if expiry <= now:

@@ -31,10 +31,13 @@ class GenerateConfig(BaseModel):
 
     model_config = ConfigDict(frozen=True, extra="forbid")
 
-    temperature: float = 0.0
-    max_tokens: int | None = None
-    top_p: float | None = None
-    seed: int | None = None
+    # The ranges every provider accepts; a value outside one is a mistake in a task file, better
+    # named at load than returned as an HTTP 400 on every sample.
+    temperature: float = Field(default=0.0, ge=0.0, le=2.0)
+    max_tokens: int | None = Field(default=None, ge=1, le=10_000_000)
+    top_p: float | None = Field(default=None, gt=0.0, le=1.0)
+    seed: int | None = Field(default=None, ge=-(2**53 - 1), le=2**53 - 1)
+    """Recorded in provenance as a JSON number, which is exact only below 2^53."""
     stop: tuple[str, ...] | None = None
 
 

@@ -48,6 +48,7 @@ from clearance.tasks._metrics import (
     ScoredSample,
     accuracy_by,
     compute_metrics,
+    is_proportion,
     metric,
     metrics,
 )
@@ -111,6 +112,7 @@ __all__ = [
     "extract_number",
     "extract_program",
     "index_for",
+    "is_proportion",
     "leakage",
     "letter_for",
     "load_task",

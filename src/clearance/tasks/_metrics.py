@@ -52,6 +52,13 @@ def is_rate(metric: str) -> bool:
     return metric.endswith("_rate") and len(metric) > len("_rate")
 
 
+def is_proportion(metric: str) -> bool:
+    """Whether a run's metric key (``accuracy``, ``refusal/accuracy``, ``leak_rate``) is a share
+    of samples, so its value lies in [0, 1]."""
+    name = metric.rsplit("/", 1)[-1]
+    return name == "accuracy" or is_rate(name)
+
+
 def check_reducer(name: str) -> Reducer:
     try:
         return REDUCERS[name]
