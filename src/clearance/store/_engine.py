@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import os
+import sqlite3
 from pathlib import Path
 from typing import Any
+from urllib.parse import quote
 
 from alembic import command
 from alembic.config import Config
@@ -49,6 +52,25 @@ def _configure_sqlite(engine: Engine) -> None:
         conn.exec_driver_sql("BEGIN IMMEDIATE")
 
 
+def _read_only_if_unwritable(engine: Engine) -> Engine:
+    """An embedded store this process cannot write (a read-only mount, files owned by someone
+    else) is opened read-only and immutable, so reading commands (list, show, export, verify,
+    reports) still work: a WAL database otherwise needs to create its shared-memory file even to
+    read. A write then fails naming the read-only store."""
+    database = engine.url.database
+    if not database or database == ":memory:" or engine.url.query.get("uri"):
+        return engine
+    path = Path(database)
+    writable = os.access(path, os.W_OK) and os.access(path.parent, os.W_OK)
+    if not path.is_file() or writable:
+        return engine
+    uri = f"file:{quote(str(path.resolve()))}?mode=ro&immutable=1"
+    engine.dispose()
+    return create_engine(
+        "sqlite://", creator=lambda: sqlite3.connect(uri, uri=True, check_same_thread=False)
+    )
+
+
 def create_store_engine(url: str | None = None) -> Engine:
     """An engine for ``url`` (default ``database_url()``) with the schema migrated to head."""
     url = url or database_url()
@@ -60,6 +82,7 @@ def create_store_engine(url: str | None = None) -> Engine:
             "(e.g. postgresql+psycopg://user@127.0.0.1:5432/db) or unset it for the embedded store."
         ) from exc
     if engine.dialect.name == "sqlite":
+        engine = _read_only_if_unwritable(engine)
         _configure_sqlite(engine)
     try:
         migrate(engine)
