@@ -204,3 +204,72 @@ def test_a_run_whose_process_was_killed_is_interrupted_not_running(
     run = store.runs.resolve(run.id)
     assert run.status == "running"  # what the dead process left in the store
     assert observed_status(run.id, run.status) == "interrupted"
+
+
+class _Recorder:
+    """A Progress that keeps every wait the engine reported."""
+
+    def __init__(self) -> None:
+        self.waits: list[float] = []
+
+    def start(self, total: int, done: int) -> None:
+        pass
+
+    def update(self, done: int, errors: int) -> None:
+        pass
+
+    def waiting(self, seconds: float) -> None:
+        self.waits.append(seconds)
+
+    def stop(self) -> None:
+        pass
+
+
+async def test_the_wait_a_server_asked_for_is_reported_capped_to_the_ceiling(
+    mc_task: TaskFactory, make_stub
+) -> None:
+    stub = make_stub(faults="429:1", retry_after=3600)
+    progress = _Recorder()
+    options = RunOptions(base_url=stub.base_url, **{**FAST, "retry_max": 1.0})  # type: ignore[arg-type]
+    summary = await run_task(
+        load_task(str(mc_task(2))), "openai/stub", store=Store.open(), options=options,
+        progress=progress,
+    )  # fmt: skip
+    assert summary.scored == 2
+    shown = [w for w in progress.waits if w > 0]
+    assert shown, "the progress line never showed the wait"
+    assert max(shown) <= 1.0
+
+
+def test_a_second_resume_process_refuses_while_the_first_runs(
+    mc_task: TaskFactory, make_stub, clearance_home: Path
+) -> None:
+    # Each sample's first call fails; two in flight at 50 ms: a resume takes about 5 s.
+    stub = make_stub(faults="500:1", latency=0.05)
+    cli = [sys.executable, "-m", "clearance.cli"]
+    first = subprocess.run(
+        [*cli, "eval", "run", str(mc_task(200)), "--model", "openai/stub", "--base-url",
+         stub.base_url, "--max-retries", "0", "--max-connections", "2", "--quiet", "--json"],
+        capture_output=True, text=True, timeout=300,
+    )  # fmt: skip
+    run_id = json.loads(first.stdout)["id"]
+    calls_before = stub.stats()["requests"]
+    resuming = subprocess.Popen(
+        [*cli, "eval", "resume", run_id, "--quiet"],
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+    )  # fmt: skip
+    try:
+        deadline = time.monotonic() + 120
+        while stub.stats()["requests"] == calls_before and time.monotonic() < deadline:
+            time.sleep(0.05)  # the first resume is calling the model now
+        second = subprocess.run(
+            [*cli, "eval", "resume", run_id, "--quiet"], capture_output=True, text=True, timeout=120
+        )
+        assert second.returncode == 1
+        assert "is being executed now by another process" in " ".join(second.stderr.split())
+    finally:
+        _, err = resuming.communicate(timeout=300)
+    assert resuming.returncode == 0, err
+    stats = stub.stats()
+    assert stats["repeated"] == 0  # no sample answered twice
+    assert stats["requests"] == calls_before + 200  # the second resume asked nothing
