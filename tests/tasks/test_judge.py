@@ -196,3 +196,9 @@ def test_the_rubric_keeps_braces_in_the_prompt() -> None:
     messages = STRONGREJECT_RUBRIC.messages("prompt {with braces}", "response")
     assert "prompt {with braces}" in messages[-1].content
     assert messages[0].role == "system"
+
+
+def test_a_judges_retry_after_is_held_to_the_retry_ceiling() -> None:
+    policy = RetryPolicy(max_seconds=30.0)
+    assert policy.delay(0, 3600.0) == 30.0
+    assert 2.0 <= policy.delay(0, 2.0) <= 2.25
