@@ -47,6 +47,7 @@ LAYERS: dict[str, int] = {
     "registry": 0,
     "atomicfile": 0,
     "yamldoc": 0,
+    "spreadsheet": 0,
 }
 """DESIGN.md's table, by package (or top-level module) under ``clearance``."""
 
