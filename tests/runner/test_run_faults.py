@@ -233,7 +233,7 @@ async def test_the_wait_a_server_asked_for_is_reported_capped_to_the_ceiling(
     options = RunOptions(base_url=stub.base_url, **{**FAST, "retry_max": 1.0})  # type: ignore[arg-type]
     summary = await run_task(
         load_task(str(mc_task(2))), "openai/stub", store=Store.open(), options=options,
-        progress=progress,
+        progress=progress, principal=LOCAL_ADMIN,
     )  # fmt: skip
     assert summary.scored == 2
     shown = [w for w in progress.waits if w > 0]
