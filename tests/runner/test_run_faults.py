@@ -244,12 +244,13 @@ async def test_the_wait_a_server_asked_for_is_reported_capped_to_the_ceiling(
 def test_a_second_resume_process_refuses_while_the_first_runs(
     mc_task: TaskFactory, make_stub, clearance_home: Path
 ) -> None:
-    # Each sample's first call fails; two in flight at 50 ms: a resume takes about 5 s.
-    stub = make_stub(faults="500:1", latency=0.05)
+    # Each sample's first call fails at once; its second hangs, so the first resume is still
+    # waiting on the server (for --timeout) when the second resume starts.
+    stub = make_stub(faults="500:1,hang:1")
     cli = [sys.executable, "-m", "clearance.cli"]
     first = subprocess.run(
-        [*cli, "eval", "run", str(mc_task(200)), "--model", "openai/stub", "--base-url",
-         stub.base_url, "--max-retries", "0", "--max-connections", "2", "--quiet", "--json"],
+        [*cli, "eval", "run", str(mc_task(2)), "--model", "openai/stub", "--base-url",
+         stub.base_url, "--max-retries", "0", "--timeout", "15", "--quiet", "--json"],
         capture_output=True, text=True, timeout=300,
     )  # fmt: skip
     run_id = json.loads(first.stdout)["id"]
@@ -261,15 +262,12 @@ def test_a_second_resume_process_refuses_while_the_first_runs(
     try:
         deadline = time.monotonic() + 120
         while stub.stats()["requests"] == calls_before and time.monotonic() < deadline:
-            time.sleep(0.05)  # the first resume is calling the model now
+            time.sleep(0.05)  # the first resume is waiting on the model now
         second = subprocess.run(
             [*cli, "eval", "resume", run_id, "--quiet"], capture_output=True, text=True, timeout=120
         )
         assert second.returncode == 1
         assert "is being executed now by another process" in " ".join(second.stderr.split())
     finally:
-        _, err = resuming.communicate(timeout=300)
-    assert resuming.returncode == 0, err
-    stats = stub.stats()
-    assert stats["repeated"] == 0  # no sample answered twice
-    assert stats["requests"] == calls_before + 200  # the second resume asked nothing
+        resuming.communicate(timeout=300)
+    assert stub.stats()["requests"] == calls_before + 2  # the second resume asked nothing
