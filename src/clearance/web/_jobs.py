@@ -25,6 +25,10 @@ from clearance.tasks import load_task
 JobState = Literal["queued", "running", "completed", "failed", "cancelled"]
 
 
+class TaskNotAllowedError(ClearanceError, ValueError):
+    """A task the API may not start (a path rather than a registered name)."""
+
+
 class JobNotFoundError(ClearanceError, LookupError):
     """No run job with this id that the caller started."""
 
@@ -83,7 +87,7 @@ class RunJobs:
         require(who.principal, Action.RUN_CREATE, marking)
         if task.endswith((".yaml", ".yml")) or "/" in task or "\\" in task:
             # A path would let an API caller make the server read its own files as a task.
-            raise ValueError(
+            raise TaskNotAllowedError(
                 f"task {task!r} is not a registered task name; the API starts catalogue tasks "
                 "by name (e.g. starter-cyber); run a task file with `clearance eval run`"
             )

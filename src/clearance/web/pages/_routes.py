@@ -20,7 +20,7 @@ from clearance.accountability import AuthenticationError
 from clearance.store import SampleQuery
 from clearance.web._auth import CSRF_COOKIE, CSRF_FIELD, SESSION_COOKIE, client_address
 from clearance.web._paging import decode_cursor, encode_cursor, page_after
-from clearance.web._problems import CsrfRefused
+from clearance.web._problems import CsrfRefused, FormValueError
 from clearance.web._state import CallerDep, StateDep
 from clearance.web._views import (
     RunFilter,
@@ -725,7 +725,7 @@ def _whole(text: str, what: str) -> int | None:
     if not text.strip():
         return None
     if not text.strip().isdigit():
-        raise ValueError(f"{what} must be a whole number, not {text!r}")
+        raise FormValueError(f"{what} must be a whole number, not {text!r}")
     return int(text)
 
 
