@@ -3,17 +3,13 @@ its end, cancelled while it runs (and left resumable), refused when it may not b
 
 from __future__ import annotations
 
-import json
 import time
 from pathlib import Path
 from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
-from web_world import World
-
-import clearance.suites  # noqa: F401  (registers the catalogue's tasks)
-from clearance.tasks import load_task
+from web_world import World, scripted_answers
 
 
 def _poll(client: TestClient, world: World, job: str, until: set[str]) -> dict[str, Any]:
@@ -31,16 +27,12 @@ def _poll(client: TestClient, world: World, job: str, until: set[str]) -> dict[s
 def test_a_run_started_through_the_api_completes(
     client: TestClient, world: World, tmp_path: Path
 ) -> None:
-    task = load_task("starter-cyber", limit=3)
-    answers = tmp_path / "answers.jsonl"
-    answers.write_text(
-        "".join(json.dumps({"id": s.id, "output": "A"}) + "\n" for s in task.dataset.samples)
-    )
+    model = scripted_answers(tmp_path / "answers.jsonl", "starter-cyber", 3)
     started = client.post(
         "/api/v1/runs",
         json={
             "task": "starter-cyber",
-            "model": f"scripted/{answers}",
+            "model": model,
             "limit": 3,
             "marking": "SECRET",
         },

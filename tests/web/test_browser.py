@@ -7,12 +7,6 @@ accessibility problem. Screenshots of the main pages are kept under the test's t
 from __future__ import annotations
 
 import json
-import os
-import socket
-import subprocess
-import sys
-import time
-import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -25,6 +19,7 @@ from web_world import (
     SECRET_USE_CASE,
     World,
     high_impact_intake,
+    serving,
 )
 
 from clearance.governance import default_rules
@@ -44,51 +39,11 @@ AXE = Path(__file__).parent / "vendor" / "axe.min.js"
 pytestmark = pytest.mark.slow
 
 
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
-
-
 @pytest.fixture
 def server(world: World, clearance_home: Path) -> Iterator[str]:
     """`clearance serve` on the world's store, in its own process; always stopped."""
-    port = _free_port()
-    env = os.environ | {
-        "CLEARANCE_HOME": str(clearance_home),
-        "CLEARANCE_DATABASE_URL": f"sqlite:///{clearance_home / 'clearance.db'}",
-    }
-    process = subprocess.Popen(
-        [sys.executable, "-m", "clearance.cli", "serve", "--port", str(port)],
-        env=env,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-    )
-    base = f"http://127.0.0.1:{port}"
-    try:
-        _wait_until_up(base, process)
+    with serving(clearance_home) as base:
         yield base
-    finally:
-        process.terminate()
-        try:
-            process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
-
-
-def _wait_until_up(base: str, process: subprocess.Popen[bytes]) -> None:
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            output = process.stdout.read().decode() if process.stdout else ""
-            raise RuntimeError(f"clearance serve exited: {output}")
-        try:
-            with urllib.request.urlopen(base + "/sign-in", timeout=2):
-                return
-        except OSError:
-            time.sleep(0.2)
-    raise RuntimeError("clearance serve did not answer within 60 s")
 
 
 @pytest.fixture

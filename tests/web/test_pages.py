@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 from fastapi.testclient import TestClient
 from test_auth import sign_in
-from web_world import SECRET_TASK, SECRET_USE_CASE, World, high_impact_intake
+from web_world import SECRET_TASK, SECRET_USE_CASE, World, high_impact_intake, scripted_answers
 
 PAGES = ("/", "/runs", "/findings", "/use-cases", "/queue", "/ledger", "/reports", "/compare")
 
@@ -134,14 +134,7 @@ def test_what_users_typed_is_escaped_everywhere(client: TestClient, world: World
 def test_start_a_run_from_the_runs_page_and_follow_it(
     client: TestClient, world: World, tmp_path: Path
 ) -> None:
-    import clearance.suites  # noqa: F401  (registers the catalogue's tasks)
-    from clearance.tasks import load_task
-
-    task = load_task("starter-cyber", limit=2)
-    answers = tmp_path / "answers.jsonl"
-    answers.write_text(
-        "".join(f'{{"id": "{s.id}", "output": "A"}}\n' for s in task.dataset.samples)
-    )
+    model = scripted_answers(tmp_path / "answers.jsonl", "starter-cyber", 2)
     sign_in(client, "eve")
     page = client.get("/runs")
     assert "Start a run" in page.text
@@ -152,7 +145,7 @@ def test_start_a_run_from_the_runs_page_and_follow_it(
         data={
             "csrf_token": token.group(1),
             "task": "starter-cyber",
-            "model": f"scripted/{answers}",
+            "model": model,
             "limit": "2",
         },
         follow_redirects=False,

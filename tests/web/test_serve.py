@@ -11,8 +11,7 @@ import sys
 import urllib.request
 from pathlib import Path
 
-from test_browser import _free_port, _wait_until_up
-from web_world import write_task
+from web_world import serving, write_task
 
 from clearance.access import LOCAL_ADMIN
 from clearance.runner import run_task
@@ -32,25 +31,10 @@ def test_serve_shows_the_runs_of_a_store_without_users(
         )
     finally:
         store.close()
-    port = _free_port()
-    env = os.environ | {"CLEARANCE_HOME": str(clearance_home)}
-    env.pop("CLEARANCE_DATABASE_URL", None)
-    server = subprocess.Popen(
-        [sys.executable, "-m", "clearance.cli", "serve", "--port", str(port)],
-        env=env,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-    )
-    try:
-        base = f"http://127.0.0.1:{port}"
-        _wait_until_up(base, server)
-        with urllib.request.urlopen(base + "/runs") as page:
-            html = page.read().decode()
-        assert summary.id in html
-        assert "demo-sums" in html
-    finally:
-        server.terminate()
-        server.wait(timeout=10)
+    with serving(clearance_home) as base, urllib.request.urlopen(base + "/runs") as page:
+        html = page.read().decode()
+    assert summary.id in html
+    assert "demo-sums" in html
 
 
 def test_serve_refuses_a_store_without_users_beyond_loopback(clearance_home: Path) -> None:

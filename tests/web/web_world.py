@@ -5,6 +5,14 @@ from __future__ import annotations
 
 import asyncio
 import json
+import os
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -138,3 +146,56 @@ def high_impact_intake(name: str = "Insider-threat triage") -> dict[str, Any]:
         "developers": ["rory"],
         "risk_owner": "rory",
     }
+
+
+def scripted_answers(path: Path, task_name: str, limit: int, output: str = "A") -> str:
+    """A scripted model answering ``output`` to the first ``limit`` items of a catalogue task."""
+    import clearance.suites  # noqa: F401  (registers the catalogue's tasks)
+
+    task = load_task(task_name, limit=limit)
+    path.write_text(
+        "".join(json.dumps({"id": s.id, "output": output}) + "\n" for s in task.dataset.samples)
+    )
+    return f"scripted/{path}"
+
+
+@contextmanager
+def serving(home: Path) -> Iterator[str]:
+    """`clearance serve` on the embedded store under ``home``, in its own process, on a free
+    loopback port; yields its base URL and always stops it."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = int(probe.getsockname()[1])
+    env = os.environ | {"CLEARANCE_HOME": str(home)}
+    env.pop("CLEARANCE_DATABASE_URL", None)
+    process = subprocess.Popen(
+        [sys.executable, "-m", "clearance.cli", "serve", "--port", str(port)],
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+    )
+    base = f"http://127.0.0.1:{port}"
+    try:
+        _wait_until_up(base, process)
+        yield base
+    finally:
+        process.terminate()
+        try:
+            process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+
+
+def _wait_until_up(base: str, process: subprocess.Popen[bytes]) -> None:
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            output = process.stdout.read().decode() if process.stdout else ""
+            raise RuntimeError(f"clearance serve exited: {output}")
+        try:
+            with urllib.request.urlopen(base + "/sign-in", timeout=2):
+                return
+        except OSError:
+            time.sleep(0.2)
+    raise RuntimeError("clearance serve did not answer within 60 s")
