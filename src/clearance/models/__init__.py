@@ -14,6 +14,7 @@ from clearance.models._types import (
     DEFAULT_MAX_RESPONSE_BYTES,
     ChatMessage,
     GenerateConfig,
+    LikelihoodAPI,
     ModelAPI,
     ModelError,
     ModelInfo,
@@ -25,12 +26,14 @@ from clearance.models._types import (
     Usage,
     current_epoch,
     current_sample_id,
+    likelihood_context,
 )
 
 __all__ = [
     "DEFAULT_MAX_RESPONSE_BYTES",
     "ChatMessage",
     "GenerateConfig",
+    "LikelihoodAPI",
     "ModelAPI",
     "ModelError",
     "ModelInfo",
@@ -50,5 +53,6 @@ __all__ = [
     "current_sample_id",
     "get_model",
     "known_providers",
+    "likelihood_context",
     "model_provider",
 ]

@@ -17,10 +17,15 @@ from clearance.models._types import ChatMessage, GenerateConfig, ModelInfo, Mode
 
 
 def cache_key(
-    info: ModelInfo, messages: Sequence[ChatMessage], config: GenerateConfig, epoch: int
+    info: ModelInfo,
+    messages: Sequence[ChatMessage],
+    config: GenerateConfig,
+    epoch: int,
+    continuations: Sequence[str] | None = None,
 ) -> str:
-    """Provider, endpoint, model (version and weights), messages, settings and epoch."""
-    ident = [
+    """Provider, endpoint, model (version and weights), messages, settings and epoch; and, for
+    a likelihood request, the continuations scored (generations' keys are unchanged)."""
+    ident: list[object] = [
         info.provider,
         info.base_url,
         info.name,
@@ -30,6 +35,8 @@ def cache_key(
         config.model_dump(mode="json"),
         epoch,
     ]
+    if continuations is not None:
+        ident.append(["loglikelihood", list(continuations)])
     return hashlib.sha256(json.dumps(ident, separators=(",", ":")).encode()).hexdigest()
 
 

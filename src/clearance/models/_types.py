@@ -62,6 +62,11 @@ class ModelOutput(BaseModel):
     """Seconds from sending the request to having the whole response."""
     raw: dict[str, Any] | None = None
     """The provider's response body as received, kept as evidence."""
+    loglikelihoods: tuple[float, ...] | None = None
+    """For a likelihood request: the log-probability of each continuation given the context
+    (natural log, summed over the continuation's tokens); None for a generation."""
+    greedy: tuple[bool, ...] | None = None
+    """For a likelihood request: whether greedy decoding would produce each continuation."""
 
 
 class ModelInfo(BaseModel):
@@ -90,6 +95,29 @@ class ModelAPI(Protocol):
     ) -> ModelOutput: ...
 
     async def aclose(self) -> None: ...
+
+
+@runtime_checkable
+class LikelihoodAPI(Protocol):
+    """A model that scores given continuations of a context instead of generating.
+
+    ``loglikelihood`` returns one output whose ``loglikelihoods`` (and ``greedy``) hold one entry
+    per continuation, in order. The context is :func:`likelihood_context` of the messages: plain
+    text with no chat template, as lm-evaluation-harness scores multiple choice.
+    """
+
+    async def loglikelihood(
+        self, messages: Sequence[ChatMessage], continuations: Sequence[str], config: GenerateConfig
+    ) -> ModelOutput: ...
+
+
+def likelihood_context(messages: Sequence[ChatMessage]) -> str:
+    """The text a likelihood request continues: each message's content, blank-line separated.
+
+    No chat template and no role names, so a one-message prompt is scored exactly as
+    lm-evaluation-harness scores it; a system prompt (a mitigation) comes first as plain text.
+    """
+    return "\n\n".join(m.content for m in messages)
 
 
 class ModelError(ClearanceError):

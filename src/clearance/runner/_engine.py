@@ -28,6 +28,7 @@ from clearance.datasets import Sample
 from clearance.errors import EXIT_INTERRUPTED, ClearanceError
 from clearance.models import (
     ChatMessage,
+    LikelihoodAPI,
     ModelAPI,
     ModelError,
     ModelInfo,
@@ -201,19 +202,26 @@ class _Execution:
     # -- model calls ---------------------------------------------------------------------
 
     async def _generate(
-        self, key: JournalKey, messages: Sequence[ChatMessage], calls: list[ModelOutput]
+        self,
+        key: JournalKey,
+        messages: Sequence[ChatMessage],
+        calls: list[ModelOutput],
+        continuations: Sequence[str] | None = None,
     ) -> ModelOutput:
         index = len(calls)
         replayed = self.replay.get(key)
         if replayed is not None and index < len(replayed):
             out = replayed[index]
         else:
-            ckey = cache_key(self.info, messages, self.task.config, key[1]) if self.cache else ""
+            config = self.task.config
+            ckey = (
+                cache_key(self.info, messages, config, key[1], continuations) if self.cache else ""
+            )
             cached = await self.cache.get(ckey) if self.cache else None
             if cached is not None:
                 out = cached
             else:
-                out = await self._call_with_retries(messages)
+                out = await self._call_with_retries(messages, continuations)
                 self.counters.calls += 1
                 self.journal.append(key, index, out)
                 if self.cache:
@@ -221,11 +229,13 @@ class _Execution:
         calls.append(out)
         return out
 
-    async def _call_with_retries(self, messages: Sequence[ChatMessage]) -> ModelOutput:
+    async def _call_with_retries(
+        self, messages: Sequence[ChatMessage], continuations: Sequence[str] | None = None
+    ) -> ModelOutput:
         for attempt in range(self.retry.max_retries + 1):
             await self.limit.acquire()
             try:
-                out = await self.model.generate(messages, self.task.config)
+                out = await self._call(messages, continuations)
             except ModelError as exc:
                 throttled = isinstance(exc, RateLimitError)
                 self.limit.release(
@@ -245,6 +255,19 @@ class _Execution:
                 return out
         raise AssertionError("unreachable: the loop returns or raises")
 
+    async def _call(
+        self, messages: Sequence[ChatMessage], continuations: Sequence[str] | None
+    ) -> ModelOutput:
+        if continuations is None:
+            return await self.model.generate(messages, self.task.config)
+        if not isinstance(self.model, LikelihoodAPI):
+            raise PermanentModelError(
+                f"model {self.info.spec!r} gives no log-likelihoods, which this task's "
+                "likelihood scoring needs; run it by generation (leave out -T likelihood=true) "
+                "or use an hf/ model"
+            )
+        return await self.model.loglikelihood(messages, continuations, self.task.config)
+
     # -- samples -------------------------------------------------------------------------
 
     async def _solve(self, sample: Sample, epoch: int) -> tuple[dict[str, Any], Exception | None]:
@@ -256,7 +279,13 @@ class _Execution:
         async def generate(messages: Sequence[ChatMessage]) -> ModelOutput:
             return await self._generate(key, messages, calls)
 
+        async def loglikelihood(
+            messages: Sequence[ChatMessage], continuations: Sequence[str]
+        ) -> ModelOutput:
+            return await self._generate(key, messages, calls, continuations)
+
         state = TaskState.start(sample, epoch, self.options.seed)
+        state.loglikelihood = loglikelihood
         error: Exception | None = None
         scores: dict[str, Any] = {}
         try:

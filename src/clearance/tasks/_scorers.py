@@ -90,6 +90,24 @@ def choice() -> Scorer:
     return _Check("choice", check, ("accuracy",))
 
 
+@scorer("choice_norm")
+def choice_norm() -> Scorer:
+    """Likelihood scoring's length-normalised answer (lm-eval's ``acc_norm``): the option with
+    the highest log-likelihood per character, read from ``multiple_choice_likelihood``."""
+
+    def check(state: TaskState) -> Score:
+        found = state.metadata.get("likelihood", {}).get("answer_norm")
+        if not isinstance(found, str):
+            raise ValueError(
+                f"sample {state.sample.id!r}: choice_norm reads the likelihood solver's "
+                "answer; this task's solver is not multiple_choice_likelihood"
+            )
+        targets = {t.strip().upper() for t in state.targets}
+        return _binary(found in targets, found)
+
+    return _Check("choice_norm", check, ("accuracy",))
+
+
 def _target_number(text: str) -> Decimal | None:
     try:
         return Decimal(text.strip().replace(",", ""))

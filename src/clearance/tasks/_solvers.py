@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import random
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import Any, Protocol
 
 from clearance.models import ChatMessage
@@ -27,12 +27,16 @@ solver = solvers.register
 
 
 class _Step:
-    """A solver built from a plain async function."""
+    """A solver built from a plain async function; ``args`` are the factory's arguments, so a
+    step can be rebuilt with one changed (an elicitation override)."""
 
-    def __init__(self, name: str, fn: Any, *, generates: bool) -> None:
+    def __init__(
+        self, name: str, fn: Any, *, generates: bool, args: dict[str, Any] | None = None
+    ) -> None:
         self.name = name
         self._fn = fn
         self.generates = generates
+        self.args = dict(args or {})
 
     async def __call__(self, state: TaskState, generate: Generate) -> TaskState:
         result: TaskState = await self._fn(state, generate)
@@ -142,7 +146,75 @@ def multiple_choice(
         )
         return await generate_solver()(state, generate)
 
-    return _Step("multiple_choice", step, generates=True)
+    args = {"shuffle": shuffle, "cot": cot, "template": template}
+    return _Step("multiple_choice", step, generates=True, args=args)
+
+
+LIKELIHOOD_TEMPLATE = "{question}\nAnswer:"
+"""lm-evaluation-harness's usual multiple-choice prompt: the question, then ``Answer:``, each
+option scored as the continuation ``" " + option``."""
+
+
+@solver("multiple_choice_likelihood")
+def multiple_choice_likelihood(
+    shuffle: bool = False, template: str = LIKELIHOOD_TEMPLATE
+) -> Solver:
+    """Score each option by its log-likelihood as a continuation of the prompt (no generation).
+
+    The answer is the option with the highest log-likelihood (lm-eval's ``acc``); the option
+    with the highest log-likelihood per character (``acc_norm``) is kept in the sample's
+    metadata for the ``choice_norm`` scorer. Both, with every option's log-likelihood, are in
+    ``metadata["likelihood"]``. The output reads ``ANSWER: X`` so the ``choice`` scorer and
+    anything that reads letters work unchanged.
+    """
+    if "{question}" not in template:
+        raise ValueError("multiple_choice_likelihood: the template must contain {question}")
+
+    async def step(state: TaskState, generate: Generate) -> TaskState:
+        if not state.choices:
+            raise ValueError(f"sample {state.sample.id!r} has no choices for likelihood scoring")
+        if state.loglikelihood is None:
+            raise ValueError(
+                "likelihood scoring needs log-likelihoods from the model, which this runner "
+                "does not supply"
+            )
+        if shuffle:
+            order = shuffled_order(len(state.choices), state.seed, state.sample.id, state.epoch)
+            state.choices = tuple(state.choices[i] for i in order)
+            state.target = _remap_targets(state.target, order)
+            state.metadata["choice_order"] = order
+        choices = state.choices
+        state.set_user_prompt(template.format_map(_Missing(question=state.user_prompt())))
+        out = await state.loglikelihood(state.messages, [" " + c for c in choices])
+        scores = out.loglikelihoods
+        if scores is None or len(scores) != len(choices):
+            raise ValueError(
+                f"sample {state.sample.id!r}: the model returned "
+                f"{0 if scores is None else len(scores)} log-likelihoods for {len(choices)} options"
+            )
+        best = _first_max(scores)
+        best_norm = _first_max([ll / max(len(c), 1) for ll, c in zip(scores, choices, strict=True)])
+        state.metadata["likelihood"] = {
+            "loglikelihoods": list(scores),
+            "greedy": list(out.greedy or ()),
+            "answer": letter_for(best),
+            "answer_norm": letter_for(best_norm),
+        }
+        state.output = out.model_copy(update={"text": f"ANSWER: {letter_for(best)}"})
+        state.messages.append(ChatMessage(role="assistant", content=state.output.text))
+        return state
+
+    return _Step(
+        "multiple_choice_likelihood",
+        step,
+        generates=True,
+        args={"shuffle": shuffle, "template": template},
+    )
+
+
+def _first_max(values: Sequence[float]) -> int:
+    """The index of the largest value, the first on ties (as ``numpy.argmax``)."""
+    return max(range(len(values)), key=lambda i: (values[i], -i))
 
 
 def _remap_targets(target: str | tuple[str, ...], order: list[int]) -> str | tuple[str, ...]:

@@ -13,6 +13,10 @@ Generate = Callable[[Sequence[ChatMessage]], Awaitable[ModelOutput]]
 """Calls the model under test with the task's generation settings (retries, cache and limits
 are the runner's business, not the solver's)."""
 
+Loglikelihood = Callable[[Sequence[ChatMessage], Sequence[str]], Awaitable[ModelOutput]]
+"""Asks the model under test for the log-likelihood of each continuation after the messages
+(``ModelOutput.loglikelihoods``), through the same journal, cache and retries as ``Generate``."""
+
 
 @dataclass
 class TaskState:
@@ -26,6 +30,8 @@ class TaskState:
     choices: tuple[str, ...] | None = None
     output: ModelOutput | None = None
     metadata: dict[str, Any] = field(default_factory=dict)
+    loglikelihood: Loglikelihood | None = None
+    """Set by the runner when the model under test can score continuations; None otherwise."""
 
     @classmethod
     def start(cls, sample: Sample, epoch: int, seed: int) -> TaskState:

@@ -1,13 +1,21 @@
-"""``hf/PATH``: a transformers causal language model saved in a local directory (extra ``local``).
+"""``hf/PATH``: a transformers causal language model saved in a local directory, or one GGUF
+file loaded through transformers' ``gguf_file`` (de-quantised to float32; needs the ``gguf``
+and ``accelerate`` packages) (extra ``local``).
 
 Concurrent ``generate`` calls are gathered into batches (up to ``max_batch_size`` prompts or
 ``batch_wait`` seconds) and generated together, left-padded, in a worker thread.
+
+``loglikelihood`` scores continuations of a plain-text context the way lm-evaluation-harness
+does for ``multiple_choice`` tasks: no special tokens are added, trailing spaces of the context
+move to the continuation, the pair is tokenised whole and split at the context's token count,
+and the continuation's token log-probabilities are summed.
 """
 
 from __future__ import annotations
 
 import asyncio
 import hashlib
+import threading
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -18,13 +26,21 @@ from clearance.models._http import chat_turns
 from clearance.models._providers.micro_batcher import MicroBatcher
 from clearance.models._providers.weights_digest import weights_sha256
 from clearance.models._registry import ModelSpecError, ProviderArgs
-from clearance.models._types import ChatMessage, GenerateConfig, ModelInfo, ModelOutput, Usage
+from clearance.models._types import (
+    ChatMessage,
+    GenerateConfig,
+    ModelInfo,
+    ModelOutput,
+    Usage,
+    likelihood_context,
+)
 
 INSTALL_HINT = "pip install 'clearance[local]'"
 DEFAULT_MAX_TOKENS = 256
 DEFAULT_BATCH_SIZE = 8
 DEFAULT_BATCH_WAIT = 0.01
 WEIGHT_SUFFIXES = (".safetensors", ".bin", ".pt", ".pth")
+GGUF_SUFFIX = ".gguf"
 
 
 @dataclass(frozen=True)
@@ -56,10 +72,12 @@ class HFModel:
             raise ModelSpecError(
                 f"model {spec!r} needs transformers and torch ({exc}); {INSTALL_HINT}"
             ) from exc
-        if not path.is_dir():
+        gguf = path.suffix.lower() == GGUF_SUFFIX and path.is_file()
+        if not path.is_dir() and not gguf:
             raise ModelSpecError(
-                f"model {spec!r}: {path} is not a directory; hf/PATH must name a directory "
-                "saved by save_pretrained (e.g. from `huggingface-cli download --local-dir`)"
+                f"model {spec!r}: {path} is neither a directory nor a .gguf file; hf/PATH must "
+                "name a directory saved by save_pretrained (e.g. from `huggingface-cli download "
+                "--local-dir`) or one GGUF file"
             )
         if max_batch_size < 1 or batch_wait < 0:
             raise ModelSpecError(
@@ -68,7 +86,9 @@ class HFModel:
             )
         self._torch: Any = torch
         self._transformers: Any = transformers
-        self._path = path
+        self._path = path.parent if gguf else path
+        self._gguf_file: str | None = path.name if gguf else None
+        self._forward_lock = threading.Lock()
         self._device = device or ("cuda" if torch.cuda.is_available() else "cpu")
         self._model: Any = None
         self._tokenizer: Any = None
@@ -79,9 +99,8 @@ class HFModel:
             max_wait=batch_wait,
             group_key=lambda request: request.config,
         )
-        self._info = ModelInfo(
-            spec=spec, provider="hf", name=str(path), weights_sha256=_directory_digest(spec, path)
-        )
+        digest = weights_sha256(path) if gguf else _directory_digest(spec, path)
+        self._info = ModelInfo(spec=spec, provider="hf", name=str(path), weights_sha256=digest)
 
     @classmethod
     def from_args(cls, args: ProviderArgs) -> HFModel:
@@ -122,7 +141,12 @@ class HFModel:
 
     def _load_blocking(self) -> tuple[Any, Any]:
         transformers = self._transformers
-        tokenizer = transformers.AutoTokenizer.from_pretrained(self._path)
+        gguf: dict[str, Any] = {}
+        if self._gguf_file is not None:
+            self._check_gguf_packages()
+            # de-quantised to float32: the precision lm-evaluation-harness is compared at
+            gguf = {"gguf_file": self._gguf_file}
+        tokenizer = transformers.AutoTokenizer.from_pretrained(self._path, **gguf)
         tokenizer.padding_side = "left"  # generation continues from the right edge of each row
         if tokenizer.pad_token is None:
             if tokenizer.eos_token is None:
@@ -131,10 +155,66 @@ class HFModel:
                     "so prompts cannot be batched; set pad_token in tokenizer_config.json"
                 )
             tokenizer.pad_token = tokenizer.eos_token
-        model = transformers.AutoModelForCausalLM.from_pretrained(self._path)
+        if gguf:
+            gguf["dtype"] = self._torch.float32
+        model = transformers.AutoModelForCausalLM.from_pretrained(self._path, **gguf)
         model.to(self._device)
         model.eval()
         return tokenizer, model
+
+    def _check_gguf_packages(self) -> None:
+        import importlib.util
+
+        missing = [p for p in ("gguf", "accelerate") if importlib.util.find_spec(p) is None]
+        if missing:
+            raise ModelSpecError(
+                f"hf model {self._path / str(self._gguf_file)}: transformers needs the "
+                f"{' and '.join(missing)} package(s) to load a GGUF file; "
+                f"pip install {' '.join(missing)}"
+            )
+
+    async def loglikelihood(
+        self, messages: Sequence[ChatMessage], continuations: Sequence[str], config: GenerateConfig
+    ) -> ModelOutput:
+        """The log-probability of each continuation after the messages' plain-text context."""
+        if self._model is None:
+            await self._load()
+        context = likelihood_context(messages)
+        return await asyncio.to_thread(self._score_blocking, context, list(continuations))
+
+    def _score_blocking(self, context: str, continuations: list[str]) -> ModelOutput:
+        started = time.perf_counter()
+        scored = [self._score_one(context, c) for c in continuations]
+        return ModelOutput(
+            text="",
+            usage=Usage(input_tokens=sum(n for _, _, n in scored)),
+            latency=time.perf_counter() - started,
+            loglikelihoods=tuple(ll for ll, _, _ in scored),
+            greedy=tuple(g for _, g, _ in scored),
+            raw={"continuations": continuations, "device": self._device},
+        )
+
+    def _score_one(self, context: str, continuation: str) -> tuple[float, bool, int]:
+        torch, tokenizer = self._torch, self._tokenizer
+        # lm-eval's _encode_pair: trailing spaces belong to the continuation's first token
+        stripped = context.rstrip(" ")
+        continuation = context[len(stripped) :] + continuation
+        whole = tokenizer(stripped + continuation, add_special_tokens=False)["input_ids"]
+        context_ids = tokenizer(stripped, add_special_tokens=False)["input_ids"]
+        if not context_ids:  # nothing to condition on: start from the end-of-text token
+            context_ids = [tokenizer.bos_token_id or tokenizer.eos_token_id]
+            whole = context_ids + whole
+        target = whole[len(context_ids) :]
+        if not target:
+            raise ValueError(f"continuation {continuation!r} has no tokens to score")
+        inputs = torch.tensor([whole[:-1]], device=self._device)
+        with self._forward_lock, torch.inference_mode():
+            logits = self._model(input_ids=inputs).logits[0].float()
+        logprobs = logits[len(context_ids) - 1 :].log_softmax(dim=-1)
+        wanted = torch.tensor(target, device=self._device)
+        picked = logprobs.gather(1, wanted.unsqueeze(1)).squeeze(1)
+        greedy = bool((logprobs.argmax(dim=-1) == wanted).all())
+        return float(picked.sum()), greedy, len(whole)
 
     def _prompt(self, messages: Sequence[ChatMessage]) -> str:
         if self._tokenizer.chat_template:

@@ -2,7 +2,9 @@
 
 The file is JSONL, one sample a line: ``{"id": "q1", "output": "42"}``, or
 ``{"id": "q1", "outputs": ["first", "second"]}`` for successive calls within one sample (agent
-loops); the last output repeats once the list runs out.
+loops); the last output repeats once the list runs out. For a likelihood request
+(``loglikelihood``) the output is a JSON list of numbers, one log-likelihood per continuation:
+``{"id": "q1", "output": "[-2.5, -0.5, -4.0]"}``.
 """
 
 from __future__ import annotations
@@ -56,6 +58,32 @@ class ScriptedModel:
     def info(self) -> ModelInfo:
         """The script's path and SHA-256 (as ``version``)."""
         return self._info
+
+    async def loglikelihood(
+        self, messages: Sequence[ChatMessage], continuations: Sequence[str], config: GenerateConfig
+    ) -> ModelOutput:
+        """The next scripted output read as one log-likelihood per continuation."""
+        out = await self.generate(messages, config)
+        try:
+            values = json.loads(out.text)
+        except ValueError:
+            values = None
+        numeric = isinstance(values, list) and all(
+            isinstance(v, int | float) and not isinstance(v, bool) for v in values
+        )
+        if not numeric or len(values) != len(continuations):
+            raise PermanentModelError(
+                f"scripted model {self._path}: sample {current_sample_id.get()!r} was asked for "
+                f"{len(continuations)} log-likelihoods; its output must be a JSON list of "
+                f"{len(continuations)} numbers, got {out.text[:80]!r}"
+            )
+        best = max(values)
+        return out.model_copy(
+            update={
+                "loglikelihoods": tuple(float(v) for v in values),
+                "greedy": tuple(v == best for v in values),
+            }
+        )
 
     async def generate(
         self, messages: Sequence[ChatMessage], config: GenerateConfig
