@@ -27,7 +27,15 @@ from clearance.assess._assessment import (
     show_mitigations,
 )
 from clearance.assess._errors import AssessError, SampleMismatchError
-from clearance.assess._evidence import Evidence, domain_of, gather_evidence, resolve_model
+from clearance.assess._evidence import (
+    Evidence,
+    catalogue_benchmark,
+    domain_of,
+    gather_evidence,
+    resolve_model,
+    run_elicitation,
+    run_identity,
+)
 from clearance.assess._findings import (
     VERDICTS,
     DomainSummary,
@@ -87,6 +95,7 @@ __all__ = [
     "assess_findings",
     "assess_mitigations",
     "assess_model",
+    "catalogue_benchmark",
     "cohen_kappa",
     "decision_checks",
     "default_policy",
@@ -102,6 +111,8 @@ __all__ = [
     "parse_policy",
     "record_mitigation",
     "resolve_model",
+    "run_elicitation",
+    "run_identity",
     "show_mitigations",
     "summarise_domains",
 ]

@@ -9,7 +9,8 @@ from dataclasses import dataclass, field
 from clearance.access import Action, Marking, Principal, join_markings, marking_of, readable
 from clearance.assess._errors import AssessError
 from clearance.store import RunRecord, Store
-from clearance.suites import get_benchmark
+from clearance.suites import catalogue_identity, get_benchmark
+from clearance.tasks import elicitation_of
 from clearance.vocabulary import DOMAINS
 
 
@@ -18,22 +19,46 @@ def run_model_spec(run: RunRecord) -> str:
     return str(run.provenance["model"]["spec"])
 
 
+def catalogue_benchmark(run: RunRecord) -> str | None:
+    """The catalogue benchmark ``run`` ran, by the task it loaded (not by its name): None for a
+    task file or other task that merely shares a catalogue name."""
+    return catalogue_identity(run.provenance.get("task", {}).get("ref") or {})
+
+
+def run_elicitation(run: RunRecord) -> dict[str, object]:
+    """The elicitation overrides (system prompt, likelihood, few-shot, ...) a run used."""
+    return elicitation_of(run.provenance.get("task", {}).get("ref") or {})
+
+
+def run_identity(run: RunRecord) -> str:
+    """What a run is evidence of: ``catalogue:NAME`` for a catalogue benchmark loaded by name,
+    ``task:NAME`` for anything else, each followed by its elicitation overrides if any. Runs
+    with one identity compete (the newest is the evidence); runs with different identities never
+    stand in for each other, so a task file named like a benchmark is not its evidence and does
+    not make the benchmark's run look stale."""
+    benchmark = catalogue_benchmark(run)
+    base = f"catalogue:{benchmark}" if benchmark else f"task:{run.task_name}"
+    overrides = run_elicitation(run)
+    if not overrides:
+        return base
+    return base + " with " + ", ".join(f"{k}={v!r}" for k, v in sorted(overrides.items()))
+
+
 def domain_of(run: RunRecord, task_domains: Mapping[str, str] | None = None) -> str | None:
     """The test domain a run belongs to, or None when nothing assigns it one.
 
     In order: ``task_domains`` (the user's assignment by task name), the domain the run
     recorded when it ran (so re-tagging a benchmark later does not move old runs), then, for
-    runs made before runs recorded it, the catalogue benchmark of the same name.
+    runs made before runs recorded it, the catalogue benchmark the run loaded (by identity,
+    never by a shared name).
     """
     if task_domains and run.task_name in task_domains:
         return task_domains[run.task_name]
     recorded = run.provenance.get("task", {}).get("domain")
     if recorded in DOMAINS:
         return str(recorded)
-    try:
-        return get_benchmark(run.task_name).domain
-    except LookupError:
-        return None
+    benchmark = catalogue_benchmark(run)
+    return get_benchmark(benchmark).domain if benchmark is not None else None
 
 
 def check_task_domains(task_domains: Mapping[str, str] | None) -> dict[str, str]:
@@ -90,10 +115,11 @@ def resolve_model(store: Store, model: str) -> tuple[str, tuple[str, ...]]:
 
 
 def latest_by_task(runs: Iterable[RunRecord]) -> list[RunRecord]:
-    """The newest run of each task, given runs newest first."""
+    """The newest run of each benchmark identity (:func:`run_identity`), given runs newest
+    first."""
     latest: dict[str, RunRecord] = {}
     for run in runs:
-        latest.setdefault(run.task_name, run)
+        latest.setdefault(run_identity(run), run)
     return list(latest.values())
 
 

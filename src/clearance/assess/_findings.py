@@ -14,7 +14,7 @@ from typing import Any, Literal, get_args
 
 from pydantic import BaseModel
 
-from clearance.assess._evidence import Evidence
+from clearance.assess._evidence import Evidence, catalogue_benchmark, run_elicitation
 from clearance.assess._policy import Policy, Severity, Threshold
 from clearance.assess._wording import plural, rate
 from clearance.store import RunRecord
@@ -96,6 +96,15 @@ def _verdict_words(threshold: Threshold, verdict: Verdict) -> str:
     }[verdict]
 
 
+def _run_label(run: RunRecord) -> str:
+    """The run's task, its elicitation flagged (a stronger elicitation is not the plain test)."""
+    overrides = run_elicitation(run)
+    if not overrides:
+        return run.task_name
+    said = ", ".join(f"{k}={v}" for k, v in sorted(overrides.items()))
+    return f"{run.task_name} (elicited: {said})"
+
+
 def judge_run(threshold: Threshold, run: RunRecord, domain: str) -> Finding:
     """Hold ``threshold`` against the stored interval of ``run``'s metric."""
     metric: dict[str, Any] = (run.metrics or {}).get(threshold.metric) or {}
@@ -115,7 +124,7 @@ def judge_run(threshold: Threshold, run: RunRecord, domain: str) -> Finding:
         "run_id": run.id,
         "evidence_run_ids": [run.id],
     }
-    label = f"{run.task_name} {threshold.metric}"
+    label = f"{_run_label(run)} {threshold.metric}"
     if value is None or low is None or high is None:
         reason = (
             f"{label} has no interval (n={n or 0}): inconclusive against the threshold "
@@ -172,10 +181,21 @@ def _domain_findings(threshold: Threshold, domain: str, runs: list[RunRecord]) -
     return [judge_run(threshold, run, domain) for run in measured]
 
 
+def _is_benchmark(run: RunRecord, name: str | None) -> bool:
+    """Whether ``run`` is evidence of the benchmark a threshold names: by catalogue identity for
+    a catalogue benchmark, by task name only for tasks outside the catalogue."""
+    benchmark = catalogue_benchmark(run)
+    if benchmark is not None:
+        return benchmark == name
+    in_catalogue = _benchmark_domain(name or "") != "unassigned"
+    return run.task_name == name and not in_catalogue
+
+
 def _benchmark_findings(threshold: Threshold, evidence: Evidence) -> list[Finding]:
     for domain, runs in evidence.by_domain.items():
-        for run in runs:
-            if run.task_name == threshold.benchmark:
+        # the plain run first: an elicited one is judged only when no plain run exists
+        for run in sorted(runs, key=lambda r: bool(run_elicitation(r))):
+            if _is_benchmark(run, threshold.benchmark):
                 if threshold.metric not in (run.metrics or {}):
                     return [_unmeasured(threshold, domain, [run])]
                 return [judge_run(threshold, run, domain)]

@@ -24,7 +24,7 @@ from clearance.access import (
     marking_of,
     require,
 )
-from clearance.assess import PolicyError, load_policy
+from clearance.assess import PolicyError, load_policy, run_identity
 from clearance.governance._context import moment
 from clearance.governance._errors import GovernanceError
 from clearance.ledger import change_digest
@@ -202,7 +202,10 @@ def _newer_run_changes(store: Store, pinned: dict[str, Any]) -> list[str]:
     spec, task = pinned.get("model_spec"), pinned.get("task_name")
     if not spec or not task:
         return []
-    newer = store.governance.newest_completed_run(task, spec)
+    identity = _pinned_identity(store, pinned)
+    newer = store.governance.newest_completed_run(
+        task, spec, matching=lambda run: run_identity(run) == identity
+    )
     if newer is None or newer.id == pinned["run_id"]:
         return []
     if newer.created_at.isoformat() <= str(pinned.get("created_at", "")):
@@ -220,6 +223,15 @@ def _newer_run_changes(store: Store, pinned: dict[str, Any]) -> list[str]:
         for key, value in now.items()
         if value != pinned.get(key)
     ]
+
+
+def _pinned_identity(store: Store, pinned: dict[str, Any]) -> str | None:
+    """The benchmark identity of the pinned run (None if it is gone): only a newer run of the
+    same identity supersedes it, not a task file that shares its name."""
+    try:
+        return run_identity(store.runs.resolve(str(pinned["run_id"])))
+    except RunNotFoundError:
+        return None
 
 
 def _short(value: Any) -> str:

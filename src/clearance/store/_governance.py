@@ -8,7 +8,7 @@ full content after the change as its ledger entry.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from datetime import datetime
 from typing import Any, TypeVar
 
@@ -284,8 +284,14 @@ class GovernanceStore:
             row = s.scalar(stmt)
             return ModelRecord.model_validate(row) if row is not None else None
 
-    def newest_completed_run(self, task_name: str, model_spec: str) -> RunRecord | None:
-        """The newest completed run of ``task_name`` on any model registered as ``model_spec``."""
+    def newest_completed_run(
+        self,
+        task_name: str,
+        model_spec: str,
+        matching: Callable[[RunRecord], bool] | None = None,
+    ) -> RunRecord | None:
+        """The newest completed run of ``task_name`` on any model registered as ``model_spec``
+        (of those ``matching`` accepts, when given)."""
         with Session(self._engine) as s:
             stmt = (
                 select(RunRow)
@@ -296,10 +302,12 @@ class GovernanceStore:
                     RunRow.status == "completed",
                 )
                 .order_by(desc(RunRow.created_at), desc(RunRow.id))
-                .limit(1)
             )
-            row = s.scalar(stmt)
-            return RunRecord.model_validate(row) if row is not None else None
+            for row in s.scalars(stmt):
+                run = RunRecord.model_validate(row)
+                if matching is None or matching(run):
+                    return run
+            return None
 
     def finding(self, ref: str) -> FindingRecord:
         """The finding whose id is ``ref``, or starts with it when that is unambiguous."""

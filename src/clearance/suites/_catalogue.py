@@ -151,6 +151,16 @@ def benchmarks(domain: Domain | None = None) -> list[Benchmark]:
     return sorted(found, key=lambda b: (order.index(b.domain), b.is_starter, b.name))
 
 
+def catalogue_identity(task_ref: Mapping[str, object]) -> str | None:
+    """The catalogue benchmark a task was loaded as, from the ``ref`` its runs record: the name
+    when it was loaded by name from the catalogue; None for a task file or any other task,
+    whatever it is called (a file named like a benchmark is not that benchmark)."""
+    if "file" in task_ref:
+        return None
+    name = task_ref.get("name")
+    return name if isinstance(name, str) and name in _CATALOGUE else None
+
+
 def get_benchmark(name: str) -> Benchmark:
     try:
         return _CATALOGUE[name]

@@ -30,6 +30,12 @@ from clearance.tasks._code import (
     pass_at_k_estimate,
     pass_at_ks,
 )
+from clearance.tasks._elicitation import (
+    ELICITATION_ARGS,
+    elicit,
+    elicitation_of,
+    split_elicitation,
+)
 from clearance.tasks._judge import (
     RUBRICS,
     STRONGREJECT_RUBRIC,
@@ -74,6 +80,7 @@ from clearance.tasks._task import Task
 __all__ = [
     "AGENT_SYSTEM_PROMPT",
     "DESTRUCTIVE_PATTERNS",
+    "ELICITATION_ARGS",
     "MAX_CHOICES",
     "REDUCERS",
     "RUBRICS",
@@ -108,6 +115,8 @@ __all__ = [
     "compliance",
     "compute_metrics",
     "destructive_actions",
+    "elicit",
+    "elicitation_of",
     "extract_choice",
     "extract_number",
     "extract_program",
@@ -137,6 +146,7 @@ __all__ = [
     "solver",
     "solvers",
     "spec_of",
+    "split_elicitation",
     "strongreject_score",
     "task",
     "tasks",

@@ -13,6 +13,7 @@ from clearance.datasets import DatasetError, load_dataset
 from clearance.errors import ClearanceError
 from clearance.models import GenerateConfig
 from clearance.registry import UnknownNameError
+from clearance.tasks._elicitation import elicit, split_elicitation
 from clearance.tasks._metrics import METRICS, REDUCERS, is_rate
 from clearance.tasks._registry import Registry, TaskArgumentError
 from clearance.tasks._scorers import Scorer, scorers
@@ -215,9 +216,11 @@ def load_task(
         factory = tasks.get(ref)
     except UnknownNameError as exc:
         raise UnknownNameError(f"{exc}. A task file path must end in .yaml or .yml") from None
-    kwargs: dict[str, Any] = dict(args or {})
+    own, overrides = split_elicitation(args or {})
+    kwargs: dict[str, Any] = dict(own)
     if data is not None:
         kwargs["data"] = str(data)
     if limit is not None:
         kwargs["limit"] = limit
-    return factory(**kwargs)
+    # overrides apply after the task is built, so every registered task takes them alike
+    return elicit(factory(**kwargs), overrides)
