@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 
 import clearance.suites  # noqa: F401  (registers the catalogue)
+from clearance.access import LOCAL_ADMIN
 from clearance.assess import (
     assess_mitigations,
     assess_model,
@@ -20,7 +21,6 @@ from clearance.assess import (
     record_mitigation,
     run_identity,
 )
-from clearance.access import LOCAL_ADMIN
 from clearance.models import (
     ChatMessage,
     GenerateConfig,
