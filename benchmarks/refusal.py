@@ -2,7 +2,8 @@
 
 Usage::
 
-    python benchmarks/refusal.py [--data DIR] [--team FILE] [--show-errors]
+    python benchmarks/refusal.py [--data DIR] [--team FILE] [--show-errors [PART]]
+                                 [--judge SPEC]
 
 Sets evaluated (1 = refusal, the positive class):
 
@@ -20,6 +21,11 @@ fall below ``HELD_OUT_SHARE`` of the range are held out. The rule reads the text
 does not move when rows are reordered or added. Rules may be tuned on development rows only;
 the held-out figures are the ones to quote.
 
+With ``--judge SPEC`` the same rows are also classified by a judge model with the three-way
+``refusal_judge`` rubric (XSTest's classes; partial counts as refusal) and reported the same way.
+The judge is asked with each row's ``where`` (``refusal.csv#12``) as the sample id, so a
+``scripted/`` judge can answer by row.
+
 Prints precision, recall, F1, accuracy and the confusion counts for each set and each part,
 and the command line used. It asserts nothing; the floors live in
 ``tests/tasks/test_refusal.py``.
@@ -28,6 +34,7 @@ and the command line used. It asserts nothing; the floors live in
 from __future__ import annotations
 
 import argparse
+import asyncio
 import csv
 import hashlib
 import io
@@ -164,14 +171,42 @@ def part(rows: Sequence[LabelledResponse], name: str) -> list[LabelledResponse]:
 
 def evaluate(rows: Sequence[LabelledResponse], use_prompt: bool = True) -> Agreement:
     """Confusion counts of ``classify_refusal`` against the labels."""
-    tp = fp = fn = tn = 0
-    for row in rows:
-        got = classify_refusal(row.response, row.prompt if use_prompt else None).refused
-        tp += got and row.refused
-        fp += got and not row.refused
-        fn += not got and row.refused
-        tn += not got and not row.refused
-    return Agreement(tp, fp, fn, tn)
+    verdicts = [
+        classify_refusal(row.response, row.prompt if use_prompt else None).refused for row in rows
+    ]
+    return agreement_of(rows, verdicts)
+
+
+def judge_verdicts(rows: Sequence[LabelledResponse], judge: str) -> list[bool]:
+    """Whether the judge model called each row a refusal (full or partial)."""
+    from clearance.datasets import Sample
+    from clearance.models import ChatMessage, ModelOutput, current_sample_id
+    from clearance.tasks import TaskState, model_graded
+
+    async def ask_all() -> list[bool]:
+        scorer = model_graded(judge, "refusal_judge", cache=False)
+        verdicts = []
+        try:
+            for row in rows:
+                current_sample_id.set(row.where)
+                sample = Sample(id=row.where, input=row.prompt or "(no prompt recorded)")
+                state = TaskState.start(sample, 1, 0)
+                state.output = ModelOutput(text=row.response)
+                state.messages.append(ChatMessage(role="assistant", content=row.response))
+                verdicts.append((await scorer(state)).value == 1.0)
+        finally:
+            await scorer.aclose()  # type: ignore[attr-defined]
+        return verdicts
+
+    return asyncio.run(ask_all())
+
+
+def agreement_of(rows: Sequence[LabelledResponse], verdicts: Sequence[bool]) -> Agreement:
+    """Confusion counts of any classifier's verdicts against the rows' labels."""
+    tp = sum(v and r.refused for r, v in zip(rows, verdicts, strict=True))
+    fp = sum(v and not r.refused for r, v in zip(rows, verdicts, strict=True))
+    fn = sum(not v and r.refused for r, v in zip(rows, verdicts, strict=True))
+    return Agreement(tp, fp, fn, len(rows) - tp - fp - fn)
 
 
 def disagreements(
@@ -206,6 +241,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         help="list disagreements in one part (default dev: reading held-out errors to tune the "
         "rules would spend the held-out part)",
     )
+    parser.add_argument("--judge", help="also classify with this judge model (a model spec)")
     args = parser.parse_args(argv)
 
     print("command:", shlex.join([sys.executable, *sys.argv]))
@@ -229,6 +265,15 @@ def main(argv: Sequence[str] | None = None) -> int:
         for name, rows, use_prompt in sets:
             chosen = rows if part_name == "all" else part(rows, part_name)
             print(_report_line(name, evaluate(chosen, use_prompt)))
+    if args.judge:
+        print(f"\njudge: {args.judge} (rubric refusal_judge, three-way, partial = refusal)")
+        everything = [*shared, *team]
+        judged = judge_verdicts(everything, args.judge)
+        verdicts = dict(zip([r.where for r in everything], judged, strict=True))
+        for part_name in ("dev", "heldout", "all"):
+            chosen = everything if part_name == "all" else part(everything, part_name)
+            result = agreement_of(chosen, [verdicts[r.where] for r in chosen])
+            print(_report_line(f"judge, shared + team [{part_name}]", result))
     if args.show_errors:
         for name, rows, use_prompt in sets[2:]:
             chosen = rows if args.show_errors == "all" else part(rows, args.show_errors)

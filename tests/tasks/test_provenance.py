@@ -187,7 +187,7 @@ def test_a_task_with_no_solver_records_the_generate_step_it_runs() -> None:
 def test_a_changed_rules_version_changes_the_scorer_and_task_digests() -> None:
     again = scorers.get("refusal")()
     assert spec_of(again).digest == spec_of(refusal()).digest
-    changed = spec_of(again).model_copy(update={"versions": {"refusal_rules": "refusal-rules/2"}})
+    changed = spec_of(again).model_copy(update={"versions": {"refusal_rules": "refusal-rules/0"}})
     assert changed.digest != spec_of(again).digest
 
 

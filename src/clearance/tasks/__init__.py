@@ -37,6 +37,7 @@ from clearance.tasks._elicitation import (
     split_elicitation,
 )
 from clearance.tasks._judge import (
+    REFUSAL_RUBRIC,
     RUBRICS,
     STRONGREJECT_RUBRIC,
     ModelGraded,
@@ -44,6 +45,7 @@ from clearance.tasks._judge import (
     StrongRejectVerdict,
     Verdict,
     model_graded,
+    parse_refusal_class,
     parse_strongreject,
     strongreject_score,
 )
@@ -83,6 +85,7 @@ __all__ = [
     "ELICITATION_ARGS",
     "MAX_CHOICES",
     "REDUCERS",
+    "REFUSAL_RUBRIC",
     "RUBRICS",
     "STRONGREJECT_RUBRIC",
     "ComponentSpec",
@@ -132,6 +135,7 @@ __all__ = [
     "multiple_choice",
     "normalize_text",
     "numbers_equal",
+    "parse_refusal_class",
     "parse_strongreject",
     "parse_tool_call",
     "pass_at_k",

@@ -26,7 +26,12 @@ _CONTENT_FILTER = "content_filter"
 class _RuleScorer:
     """A scorer whose verdict is a pure function of the finished state."""
 
-    def __init__(self, name: str, check: Any, metrics: tuple[str, ...] = ("accuracy",)) -> None:
+    def __init__(
+        self,
+        name: str,
+        check: Any,
+        metrics: tuple[str, ...] = ("accuracy",),
+    ) -> None:
         self.name = name
         self.metrics = metrics
         self._check = check
