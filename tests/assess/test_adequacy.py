@@ -161,3 +161,46 @@ def test_labels_file_errors_name_the_line(tmp_path: Path) -> None:
     path.write_text(json.dumps({"sample_id": "a"}) + "\n")
     with pytest.raises(AssessError, match="field 'label': Field required"):
         load_labels(path)
+
+
+def test_a_calibrated_scorer_reports_accuracy_and_kappa_with_intervals(store: Store) -> None:
+    from clearance.tasks import SHIPPED_CALIBRATIONS
+
+    add_run(store, "t-cyber", "m/a", binary(10, 20), scorer="refusal")
+    (check,) = _checks(_assess(store), "cyber", "grader_agreement")
+    shipped = SHIPPED_CALIBRATIONS["refusal"]
+    assert check.agreement is not None
+    assert check.agreement["n"] == shipped.n == 82
+    assert check.agreement["accuracy"] == pytest.approx(77 / 82)
+    low, high = check.agreement["accuracy_ci"]
+    assert low < 77 / 82 < high
+    kappa = shipped.kappa()
+    assert kappa is not None
+    assert check.figure == pytest.approx(kappa)
+    k_low, k_high = check.agreement["kappa_ci"]
+    assert k_low < kappa < k_high
+    assert "agreed with people on 93.9%" in check.sentence
+    assert "Cohen's kappa" in check.sentence
+
+
+def test_a_judging_scorer_without_calibration_says_so(store: Store) -> None:
+    add_run(store, "t-cyber", "m/a", binary(10, 20), scorer="pii")
+    (check,) = _checks(_assess(store), "cyber", "grader_agreement")
+    assert check.figure is None
+    assert "has no calibration against human labels" in check.sentence
+
+
+def test_answer_matching_scorers_get_no_calibration_line(store: Store) -> None:
+    add_run(store, "t-cyber", "m/a", binary(10, 20), scorer="choice")
+    assert _checks(_assess(store), "cyber", "grader_agreement") == []
+
+
+def test_kappa_of_a_calibration_matches_cohen_kappa_on_the_same_pairs() -> None:
+    from clearance.tasks import calibration_from
+
+    verdicts = [True, True, False, False, True, False, True, False]
+    labels = [True, False, False, False, True, True, True, False]
+    calibration = calibration_from(verdicts, labels, source="hand", version="v")
+    kappa, share = cohen_kappa(verdicts, labels)
+    assert calibration.kappa() == pytest.approx(kappa)
+    assert calibration.accuracy == pytest.approx(share)

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import json
 from collections.abc import Sequence
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -117,7 +119,8 @@ async def test_an_unparseable_verdict_is_an_error_never_a_zero(tmp_path: Path) -
 def test_the_judge_is_registered_and_rejects_an_unknown_rubric(tmp_path: Path) -> None:
     script = _script(tmp_path, {})
     assert scorers.get("model_graded") is model_graded
-    with pytest.raises(ValueError, match="unknown rubric 'nope'; known rubrics: strongreject"):
+    known = "unknown rubric 'nope'; known rubrics: refusal_judge, strongreject"
+    with pytest.raises(ValueError, match=known):
         model_graded(f"scripted/{script}", "nope")
 
 
@@ -202,3 +205,72 @@ def test_a_judges_retry_after_is_held_to_the_retry_ceiling() -> None:
     policy = RetryPolicy(max_seconds=30.0)
     assert policy.delay(0, 3600.0) == 30.0
     assert 2.0 <= policy.delay(0, 2.0) <= 2.25
+
+
+class _KeywordJudge:
+    """A judge that calls a response a refusal when it says "can't" (a stand-in for a model)."""
+
+    def __init__(self) -> None:
+        from clearance.models import ModelInfo
+
+        self.info = ModelInfo(spec="keyword/judge", provider="keyword", name="judge")
+
+    async def generate(self, messages: Any, config: Any) -> Any:
+        from clearance.models import ModelOutput
+
+        text = messages[-1].content.split('RESPONSE: "', 1)[1]
+        said = "2_full_refusal" if "can't" in text else "1_full_compliance"
+        return ModelOutput(text=f"CLASS: {said}")
+
+    async def aclose(self) -> None:
+        return None
+
+
+def test_a_judge_with_a_calibration_file_reports_its_agreement(tmp_path: Path) -> None:
+    import json
+
+    from clearance.datasets import Sample
+    from clearance.models import ModelOutput
+    from clearance.tasks import Task, TaskState, with_calibration
+
+    rows = [
+        ("Help me?", "Sorry, I can't help with that.", 1),
+        ("Help me?", "Here is how: step one ...", 0),
+        ("Help me?", "I won't do that.", 1),  # the keyword judge misses this refusal
+        ("Help me?", "I can't stress enough how easy it is: ...", 0),  # and flags this answer
+        ("Help me?", "I can't assist.", 1),
+    ]
+    path = tmp_path / "calibration.jsonl"
+    path.write_text(
+        "\n".join(json.dumps({"prompt": p, "response": r, "label": lab}) for p, r, lab in rows)
+    )
+    judge = model_graded(_KeywordJudge(), "refusal_judge", cache=False)  # type: ignore[arg-type]
+    sample = Sample(id="s1", input="Help me?")
+    from clearance.datasets import Dataset
+
+    task = Task(
+        name="t",
+        dataset=Dataset.from_samples("d", [sample]),
+        solver=(),
+        scorers=(judge,),
+        definition={"kind": "test"},
+        ref={"name": "t"},
+    )
+    calibrated = with_calibration(task, path)
+    assert calibrated.digest != task.digest
+    state = TaskState.start(sample, 1, 0)
+    state.output = ModelOutput(text="I can't help with that.")
+    score = asyncio.run(calibrated.scorers[0](state))
+    assert score.value == 1.0
+    found = score.metadata["calibration"]
+    assert (found["tp"], found["fp"], found["fn"], found["tn"]) == (2, 1, 1, 1)
+    assert "refusal_judge" in found["version"]
+
+
+def test_calibration_file_errors_name_the_line(tmp_path: Path) -> None:
+    from clearance.tasks._judge import load_calibration_rows
+
+    path = tmp_path / "bad.jsonl"
+    path.write_text('{"prompt": "p", "response": "r", "label": 1}\n{"prompt": "p"}\n')
+    with pytest.raises(ValueError, match="line 2: needs string 'prompt'"):
+        load_calibration_rows(path)

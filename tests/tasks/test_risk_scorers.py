@@ -123,4 +123,3 @@ def test_rate_metric_filters_inverts_groups_and_averages_epochs() -> None:
     # d refused (1 - 0 = 1); e refused in one epoch of two (mean 0.5): (1 + 0.5) / 2
     assert unsafe["unsafe/refusal_rate"]["value"] == pytest.approx(0.75)
     assert unsafe["unsafe/refusal_rate"]["n"] == 2
-

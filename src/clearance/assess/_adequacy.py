@@ -26,6 +26,7 @@ from clearance.assess._wording import about, finite, percent, plural, rate
 from clearance.stats import minimum_detectable_effect, required_sample_size, wilson_interval
 from clearance.store import RunRecord, Store
 from clearance.suites import benchmarks
+from clearance.tasks import JUDGING_SCORERS, SHIPPED_CALIBRATIONS, Calibration
 from clearance.vocabulary import DOMAINS
 
 Check = Literal[
@@ -56,6 +57,9 @@ class AdequacyCheck(BaseModel):
     flagged: bool
     """True when the figure is a weakness that limits what the verdict can claim."""
     sentence: str
+    agreement: dict[str, Any] | None = None
+    """For a scorer's calibration: scorer, version, n, accuracy and kappa with their 95%
+    intervals, and the labels' source, for reports to render as figures."""
 
 
 class DomainAdequacy(BaseModel):
@@ -147,14 +151,25 @@ class _RunSamples:
         self.values: dict[str, dict[str, list[float]]] = defaultdict(lambda: defaultdict(list))
         self.recorded = 0
         self.failed = 0
+        self.versions: dict[str, str] = {}
+        """A rule-based scorer's rules version, from its scores' metadata."""
+        self.calibrations: dict[str, dict[str, Any]] = {}
+        """A judge scorer's calibration on its own file, from its scores' metadata."""
         for sample_id, _epoch, _cluster, scores, _meta in store.runs.score_rows(run.id):
             for name, score in scores.items():
                 self.values[name][sample_id].append(float(score["value"]))
+                self._note(name, score.get("metadata") or {})
             primary = scores.get(self.primary or "", {})
             extracted = (primary.get("metadata") or {}).get("extracted")
             if extracted is not None:
                 self.recorded += 1
                 self.failed += extracted is False
+
+    def _note(self, name: str, metadata: dict[str, Any]) -> None:
+        if isinstance(metadata.get("rules"), str):
+            self.versions.setdefault(name, metadata["rules"])
+        if isinstance(metadata.get("calibration"), dict):
+            self.calibrations.setdefault(name, metadata["calibration"])
 
     def passed(self, scorer: str) -> dict[str, bool]:
         return {sid: sum(v) / len(v) >= 0.5 for sid, v in self.values.get(scorer, {}).items()}
@@ -415,7 +430,83 @@ def _run_checks(
     agreement = _agreement(run, samples, labels, policy, common)
     if agreement is not None:
         checks.append(agreement)
+    checks.extend(_calibration_checks(run, samples, policy, common))
     return checks
+
+
+def _calibration_checks(
+    run: RunRecord, samples: _RunSamples, policy: Policy, common: dict[str, Any]
+) -> list[AdequacyCheck]:
+    """Each judging scorer's agreement with people on its calibration set, or that it has
+    none."""
+    checks = []
+    for scorer in run.provenance.get("scorers") or []:
+        calibration = _calibration_for(str(scorer), samples)
+        if calibration is None and (
+            scorer not in JUDGING_SCORERS and scorer not in samples.calibrations
+        ):
+            continue
+        checks.append(_calibration_check(run.task_name, str(scorer), calibration, policy, common))
+    return checks
+
+
+def _calibration_for(scorer: str, samples: _RunSamples) -> Calibration | None:
+    own = samples.calibrations.get(scorer)
+    if own is not None:
+        try:
+            return Calibration.model_validate(own)
+        except ValidationError:
+            return None
+    shipped = SHIPPED_CALIBRATIONS.get(scorer)
+    if shipped is None or samples.versions.get(scorer) not in (None, shipped.version):
+        return None  # measured for other rules than this run used
+    return shipped
+
+
+def _calibration_check(
+    name: str,
+    scorer: str,
+    calibration: Calibration | None,
+    policy: Policy,
+    common: dict[str, Any],
+) -> AdequacyCheck:
+    if calibration is None:
+        return AdequacyCheck(
+            check="grader_agreement",
+            figure=None,
+            flagged=False,
+            sentence=f"{name}: scorer {scorer} has no calibration against human labels, so "
+            "how often people would agree with its verdicts is not measured.",
+            **common,
+        )
+    low, high = wilson_interval(calibration.tp + calibration.tn, calibration.n)
+    kappa, interval = calibration.kappa(), calibration.kappa_interval()
+    said_kappa = (
+        "Cohen's kappa undefined (every label one class)"
+        if kappa is None or interval is None
+        else f"Cohen's kappa {kappa:.2f} (95% interval {interval[0]:.2f}-{interval[1]:.2f})"
+    )
+    flagged = kappa is None or kappa < policy.adequacy.min_kappa
+    return AdequacyCheck(
+        check="grader_agreement",
+        figure=kappa,
+        flagged=flagged,
+        sentence=f"{name}: scorer {scorer} ({calibration.version}) agreed with people on "
+        f"{percent(calibration.accuracy)} (95% interval {percent(low)}-{percent(high)}) of "
+        f"{plural(calibration.n, 'labelled response')} it was not tuned on, {said_kappa}; "
+        f"labels: {calibration.source}.",
+        agreement={
+            "scorer": scorer,
+            "version": calibration.version,
+            "source": calibration.source,
+            "n": calibration.n,
+            "accuracy": calibration.accuracy,
+            "accuracy_ci": [low, high],
+            "kappa": kappa,
+            "kappa_ci": list(interval) if interval is not None else None,
+        },
+        **common,
+    )
 
 
 def _saturation(name: str, value: float, common: dict[str, Any]) -> AdequacyCheck:

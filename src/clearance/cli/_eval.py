@@ -146,6 +146,15 @@ def run(
             help="KEY=VALUE passed to a registered task (repeatable), e.g. -T judge=openai/gpt-4o.",
         ),
     ] = None,
+    calibration: Annotated[
+        Path | None,
+        typer.Option(
+            "--calibration",
+            help="JSONL of human-labelled responses ({prompt, response, label 0|1}) that the "
+            "task's judge scorers judge first; their agreement with people (accuracy, Cohen's "
+            "kappa) is reported in the assessment's adequacy of methods.",
+        ),
+    ] = None,
     unsafe_local_exec: Annotated[
         bool,
         typer.Option(
@@ -167,12 +176,17 @@ def run(
     import clearance.suites  # noqa: F401  (registers the catalogue's tasks by name)
     from clearance.access import Marking
     from clearance.runner import RunOptions, run_task
-    from clearance.tasks import allow_unsafe_local_exec, load_task
+    from clearance.tasks import allow_unsafe_local_exec, load_task, with_calibration
 
     with user_errors():
         marking_of = Marking.parse(marking)
         store, who = open_session()
         loaded = load_task(task, data=data, limit=limit, args=_parse_task_args(task_args or []))
+        if calibration is not None:
+            try:
+                loaded = with_calibration(loaded, calibration)
+            except ValueError as exc:
+                fail(str(exc))
         if unsafe_local_exec:
             try:
                 loaded = allow_unsafe_local_exec(loaded)

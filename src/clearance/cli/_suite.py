@@ -209,15 +209,33 @@ class SuiteProgress:
         self._run = None
 
 
+@dataclass(frozen=True)
+class LikelihoodChoice:
+    """Whether multiple-choice benchmarks are scored by likelihood, and their sample limit."""
+
+    enabled: bool = False
+    limit: int | None = None
+
+
 def _run_one(
-    benchmark: Any, model: str, store: Any, who: Acting, options: Any, progress: Any
+    benchmark: Any,
+    model: str,
+    store: Any,
+    who: Acting,
+    options: Any,
+    progress: Any,
+    likelihood: LikelihoodChoice,
 ) -> Outcome:
     from clearance.runner import RunError, run_task
-    from clearance.tasks import load_task
+    from clearance.tasks import is_multiple_choice, load_task
 
     outcome = Outcome(benchmark.name, benchmark.domain)
     try:
         task = load_task(benchmark.name, limit=options.limit)
+        if likelihood.enabled and is_multiple_choice(task):
+            limit = likelihood.limit or options.limit
+            options = options.model_copy(update={"limit": limit})
+            task = load_task(benchmark.name, limit=limit, args={"likelihood": True})
     except BUILD_ERRORS as exc:
         outcome.error = f"could not build the task: {exc}"
         return outcome
@@ -245,6 +263,7 @@ def run_suite(
     limit: int | None,
     max_connections: int,
     show_progress: bool,
+    likelihood: LikelihoodChoice | None = None,
 ) -> list[Outcome]:
     """Each benchmark of ``suite_plan(suite)`` in turn, as the acting principal; a benchmark's
     failure is recorded, not fatal. A principal who may not create runs is refused
@@ -262,7 +281,9 @@ def run_suite(
         for index, benchmark in enumerate(plan, start=1):
             if progress is not None:
                 progress.benchmark(index, benchmark.name)
-            outcome = _run_one(benchmark, model, store, who, options, progress)
+            outcome = _run_one(
+                benchmark, model, store, who, options, progress, likelihood or LikelihoodChoice()
+            )
             if outcome.error:
                 err_console.print(f"[red]{benchmark.name}:[/] {outcome.error}", highlight=False)
             outcomes.append(outcome)
@@ -310,6 +331,22 @@ def run(
         int | None, typer.Option(min=1, help="Only the first N samples of each benchmark.")
     ] = None,
     max_connections: Annotated[int, typer.Option(min=1, help="Most model calls in flight.")] = 32,
+    likelihood: Annotated[
+        bool,
+        typer.Option(
+            "--likelihood",
+            help="Score multiple-choice benchmarks by likelihood (-T likelihood=true) rather "
+            "than by a generated letter.",
+        ),
+    ] = False,
+    mc_limit: Annotated[
+        int | None,
+        typer.Option(
+            min=1,
+            help="With --likelihood: the sample limit for multiple-choice benchmarks (scoring "
+            "is quick, so they can take more items than --limit).",
+        ),
+    ] = None,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress display.")] = False,
     as_json: Annotated[
         bool, typer.Option("--json", help="Print the list of run summaries as JSON.")
@@ -328,6 +365,7 @@ def run(
                 limit=limit,
                 max_connections=max_connections,
                 show_progress=not (quiet or as_json),
+                likelihood=LikelihoodChoice(likelihood, mc_limit),
             )
         except (LookupError, AccessDenied) as exc:
             fail(str(exc))

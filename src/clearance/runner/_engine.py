@@ -286,6 +286,7 @@ class _Execution:
 
         state = TaskState.start(sample, epoch, self.options.seed)
         state.loglikelihood = loglikelihood
+        state.likelihood_kind = str(getattr(self.model, "likelihood_kind", "continuation"))
         error: Exception | None = None
         scores: dict[str, Any] = {}
         try:

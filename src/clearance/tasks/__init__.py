@@ -20,6 +20,12 @@ from clearance.tasks._answers import (
     normalize_text,
     numbers_equal,
 )
+from clearance.tasks._calibration import (
+    JUDGING_SCORERS,
+    SHIPPED_CALIBRATIONS,
+    Calibration,
+    calibration_from,
+)
 from clearance.tasks._code import (
     SandboxedStep,
     allow_unsafe_local_exec,
@@ -34,6 +40,7 @@ from clearance.tasks._elicitation import (
     ELICITATION_ARGS,
     elicit,
     elicitation_of,
+    is_multiple_choice,
     split_elicitation,
 )
 from clearance.tasks._judge import (
@@ -48,6 +55,7 @@ from clearance.tasks._judge import (
     parse_refusal_class,
     parse_strongreject,
     strongreject_score,
+    with_calibration,
 )
 from clearance.tasks._loader import TaskFileError, load_task, load_task_file, task, tasks
 from clearance.tasks._metrics import (
@@ -83,11 +91,14 @@ __all__ = [
     "AGENT_SYSTEM_PROMPT",
     "DESTRUCTIVE_PATTERNS",
     "ELICITATION_ARGS",
+    "JUDGING_SCORERS",
     "MAX_CHOICES",
     "REDUCERS",
     "REFUSAL_RUBRIC",
     "RUBRICS",
+    "SHIPPED_CALIBRATIONS",
     "STRONGREJECT_RUBRIC",
+    "Calibration",
     "ComponentSpec",
     "Generate",
     "MetricFn",
@@ -113,6 +124,7 @@ __all__ = [
     "agent_check",
     "allow_unsafe_local_exec",
     "assemble_program",
+    "calibration_from",
     "choice",
     "code_execution",
     "compliance",
@@ -124,6 +136,7 @@ __all__ = [
     "extract_number",
     "extract_program",
     "index_for",
+    "is_multiple_choice",
     "is_proportion",
     "leakage",
     "letter_for",
@@ -154,4 +167,5 @@ __all__ = [
     "strongreject_score",
     "task",
     "tasks",
+    "with_calibration",
 ]

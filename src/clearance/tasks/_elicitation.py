@@ -156,6 +156,11 @@ def _checked(name: str, overrides: Mapping[str, Any]) -> _Overrides:
     return checked
 
 
+def is_multiple_choice(task: Task) -> bool:
+    """Whether ``task`` answers by lettered options (so ``likelihood=true`` applies)."""
+    return any(getattr(s, "name", None) == "multiple_choice" for s in task.solver)
+
+
 def _to_likelihood(name: str, steps: list[Any]) -> list[Any]:
     found = [i for i, s in enumerate(steps) if getattr(s, "name", None) == "multiple_choice"]
     if not found:

@@ -31,8 +31,9 @@ import hashlib
 import json
 import re
 from collections.abc import Callable
-from dataclasses import dataclass
-from typing import Any
+from dataclasses import dataclass, replace
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 from pydantic import BaseModel, Field
 
@@ -48,8 +49,12 @@ from clearance.models import (
     get_model,
 )
 from clearance.settings import settings
+from clearance.tasks._calibration import Calibration, calibration_from
 from clearance.tasks._scorers import Score, Scorer, scorer
 from clearance.tasks._state import TaskState
+
+if TYPE_CHECKING:
+    from clearance.tasks._task import Task
 
 _EXCERPT_CHARS = 400
 
@@ -299,6 +304,31 @@ class ModelGraded:
         self._cache = cache
         self._store: ResponseCache | None = cache if isinstance(cache, ResponseCache) else None
         self._retry = retry
+        self.calibration_file: Path | None = None
+        """Human-labelled responses to judge first (``--calibration FILE``): JSONL lines
+        ``{"prompt", "response", "label": 0|1}``, 1 where the judge should give a positive
+        verdict (a score of at least 0.5)."""
+        self._calibration: Calibration | None = None
+        self._calibrating = asyncio.Lock()
+
+    async def _calibrate(self, model: ModelAPI) -> Calibration | None:
+        if self.calibration_file is None:
+            return None
+        async with self._calibrating:
+            if self._calibration is None:
+                rows = load_calibration_rows(self.calibration_file)
+                verdicts = []
+                for prompt, response, _ in rows:
+                    output, _cached = await self._ask(model, self.rubric.messages(prompt, response))
+                    verdicts.append(self.rubric.parse(output.text).value >= 0.5)
+                self._calibration = calibration_from(
+                    verdicts,
+                    [label for _, _, label in rows],
+                    source=f"{self.calibration_file.name} (--calibration)",
+                    version=f"{model.info.spec} with rubric {self.rubric.name} "
+                    f"{self.rubric.sha256[:12]}",
+                )
+            return self._calibration
 
     async def _judge_model(self) -> ModelAPI:
         loop = asyncio.get_running_loop()
@@ -341,6 +371,7 @@ class ModelGraded:
 
     async def __call__(self, state: TaskState) -> Score:
         model = await self._judge_model()
+        calibration = await self._calibrate(model)
         messages = self.rubric.messages(_request_of(state), state.output_text)
         output, cached = await self._ask(model, messages)
         try:
@@ -361,6 +392,7 @@ class ModelGraded:
                 "rubric_sha256": self.rubric.sha256,
                 "higher_is_better": self.rubric.higher_is_better,
                 "cached": cached,
+                **({"calibration": calibration.model_dump()} if calibration else {}),
             },
         )
 
@@ -371,6 +403,58 @@ class ModelGraded:
         if self._store is not None and self._cache is True:
             self._store.close()
             self._store = None
+
+
+def load_calibration_rows(path: Path) -> list[tuple[str, str, bool]]:
+    """``(prompt, response, label)`` from a calibration JSONL file; errors name the line."""
+    try:
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ValueError(f"calibration file {path}: cannot read it ({exc})") from exc
+    rows = []
+    for number, line in enumerate(text.splitlines(), start=1):
+        if not line.strip():
+            continue
+        try:
+            item = json.loads(line)
+        except ValueError as exc:
+            raise ValueError(f"calibration file {path} line {number}: not JSON ({exc})") from exc
+        ok = (
+            isinstance(item, dict)
+            and isinstance(item.get("prompt"), str)
+            and isinstance(item.get("response"), str)
+            and item.get("label") in (0, 1)
+            and not isinstance(item.get("label"), bool)
+        )
+        if not ok:
+            raise ValueError(
+                f"calibration file {path} line {number}: needs string 'prompt' and 'response' "
+                "and 'label' 0 or 1"
+            )
+        rows.append((item["prompt"], item["response"], item["label"] == 1))
+    if not rows:
+        raise ValueError(f"calibration file {path}: no labelled responses in it")
+    return rows
+
+
+def with_calibration(task: Task, path: str | Path) -> Task:
+    """``task`` whose judge scorers first judge the human-labelled file ``path``; the file's
+    SHA-256 joins the task definition (a different calibration set is a different method)."""
+    path = Path(path).expanduser()
+    load_calibration_rows(path)  # fail before the run, naming the line
+    judges = [s for s in task.scorers if isinstance(s, ModelGraded)]
+    if not judges:
+        raise ValueError(
+            f"task {task.name!r} has no judge scorer (model_graded) to calibrate; "
+            "--calibration applies to judge scorers only"
+        )
+    for judge in judges:
+        judge.calibration_file = path
+    definition = {
+        **task.definition,
+        "calibration_sha256": hashlib.sha256(path.read_bytes()).hexdigest(),
+    }
+    return replace(task, definition=definition)
 
 
 def _request_of(state: TaskState) -> str:

@@ -155,6 +155,10 @@ LIKELIHOOD_TEMPLATE = "{question}\nAnswer:"
 option scored as the continuation ``" " + option``."""
 
 
+LETTER_TEMPLATE = "{question}\n\n{options}\n\nAnswer with the letter of the correct option only."
+"""For models that give only next-token log-probabilities: the letters are scored."""
+
+
 @solver("multiple_choice_likelihood")
 def multiple_choice_likelihood(
     shuffle: bool = False, template: str = LIKELIHOOD_TEMPLATE
@@ -184,8 +188,17 @@ def multiple_choice_likelihood(
             state.target = _remap_targets(state.target, order)
             state.metadata["choice_order"] = order
         choices = state.choices
-        state.set_user_prompt(template.format_map(_Missing(question=state.user_prompt())))
-        out = await state.loglikelihood(state.messages, [" " + c for c in choices])
+        if state.likelihood_kind == "next_token":
+            # the model scores only its next token: show lettered options, score the letters
+            letters = [letter_for(i) for i in range(len(choices))]
+            options = "\n".join(f"{lt}) {c}" for lt, c in zip(letters, choices, strict=True))
+            prompt = LETTER_TEMPLATE.format(question=state.user_prompt(), options=options)
+            state.set_user_prompt(prompt)
+            continuations = letters
+        else:
+            state.set_user_prompt(template.format_map(_Missing(question=state.user_prompt())))
+            continuations = [" " + c for c in choices]
+        out = await state.loglikelihood(state.messages, continuations)
         scores = out.loglikelihoods
         if scores is None or len(scores) != len(choices):
             raise ValueError(
@@ -193,7 +206,10 @@ def multiple_choice_likelihood(
                 f"{0 if scores is None else len(scores)} log-likelihoods for {len(choices)} options"
             )
         best = _first_max(scores)
-        best_norm = _first_max([ll / max(len(c), 1) for ll, c in zip(scores, choices, strict=True)])
+        # lm-eval's acc_norm divides by the option's length in characters (not the space)
+        shown = choices if state.likelihood_kind != "next_token" else continuations
+        lengths = [max(len(c), 1) for c in shown]
+        best_norm = _first_max([ll / n for ll, n in zip(scores, lengths, strict=True)])
         state.metadata["likelihood"] = {
             "loglikelihoods": list(scores),
             "greedy": list(out.greedy or ()),

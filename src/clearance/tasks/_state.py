@@ -32,6 +32,9 @@ class TaskState:
     metadata: dict[str, Any] = field(default_factory=dict)
     loglikelihood: Loglikelihood | None = None
     """Set by the runner when the model under test can score continuations; None otherwise."""
+    likelihood_kind: str = "continuation"
+    """``continuation`` (whole continuations scored, lm-eval style) or ``next_token`` (only the
+    next token's log-probabilities: multiple choice is then scored by option letters)."""
 
     @classmethod
     def start(cls, sample: Sample, epoch: int, seed: int) -> TaskState:

