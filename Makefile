@@ -43,11 +43,15 @@ system-deps:
 # on two cores, most of it the agentic autonomy items; 4 took seven), its assessment, and the
 # annual report, whose path it prints last.
 DEMO_LIMIT ?= 2
+# Multiple-choice domains are scored by likelihood (the option letters' next-token
+# probabilities: one short call per item), so they take every starter item and get decided
+# verdicts instead of "inconclusive" at n=2.
+DEMO_SUITE_FLAGS ?= --likelihood --mc-limit 40
 DEMO_MODEL ?= gguf/smollm2-135m
 DEMO_REPORT ?= clearance-annual-report.html
 
 demo: $(STAMP) system-deps
-	$(VENV)/bin/clearance suite run nsm --model $(DEMO_MODEL) --limit $(DEMO_LIMIT)
+	$(VENV)/bin/clearance suite run nsm --model $(DEMO_MODEL) --limit $(DEMO_LIMIT) $(DEMO_SUITE_FLAGS)
 	$(VENV)/bin/clearance assess $(DEMO_MODEL)
 	@$(VENV)/bin/clearance report annual --format html --out $(DEMO_REPORT) >/dev/null
 	@echo "The annual report: $$(realpath $(DEMO_REPORT))"
