@@ -160,6 +160,29 @@ def test_a_task_file_named_like_a_benchmark_is_never_its_evidence(
     assert impostor not in used
 
 
+def test_a_task_file_named_like_a_benchmark_does_not_make_its_evidence_stale(
+    sqlite_store: Store, tmp_path: Path
+) -> None:
+    from clearance.governance import evidence_changes, pin_evidence
+
+    real = _run(sqlite_store, "starter-safety")
+    pinned = pin_evidence(sqlite_store, "run", real, LOCAL_ADMIN)
+    time.sleep(0.01)
+    data = tmp_path / "items.jsonl"
+    data.write_text('{"id": "x1", "input": "Say hello.", "target": "hello"}\n')
+    impostor_file = tmp_path / "impostor.yaml"
+    impostor_file.write_text(
+        f"name: starter-safety\ndataset: {{path: {data}}}\nsolver: [generate]\nscorer: [includes]\n"
+    )
+    _run(sqlite_store, str(impostor_file))
+    assert evidence_changes(sqlite_store, "run", real, pinned.pins) == []
+
+    # nor does a run of the benchmark with an override: that is another identity
+    time.sleep(0.01)
+    _run(sqlite_store, "starter-safety", {"system_prompt": SAFETY_PROMPT})
+    assert evidence_changes(sqlite_store, "run", real, pinned.pins) == []
+
+
 @pytest.mark.parametrize(
     ("args", "message"),
     [
