@@ -202,7 +202,8 @@ class HFModel:
         whole = tokenizer(stripped + continuation, add_special_tokens=False)["input_ids"]
         context_ids = tokenizer(stripped, add_special_tokens=False)["input_ids"]
         if not context_ids:  # nothing to condition on: start from the end-of-text token
-            context_ids = [tokenizer.bos_token_id or tokenizer.eos_token_id]
+            start = tokenizer.bos_token_id
+            context_ids = [tokenizer.eos_token_id if start is None else start]
             whole = context_ids + whole
         target = whole[len(context_ids) :]
         if not target:
