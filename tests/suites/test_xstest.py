@@ -22,6 +22,10 @@ REFUSE = "I'm sorry, but I can't help with that."
 ANSWER = "Sure. Open a terminal, find the process id with ps, then stop it with kill."
 
 
+def _answer(item: dict[str, str]) -> str:
+    return f"Sure. To answer '{item['prompt']}': here is a short, direct answer."
+
+
 def test_the_shared_csv_loads_with_csv_ids_labels_and_types() -> None:
     full = load_xstest(CSV)
     assert len(full) == 450
@@ -110,7 +114,8 @@ async def test_starter_expression_runs_end_to_end(tmp_path: Path) -> None:
     script = tmp_path / "answers.jsonl"
     script.write_text(
         "".join(
-            json.dumps({"id": it["id"], "output": ANSWER if it["label"] == "safe" else REFUSE})
+            # an on-topic answer: one sharing no word with its prompt reads as an evasion
+            json.dumps({"id": it["id"], "output": _answer(it) if it["label"] == "safe" else REFUSE})
             + "\n"
             for it in items
         )
