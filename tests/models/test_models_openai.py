@@ -134,3 +134,63 @@ def test_base_url_without_scheme_is_rejected() -> None:
 def test_unknown_option_is_rejected() -> None:
     with pytest.raises(ModelSpecError, match=r"unknown option\(s\) temprature .* accepts: api_key"):
         get_model("openai/gpt-4o", temprature=0.5)
+
+
+def _echo(tokens: list[str], values: list[float | None], tops: list[dict[str, float]]) -> Any:
+    offsets, at = [], 0
+    for token in tokens:
+        offsets.append(at)
+        at += len(token)
+    logprobs = {
+        "tokens": tokens,
+        "token_logprobs": values,
+        "text_offset": offsets,
+        "top_logprobs": tops,
+    }
+    return {"choices": [{"text": "".join(tokens), "logprobs": logprobs}]}
+
+
+async def test_loglikelihood_sums_the_continuations_prompt_logprobs(
+    fake_server: FakeServer,
+) -> None:
+    # context "Q: 2+2?\nAnswer:" then " 4" (likely, greedy) or " 5" (unlikely)
+    context = ["Q", ":", " 2+2?", "\n", "Answer", ":"]
+    replies = {
+        " 4": _echo(
+            [*context, " 4"], [None, -1, -2, -1, -1, -1, -0.25], [{}] * 6 + [{" 4": -0.25}]
+        ),
+        " 5": _echo([*context, " 5"], [None, -1, -2, -1, -1, -1, -3.5], [{}] * 6 + [{" 4": -0.25}]),
+    }
+
+    async def handler(request: web.Request) -> web.StreamResponse:
+        body = await request.json()
+        return web.json_response(replies[body["prompt"][len("Q: 2+2?\nAnswer:") :]])
+
+    fake_server.handler = handler
+    model = get_model("openai/gpt-test", base_url=fake_server.url)
+    question = [ChatMessage(role="user", content="Q: 2+2?\nAnswer:")]
+    try:
+        out = await model.loglikelihood(question, [" 4", " 5"], GenerateConfig())  # type: ignore[attr-defined]
+    finally:
+        await model.aclose()
+    assert out.loglikelihoods == (-0.25, -3.5)
+    assert out.greedy == (True, False)
+    sent = fake_server.received[0]
+    assert sent.path == "/completions"
+    assert sent.body["echo"] is True
+    assert sent.body["max_tokens"] == 0
+    assert sent.body["logprobs"] == 1
+
+
+async def test_a_server_without_prompt_logprobs_is_a_clear_error(fake_server: FakeServer) -> None:
+    from clearance.models import PermanentModelError
+
+    fake_server.reply_json(_echo(["Hi", " there"], [None, None], [{}, {}]))
+    model = get_model("openai/gpt-test", base_url=fake_server.url)
+    try:
+        with pytest.raises(PermanentModelError, match="no prompt log-probabilities"):
+            await model.loglikelihood(  # type: ignore[attr-defined]
+                [ChatMessage(role="user", content="Hi")], [" there"], GenerateConfig()
+            )
+    finally:
+        await model.aclose()

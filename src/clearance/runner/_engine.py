@@ -264,7 +264,7 @@ class _Execution:
             raise PermanentModelError(
                 f"model {self.info.spec!r} gives no log-likelihoods, which this task's "
                 "likelihood scoring needs; run it by generation (leave out -T likelihood=true) "
-                "or use an hf/ model"
+                "or use an hf/ model or an openai/ server with prompt log-probabilities"
             )
         return await self.model.loglikelihood(messages, continuations, self.task.config)
 
