@@ -133,6 +133,12 @@ def test_the_overridden_run_is_flagged_and_does_not_replace_the_plain_evidence(
     assert identities[0] == "catalogue:starter-safety"
     assert identities[1].startswith("catalogue:starter-safety with system_prompt=")
 
+    # both are judged; the elicited one's finding says it was elicited
+    assessment = assess_model(sqlite_store, "promptsensitive/v1", principal=LOCAL_ADMIN)
+    reasons = [f.reason for f in assessment.findings if f.domain == "safety"]
+    assert any("(elicited: system_prompt=" in r for r in reasons), reasons
+    assert any("(elicited" not in r for r in reasons), reasons
+
 
 def test_a_task_file_named_like_a_benchmark_is_never_its_evidence(
     sqlite_store: Store, tmp_path: Path
