@@ -143,7 +143,10 @@ def run(
         typer.Option(
             "--task-arg",
             "-T",
-            help="KEY=VALUE passed to a registered task (repeatable), e.g. -T judge=openai/gpt-4o.",
+            help="KEY=VALUE passed to a registered task (repeatable), e.g. -T judge=openai/gpt-4o. "
+            "Every registered task also takes the elicitation overrides system_prompt=TEXT, "
+            "likelihood=true (multiple choice), cot=true, fewshot=K (fewshot_seed=S) and "
+            "majority=N, recorded in the task digest.",
         ),
     ] = None,
     calibration: Annotated[
