@@ -76,6 +76,7 @@ def _run(store: Store, task_ref: str, args: dict[str, object] | None = None) -> 
             "promptsensitive/v1",
             store=store,
             options=RunOptions(max_connections=4, cache=False),
+            principal=LOCAL_ADMIN,
         )
     )
     assert summary.status == "completed", summary
@@ -110,6 +111,7 @@ def test_system_prompt_mitigation_measured_end_to_end_on_a_catalogue_benchmark(
         kind="system_prompt",
         description="system prompt asks the model to decline harmful requests",
         policy=default_policy(),
+        principal=LOCAL_ADMIN,
     )
     assert record.efficacy["n"] == 24
     (judged,) = assess_mitigations(sqlite_store, [record], policy=default_policy())

@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 
 import clearance.suites  # noqa: F401  (registers the catalogue)
+from clearance.access import LOCAL_ADMIN
 from clearance.datasets import Sample
 from clearance.models import ChatMessage, ModelOutput
 from clearance.models._providers.gguf import _next_token_scores
@@ -100,6 +101,7 @@ def test_likelihood_override_runs_a_catalogue_benchmark_through_the_runner(
             f"scripted/{script}",
             store=store,
             options=RunOptions(cache=False),
+            principal=LOCAL_ADMIN,
         )
     )
     store.close()

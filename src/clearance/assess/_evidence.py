@@ -22,12 +22,18 @@ def run_model_spec(run: RunRecord) -> str:
 def catalogue_benchmark(run: RunRecord) -> str | None:
     """The catalogue benchmark ``run`` ran, by the task it loaded (not by its name): None for a
     task file or other task that merely shares a catalogue name."""
-    return catalogue_identity(run.provenance.get("task", {}).get("ref") or {})
+    return catalogue_identity(_task_ref(run))
+
+
+def _task_ref(run: RunRecord) -> dict[str, object]:
+    """How the run loaded its task (the run's own column; its provenance as a fallback)."""
+    ref = run.task_ref or run.provenance.get("task", {}).get("ref") or {}
+    return dict(ref)
 
 
 def run_elicitation(run: RunRecord) -> dict[str, object]:
     """The elicitation overrides (system prompt, likelihood, few-shot, ...) a run used."""
-    return elicitation_of(run.provenance.get("task", {}).get("ref") or {})
+    return elicitation_of(_task_ref(run))
 
 
 def run_identity(run: RunRecord) -> str:
