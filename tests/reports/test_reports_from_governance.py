@@ -27,6 +27,7 @@ from clearance.governance import (
     add_document,
     add_use_case,
     approve_use_case,
+    edit_use_case,
     grant_waiver,
     link_evidence,
     list_use_cases,
@@ -34,6 +35,7 @@ from clearance.governance import (
     merge_intake,
     record_waiver_report,
     revoke_waiver,
+    show_use_case,
     sign_independent_evaluation,
     update_practice,
     waiver_counts,
@@ -260,19 +262,49 @@ def test_inventory_lists_each_use_case_with_the_class_governance_gave_it(
         assert row["name"] == view.use_case.name
         assert row["classes"] == (", ".join(sorted(view.classes)) or "neither")
         assert row["practices required"] == len(required)
-        assert row["practices met"] == sum(1 for p in required if p.state == "implemented")
+        assert row["practices met"] == sum(1 for p in required if p.satisfied)
+        assert row["decision"] == view.decision.state
     assert rows[ids.high_impact]["classes"] == "high_impact"
     assert rows[ids.personnel]["classes"] == "federal_personnel_impacting"
     assert rows[ids.other]["classes"] == "neither"
-    assert rows[ids.high_impact]["practices met"] == 2
+    # Two practices implemented and one waived: governance counts all three as met.
+    assert rows[ids.high_impact]["practices met"] == 3
     assert rows[ids.high_impact]["practices required"] > 2
     assert {u: r["decision"] for u, r in rows.items()} == {
         ids.high_impact: "none",
         ids.personnel: "none",
-        ids.other: "approve",
+        ids.other: "approved",
         ids.secret: "none",
     }
     assert rows[ids.secret]["marking"] == "SECRET"
+
+
+def test_inventory_and_usecase_show_agree_on_an_approval_that_lapsed(
+    governed_store: tuple[Store, Governed],
+) -> None:
+    """The newest decision recorded is still the approval, but the intake changed after it:
+    governance says the use case needs re-review, and so must the inventory."""
+    store, ids = governed_store
+    edit_use_case(
+        store,
+        ids.other,
+        {"outputs": "English translations and summaries of foreign-language articles."},
+        principal=DEVELOPER,
+    )
+    newest = store.governance.decisions(ids.other)[0]
+    assert newest.kind == "approve"
+    shown = show_use_case(store, ids.other, now=_as_of(store), principal=LOCAL_ADMIN)
+    assert shown.decision.state == "needs re-review"
+    rows = {
+        r["use case"]: r
+        for r in table(
+            section(_json(build_inventory_report(store, principal=LOCAL_ADMIN)), "inventory"),
+            "use case",
+        )
+    }
+    assert rows[ids.other]["decision"] == shown.decision.state
+    summary = section(_json(build_inventory_report(store, principal=LOCAL_ADMIN)), "summary")
+    assert any("1 needs re-review" in b.get("text", "") for b in summary["blocks"])
 
 
 def test_waiver_summary_counts_match_the_governance_services(

@@ -32,7 +32,7 @@ class UseCase:
     agency: str = "Agency"
     office: str = "Office"
     classes: tuple[str, ...] = ()
-    decision: str | None = None
+    decision: str = "none"
     practices_required: int = 0
     practices_met: int = 0
     marking_level: str = "UNCLASSIFIED"
@@ -60,7 +60,7 @@ class Source:
     use_cases: list[UseCase] = field(default_factory=list)
     waivers: list[Waiver] = field(default_factory=list)
 
-    def inventory_rows(self) -> Iterable[InventoryRow]:
+    def inventory_rows(self, as_of: datetime | None) -> Iterable[InventoryRow]:
         return self.use_cases
 
     def waiver_rows(self) -> Iterable[WaiverRow]:
@@ -87,7 +87,7 @@ def _source(store: Store) -> Source:
                 "uc-1",
                 "Triage",
                 classes=("rights-impacting",),
-                decision="approve",
+                decision="approved",
                 practices_required=5,
                 practices_met=4,
             ),

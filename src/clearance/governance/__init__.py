@@ -103,6 +103,7 @@ from clearance.governance._views import (
     due_items,
     list_use_cases,
     show_use_case,
+    use_case_view,
 )
 from clearance.governance._waivers import (
     WaiverCounts,
@@ -215,6 +216,7 @@ __all__ = [
     "suspend_use_case",
     "traceability_markdown",
     "update_practice",
+    "use_case_view",
     "validate_omb_csv",
     "waiver_counts",
     "waiver_state",

@@ -14,7 +14,7 @@ from typing import Literal, Protocol
 
 import clearance
 from clearance.access import Action, Principal, marking_of
-from clearance.governance import report_state
+from clearance.governance import report_state, use_case_view
 from clearance.governance import waiver_state as governance_waiver_state
 from clearance.reports._annual import reader_of
 from clearance.reports._approval import find_approval
@@ -62,14 +62,18 @@ class InventoryRow(Protocol):
         ...
 
     @property
-    def decision(self) -> str | None:
-        """The newest decision (approve, deny, suspend, request), or None."""
+    def decision(self) -> str:
+        """Where the decision stands, in governance's words (``none``, ``requested``,
+        ``approved``, ``needs re-review``, ``denied``, ``suspended``): what `usecase show` says."""
         ...
 
     @property
     def practices_required(self) -> int: ...
     @property
-    def practices_met(self) -> int: ...
+    def practices_met(self) -> int:
+        """Required practices governance counts as satisfied: implemented or waived."""
+        ...
+
     @property
     def marking_level(self) -> str: ...
     @property
@@ -120,7 +124,10 @@ class WaiverRow(Protocol):
 class GovernanceSource(Protocol):
     """Where the inventory and waiver reports read their rows."""
 
-    def inventory_rows(self) -> Iterable[InventoryRow]: ...
+    def inventory_rows(self, as_of: datetime | None) -> Iterable[InventoryRow]:
+        """Every use case, with its decision and practices as they stand at ``as_of``."""
+        ...
+
     def waiver_rows(self) -> Iterable[WaiverRow]: ...
     def use_case_names(self) -> Mapping[str, str]:
         """Each use case's name, by id."""
@@ -209,25 +216,28 @@ def build_inventory_report(
     details: CoverDetails | None = None,
 ) -> Report:
     """The use-case inventory: every use case the reader may see, with class and decision, as
-    the store stands (an inventory is a snapshot: the reporting period does not filter it)."""
+    the store stands at its newest ledger entry (an inventory is a snapshot: the reporting
+    period does not filter it, and the wall clock does not move it)."""
     details = (details or CoverDetails()).check()
     source = source or default_governance_source(store)
     reading = Reading(store, principal, record_types=GOVERNANCE_RECORD_TYPES)
+    as_of = _as_of(ledger_state(store).last_entry_time)
     rows = sorted(
-        reading.keep("use_case", source.inventory_rows(), marking_of, Action.USECASE_READ),
+        reading.keep("use_case", source.inventory_rows(as_of), marking_of, Action.USECASE_READ),
         key=lambda r: (r.agency, r.office, r.name, r.id),
     )
     classes = Counter(c for r in rows for c in (r.classes or ["neither"]))
-    decisions = Counter(r.decision or "none" for r in rows)
+    decisions = Counter(r.decision for r in rows)
     summary: list[Block] = [
         *withheld_notice(reading.withheld_sentence()),
         *_source_notice(len(rows), reading.withheld["use_case"]),
         Paragraph(
             text=f"{plural(len(rows), 'use case')} in the inventory. By class: "
             + (", ".join(f"{n} {c}" for c, n in sorted(classes.items())) or "none")
-            + ". By newest decision: "
+            + ". By decision: "
             + (", ".join(f"{n} {d}" for d, n in sorted(decisions.items())) or "none")
-            + f". Minimum practices met: {sum(r.practices_met for r in rows)} of "
+            + f". Minimum practices met (implemented or waived): "
+            f"{sum(r.practices_met for r in rows)} of "
             f"{sum(r.practices_required for r in rows)} required."
         ),
     ]
@@ -251,7 +261,7 @@ def build_inventory_report(
                 r.agency,
                 r.office,
                 ", ".join(sorted(r.classes)) or "neither",
-                r.decision or "none",
+                r.decision,
                 r.practices_met,
                 r.practices_required,
                 marking_of(r).banner(),
@@ -268,8 +278,8 @@ def build_inventory_report(
     return _report(
         "inventory",
         "AI use-case inventory",
-        "Every AI use case of the agency, with its class, its newest decision and its minimum "
-        "practices",
+        "Every AI use case of the agency, with its class, where its decision stands and its "
+        "minimum practices",
         reading,
         sections,
         details,
@@ -399,7 +409,7 @@ class UseCaseRow:
     agency: str
     office: str
     classes: tuple[str, ...]
-    decision: str | None
+    decision: str
     practices_required: int
     practices_met: int
     marking_level: str
@@ -412,21 +422,22 @@ class StoreGovernance:
     def __init__(self, store: Store) -> None:
         self._store = store
 
-    def inventory_rows(self) -> Iterable[InventoryRow]:
-        governance = self._store.governance
-        for use_case in governance.use_cases():
-            classified = governance.classifications(use_case.id)
-            decided = governance.decisions(use_case.id)
-            required = [p for p in governance.practices(use_case.id) if p.required]
+    def inventory_rows(self, as_of: datetime | None) -> Iterable[InventoryRow]:
+        # Governance's own view decides the status, so the report and `usecase show` agree.
+        # An empty ledger holds no use case, so the wall clock below is never read for one.
+        at = as_of or datetime.now(UTC)
+        for use_case in self._store.governance.use_cases():
+            view = use_case_view(self._store, use_case, at)
+            required = [p for p in view.practices if p.practice.required]
             yield UseCaseRow(
                 id=use_case.id,
                 name=use_case.name,
                 agency=use_case.agency,
                 office=use_case.office,
-                classes=tuple(classified[0].classes) if classified else (),
-                decision=decided[0].kind if decided else None,
+                classes=tuple(view.classes),
+                decision=view.decision.state,
                 practices_required=len(required),
-                practices_met=sum(1 for p in required if p.status == "implemented"),
+                practices_met=sum(1 for p in required if p.satisfied),
                 marking_level=use_case.marking_level,
                 marking_compartments=tuple(use_case.marking_compartments),
             )
