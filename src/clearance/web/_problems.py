@@ -16,7 +16,14 @@ from starlette.exceptions import HTTPException
 
 from clearance.access import UNCLASSIFIED_MARKING
 from clearance.accountability import AuthenticationError, ExportChangedError, PrincipalExistsError
-from clearance.errors import EXIT_TAMPERED, ClearanceError
+from clearance.errors import (
+    EXIT_ERRORS,
+    EXIT_FAULT,
+    EXIT_INTERRUPTED,
+    EXIT_TAMPERED,
+    EXIT_USAGE,
+    ClearanceError,
+)
 from clearance.governance import ApprovalBlockedError
 from clearance.store import StoreError
 
@@ -55,10 +62,20 @@ class ProblemKind:
     slug: str
 
 
+# A ClearanceError whose class declares an exit code other than "bad input" says what it is by
+# that code, as the CLI reads it: these come before any type below.
+_BY_EXIT_CODE: dict[int, ProblemKind] = {
+    EXIT_USAGE: ProblemKind(400, "bad-request"),
+    EXIT_ERRORS: ProblemKind(422, "run-failed"),
+    EXIT_TAMPERED: ProblemKind(409, "ledger-tampered"),
+    EXIT_FAULT: ProblemKind(503, "fault"),
+    EXIT_INTERRUPTED: ProblemKind(503, "interrupted"),
+}
+
 # Most specific first: the first type an error is an instance of decides its status. Every
 # error Clearance raises on purpose is a ClearanceError that keeps its builtin base (LookupError
 # for "no such record", PermissionError for a refusal, ValueError for a bad input), so a new
-# error needs no line here.
+# error needs no line here; one with no such base is still a bad input (422), never a 500.
 _KINDS: tuple[tuple[type[Exception], ProblemKind], ...] = (
     (TooManyAttempts, ProblemKind(429, "too-many-attempts")),
     (CsrfRefused, ProblemKind(403, "csrf")),
@@ -79,9 +96,11 @@ USER_ERRORS: tuple[type[Exception], ...] = tuple(kind for kind, _ in _KINDS)
 
 
 def problem_kind(error: BaseException) -> ProblemKind:
-    if isinstance(error, ClearanceError) and error.exit_code == EXIT_TAMPERED:
-        # The ledger or a record failed verification: said as plainly as `ledger verify` says it.
-        return ProblemKind(409, "ledger-tampered")
+    """The HTTP status and problem type of ``error``: 500 only for an error Clearance did not
+    raise on purpose (whose detail stays in the server's log)."""
+    if isinstance(error, ClearanceError) and error.exit_code in _BY_EXIT_CODE:
+        # E.g. the ledger or a record failed verification: said as plainly as the CLI says it.
+        return _BY_EXIT_CODE[error.exit_code]
     for kind, problem in _KINDS:
         if isinstance(error, kind):
             return problem
@@ -110,6 +129,9 @@ async def on_user_error(request: Request, error: Exception) -> JSONResponse:
     kind = problem_kind(error)
     if kind.status == 500:
         return await on_unexpected(request, error)
+    if kind.slug == "fault":
+        # Something failed that the request does not explain: the operator needs to know too.
+        _log.error("fault on %s %s: %s", request.method, request.url.path, error)
     hint = getattr(error, "hint", "")
     extra = {"hint": hint} if isinstance(error, ClearanceError) and hint else {}
     response = problem_response(request, kind.status, kind.slug, str(error), **extra)
