@@ -8,9 +8,9 @@ from pathlib import Path
 
 import pytest
 
-from clearance.access import Marking, Role
-from clearance.accountability import acting_for_bootstrap, add_user, issue_token
+from clearance.access import Marking
 from clearance.store import Store
+from people_support import first_admin, own_token
 
 TEAM_ADMIN = "root"
 
@@ -30,18 +30,8 @@ def store(store_url: str, monkeypatch: pytest.MonkeyPatch) -> Iterator[Store]:
 
 def team_admin_token(store: Store) -> str:
     """Add the first administrator (cleared TOP SECRET//BIO//CYBER) and return an API token."""
-    first = acting_for_bootstrap(store)
-    assert first is not None
-    add_user(
-        store,
-        first,
-        id=TEAM_ADMIN,
-        name="Team administrator",
-        roles=[Role.ADMIN],
-        clearance=Marking.of("TS", "BIO", "CYBER"),
-    )
-    token, _ = issue_token(store, first, TEAM_ADMIN, name="tests")
-    return token
+    root = first_admin(store, TEAM_ADMIN, clearance=Marking.of("TS", "BIO", "CYBER"))
+    return own_token(store, root)
 
 
 @pytest.fixture

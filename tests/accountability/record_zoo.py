@@ -26,6 +26,7 @@ from clearance.governance import (
 )
 from clearance.store import Store
 from clearance.store._schema import Base
+from people_support import cli_enrolled
 
 T0 = datetime(2026, 1, 5, 9, 0, tzinfo=UTC)
 
@@ -69,10 +70,7 @@ def populate(store: Store, folder: Path, env: Mapping[str, str]) -> None:
             env=env,
         )  # fmt: skip
         assert mitigation.exit_code == 0, mitigation.stderr
-        added = cli("user", "add", f"user-{name}", "--role", "auditor", env=env)
-        assert added.exit_code == 0, added.stderr
-        token = cli("user", "token", f"user-{name}", "--name", "ci", env=env)
-        assert token.exit_code == 0, token.stderr
+        cli_enrolled(cli, f"user-{name}", "--role", "auditor", admin=dict(env))
         _governance(store, folder, name, baseline)
         approved = cli("report", "approve", "inventory", "--note", f"release {name}", env=env)
         assert approved.exit_code == 0, approved.stderr

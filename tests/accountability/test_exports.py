@@ -13,6 +13,7 @@ from accountability_support import cli, eval_run, ledger_actions, said, write_ta
 from clearance.accountability import EXPORT_RECORD_TYPE
 from clearance.ledger import load_public_key, read_checkpoint, verify_checkpoint, verify_export
 from clearance.store import Store
+from people_support import cli_enrolled
 
 EXIT_TAMPERED = 4
 PASSWORD = "correct horse battery"
@@ -152,10 +153,7 @@ def test_withheld_records_appear_in_no_exported_file(
         "user", "add", "boss", "--role", "admin", "--level", "TS", "--compartment", "BIO",
         "--password-stdin", stdin=PASSWORD + "\n",
     ).exit_code == 0  # fmt: skip
-    assert (
-        cli("user", "add", "eve", "--role", "auditor", "--level", "CUI", env=admin).exit_code == 0
-    )
-    token = cli("user", "token", "eve", env=admin).stdout.strip()
+    token = cli_enrolled(cli, "eve", "--role", "auditor", "--level", "CUI", admin=admin)
 
     export = tmp_path / "export"
     result = cli("ledger", "export", str(export), "--json", env={"CLEARANCE_TOKEN": token})
@@ -230,8 +228,7 @@ def test_only_permitted_roles_sign_or_export(
         == 0
     )
     admin = {"CLEARANCE_USER": "boss", "CLEARANCE_PASSWORD": PASSWORD}
-    assert cli("user", "add", "ed", "--role", "evaluator", env=admin).exit_code == 0
-    token = cli("user", "token", "ed", env=admin).stdout.strip()
+    token = cli_enrolled(cli, "ed", "--role", "evaluator", admin=admin)
     args = ["ledger", command] + ([str(tmp_path / "x")] if command == "export" else [])
     result = cli(*args, env={"CLEARANCE_TOKEN": token})
     assert result.exit_code == 1

@@ -12,8 +12,7 @@ from sqlalchemy.orm import Session
 
 from clearance.store import Store
 from clearance.store._schema import SampleRow
-
-PASSWORD = "correct horse battery"
+from people_support import as_user, cli_enrolled
 
 
 def _new_actions(store: Store, before: int) -> list[str]:
@@ -106,27 +105,27 @@ def test_each_change_is_one_entry(store: Store, tmp_path: Path) -> None:
 
 
 def _ada() -> dict[str, str]:
-    return {"CLEARANCE_USER": "ada", "CLEARANCE_PASSWORD": PASSWORD}
+    return as_user("ada")
 
 
 def _users_each_leave_one_entry(store: Store) -> None:
     before = ledger_size(store)
-    added = cli(
-        "user", "add", "ada", "--name", "Ada", "--role", "admin", "--level", "TS",
-        "--compartment", "BIO", "--password-stdin",
-        stdin=PASSWORD + "\n",
+    cli_enrolled(
+        cli, "ada", "--name", "Ada", "--role", "admin", "--level", "TS", "--compartment", "BIO",
+        admin={},
     )  # fmt: skip
-    assert added.exit_code == 0, added.stderr
-    assert _new_actions(store, before) == ["principal.create"]
+    assert _new_actions(store, before) == ["principal.create", "principal.enrol", "token.issue"]
+    before = ledger_size(store)
+    cli_enrolled(cli, "bob", "--role", "auditor", admin=_ada())
+    assert _new_actions(store, before) == ["principal.create", "principal.enrol", "token.issue"]
 
     steps = [
-        (("user", "add", "bob", "--role", "auditor"), "principal.create"),
         (
             ("user", "grant", "bob", "--role", "evaluator", "--compartment", "BIO"),
             "principal.grant",
         ),
         (("user", "revoke", "bob", "--role", "evaluator"), "principal.revoke"),
-        (("user", "token", "bob", "--name", "ci"), "token.issue"),
+        (("user", "token", "--name", "ci"), "token.issue"),
     ]
     for args, action in steps:
         before = ledger_size(store)
@@ -140,6 +139,11 @@ def _users_each_leave_one_entry(store: Store) -> None:
     revoked = cli("user", "revoke", "bob", "--token", token_id, env=_ada())
     assert revoked.exit_code == 0, revoked.stderr
     assert _new_actions(store, before) == ["token.revoke"]
+
+    before = ledger_size(store)
+    reset = cli("user", "reset", "bob", env=_ada())
+    assert reset.exit_code == 0, reset.stderr
+    assert _new_actions(store, before) == ["principal.reset"]
 
     before = ledger_size(store)
     unchanged = cli("user", "grant", "bob", "--role", "auditor", env=_ada())

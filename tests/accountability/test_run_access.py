@@ -16,6 +16,7 @@ from clearance.ledger import change_digest
 from clearance.runner import run_task
 from clearance.store import Store
 from clearance.tasks import load_task
+from people_support import cli_enrolled
 
 PASSWORD = "correct horse battery"
 
@@ -41,8 +42,7 @@ def team(sqlite_store: Store, tmp_path: Path) -> dict[str, dict[str, str]]:
         ("cal", "evaluator", ("--level", "CUI")),
         ("aud", "auditor", ("--level", "CUI")),
     ]:
-        assert cli("user", "add", user, "--role", role, *clearance, env=boss).exit_code == 0
-        token = cli("user", "token", user, env=boss).stdout.strip()
+        token = cli_enrolled(cli, user, "--role", role, *clearance, admin=boss)
         users[user] = {"CLEARANCE_TOKEN": token}
     users["runs"] = {"open": open_run, "secret": secret_run, "task": str(task), "model": model}
     return users

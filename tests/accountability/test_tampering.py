@@ -22,6 +22,7 @@ from accountability_support import (
 from clearance.ledger import next_entry
 from clearance.store import Store
 from clearance.store._ledger import LedgerReader
+from people_support import cli_enrolled
 
 EXIT_TAMPERED = 4
 
@@ -171,14 +172,9 @@ def test_a_deleted_sample_is_found(store: Store, runs: tuple[str, str]) -> None:
 
 
 def test_a_swapped_password_hash_is_found(store: Store, runs: tuple[str, str]) -> None:
-    added = cli("user", "add", "ada", "--role", "admin", "--password-stdin", stdin="x" * 12 + "\n")
-    assert added.exit_code == 0, added.stderr
-    token = cli(
-        "user", "token", "ada", env={"CLEARANCE_USER": "ada", "CLEARANCE_PASSWORD": "x" * 12}
-    )
-    assert token.exit_code == 0, token.stderr
+    token = cli_enrolled(cli, "ada", "--role", "admin", admin={})
     execute(store, "UPDATE principals SET password_hash = '$argon2id$forged' WHERE id = 'ada'")
-    code, report = verify(env={"CLEARANCE_TOKEN": token.stdout.strip()})
+    code, report = verify(env={"CLEARANCE_TOKEN": token})
     assert code == EXIT_TAMPERED
     assert report["first_bad_seq"] == last_seq_of(store, "principal", "ada")
 

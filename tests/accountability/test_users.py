@@ -27,6 +27,7 @@ from clearance.accountability import (
     revoke_token,
 )
 from clearance.store import Store
+from people_support import enrolled_user
 
 PASSWORD = "correct horse battery"
 
@@ -99,8 +100,8 @@ def test_tokens_are_shown_once_stored_hashed_and_can_be_revoked(sqlite_store: St
 def test_an_expired_token_or_inactive_user_is_refused(sqlite_store: Store) -> None:
     _bootstrap_admin(sqlite_store)
     boss = acting(sqlite_store, {"CLEARANCE_USER": "boss", "CLEARANCE_PASSWORD": PASSWORD})
-    add_user(sqlite_store, boss, id="ed", name="Ed", roles=[Role.EVALUATOR], clearance=Marking())
-    token, _ = issue_token(sqlite_store, boss, "ed", name="ci", expires_in=timedelta(days=1))
+    ed = enrolled_user(sqlite_store, boss, "ed", roles=[Role.EVALUATOR], clearance=Marking())
+    token, _ = issue_token(sqlite_store, ed, "ed", name="ci", expires_in=timedelta(days=1))
     assert by_token(sqlite_store, token).id == "ed"
     with pytest.raises(AuthenticationError, match="expired"):
         by_token(sqlite_store, token, now=datetime.now(UTC) + timedelta(days=2))
@@ -116,7 +117,7 @@ def test_granting_rules(sqlite_store: Store) -> None:
         add_user(sqlite_store, first, id="ed", name="", roles=[Role.EVALUATOR], clearance=Marking())
     _bootstrap_admin(sqlite_store)
     boss = acting(sqlite_store, {"CLEARANCE_USER": "boss", "CLEARANCE_PASSWORD": PASSWORD})
-    add_user(sqlite_store, boss, id="ed", name="", roles=[Role.EVALUATOR], clearance=Marking())
+    ed = enrolled_user(sqlite_store, boss, "ed", roles=[Role.EVALUATOR], clearance=Marking())
     with pytest.raises(AccessDenied, match="only a clearance you hold"):
         grant(sqlite_store, boss, "ed", level=Level.TOP_SECRET)
     with pytest.raises(AccessDenied, match="only a clearance you hold"):
@@ -126,8 +127,6 @@ def test_granting_rules(sqlite_store: Store) -> None:
     granted = grant(sqlite_store, boss, "ed", compartments=["bio"], level=Level.SECRET)
     assert granted is not None
     assert (granted.clearance_level, granted.compartments) == ("SECRET", ["BIO"])
-    ed_token, _ = issue_token(sqlite_store, boss, "ed", name="ed")
-    ed = acting(sqlite_store, {"CLEARANCE_TOKEN": ed_token})
     with pytest.raises(AccessDenied, match=r"ed may not user\.manage"):
         add_user(sqlite_store, ed, id="x", name="", roles=[Role.ADMIN], clearance=Marking())
     with pytest.raises(UserError, match="last active administrator"):
@@ -149,12 +148,25 @@ def test_user_commands(sqlite_store: Store, tmp_path: Path) -> None:
     assert doc["has_password"] is True
     assert "password_hash" not in doc
     env = {"CLEARANCE_USER": "boss", "CLEARANCE_PASSWORD": PASSWORD}
-    assert cli("user", "add", "ed", "--role", "evaluator", env=env).exit_code == 0
+    ed_added = cli("user", "add", "ed", "--role", "evaluator", env=env)
+    assert ed_added.exit_code == 0, ed_added.stderr
+    code = ed_added.stdout.strip()
+    assert code.startswith("enr_")
     listed = cli("user", "list", "--json", env=env)
     assert [u["id"] for u in json.loads(listed.stdout)] == ["boss", "ed"]
     assert "argon2" not in listed.stdout
-    token = cli("user", "token", "ed", "--expires-days", "30", env=env)
-    assert token.exit_code == 0
+    assert code not in listed.stdout
+    weak = cli("user", "enrol", "ed", stdin=f"{code}\nshort\n")
+    assert weak.exit_code == 1
+    assert "at least 12" in said(weak.stderr)
+    enrolled = cli("user", "enrol", "ed", stdin=f"{code}\n{PASSWORD}-ed\n")
+    assert enrolled.exit_code == 0, enrolled.stderr
+    again = cli("user", "enrol", "ed", stdin=f"{code}\n{PASSWORD}-x\n")
+    assert again.exit_code == 1
+    assert "wrong, used or expired" in said(again.stderr)
+    ed_env = {"CLEARANCE_USER": "ed", "CLEARANCE_PASSWORD": f"{PASSWORD}-ed"}
+    token = cli("user", "token", "--expires-days", "30", env=ed_env)
+    assert token.exit_code == 0, token.stderr
     assert token.stdout.strip().startswith("clr_")
     tokens = cli("user", "list", "--tokens", "--json", env=env)
     assert token.stdout.strip() not in tokens.stdout
@@ -166,11 +178,12 @@ def test_user_commands(sqlite_store: Store, tmp_path: Path) -> None:
     bad_role = cli("user", "grant", "ed", "--role", "wizard", env=env)
     assert bad_role.exit_code == 1
     assert "unknown role 'wizard'" in said(bad_role.stderr)
-    weak = cli(
-        "user", "add", "al", "--role", "auditor", "--password-stdin", stdin="short\n", env=env
-    )
-    assert weak.exit_code == 1
-    assert "at least 12" in said(weak.stderr)
+    given = cli(
+        "user", "add", "al", "--role", "auditor", "--password-stdin", stdin=PASSWORD + "\n",
+        env=env,
+    )  # fmt: skip
+    assert given.exit_code == 1
+    assert "users set their own passwords" in said(given.stderr)
     refused = cli(
         "user", "add", "al", "--role", "auditor", env={"CLEARANCE_TOKEN": token.stdout.strip()}
     )

@@ -60,16 +60,10 @@ def cli_login(store_url: str, monkeypatch: pytest.MonkeyPatch) -> None:
     first administrator, as a team would. The embedded store needs no login."""
     if not store_url.startswith("postgresql"):
         return
-    from clearance.access import Marking, Role
-    from clearance.accountability import acting_for_bootstrap, add_user, issue_token
+    from people_support import first_admin, own_token
 
     store = Store.open(store_url)
-    first = acting_for_bootstrap(store)
-    assert first is not None
-    add_user(store, first, id="admin", name="Administrator", roles=[Role.ADMIN],
-             clearance=Marking.of("TS"))  # fmt: skip
-    token, _ = issue_token(store, first, "admin", name="tests")
-    monkeypatch.setenv("CLEARANCE_TOKEN", token)
+    monkeypatch.setenv("CLEARANCE_TOKEN", own_token(store, first_admin(store, "admin")))
     store.close()
 
 

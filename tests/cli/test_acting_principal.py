@@ -15,9 +15,9 @@ import yaml
 from typer.testing import CliRunner
 
 from clearance.access import Marking, Role
-from clearance.accountability import acting_for_bootstrap, add_user, issue_token
 from clearance.cli import app
 from clearance.store import Store
+from people_support import enrolled_user, first_admin, own_token
 
 FINDING = "Evaluators with the clearance needed are not available until the next quarter begins."
 INTAKE = {
@@ -63,17 +63,15 @@ def tokens(clearance_home: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[To
         monkeypatch.delenv(name, raising=False)
     clearance_home.mkdir(parents=True, exist_ok=True)
     store = Store.open()
-    first = acting_for_bootstrap(store)
-    assert first is not None
+    root = first_admin(store, roles=[Role.ADMIN, Role.CHIEF_AI_OFFICER])
     people = {
-        "root": ([Role.ADMIN], Marking.of("TS")),
         "eva": ([Role.EVALUATOR], Marking.of("UNCLASSIFIED")),
         "cao": ([Role.CHIEF_AI_OFFICER], Marking.of("SECRET")),
     }
-    issued = {}
+    issued = {"root": own_token(store, root)}
     for user, (roles, clearance) in people.items():
-        add_user(store, first, id=user, name=user.title(), roles=roles, clearance=clearance)
-        issued[user], _ = issue_token(store, first, user, name="tests")
+        who = enrolled_user(store, root, user, roles=roles, clearance=clearance)
+        issued[user] = own_token(store, who)
     yield Tokens(admin=issued["root"], evaluator=issued["eva"], chief=issued["cao"])
     store.close()
 

@@ -18,11 +18,12 @@ from pathlib import Path
 from typing import Any
 
 from clearance.access import LOCAL_ADMIN, Marking, Role
-from clearance.accountability import acting_for_bootstrap, add_user, issue_token, sign_in
+from clearance.accountability import sign_in
 from clearance.governance import add_use_case
 from clearance.runner import RunSummary, run_task
 from clearance.store import Store
 from clearance.tasks import load_task
+from people_support import enrolled_user, first_admin, own_token
 
 PASSWORD = "correct horse battery staple 42"
 SECRET_TASK = "operation-nightjar"
@@ -95,20 +96,28 @@ def secret_intake() -> dict[str, Any]:
 
 
 def build_world(store: Store, directory: Path, samples: int = 12) -> World:
-    first = acting_for_bootstrap(store)
-    assert first is not None
-    tokens: dict[str, str] = {}
+    # The chief AI officer's role is granted only by a holder: root, the first administrator,
+    # holds it for the bootstrap (and is added with a password); everyone else enrols.
+    roles, clearance = USERS["root"]
+    admin = first_admin(
+        store,
+        "root",
+        roles=(*roles, Role.CHIEF_AI_OFFICER),
+        clearance=Marking.parse(clearance),
+        password=PASSWORD,
+    )
+    tokens: dict[str, str] = {"root": own_token(store, admin)}
     for user, (roles, clearance) in USERS.items():
-        add_user(
-            store,
-            first,
-            id=user,
-            name=user.title(),
-            roles=roles,
-            clearance=Marking.parse(clearance),
-            password=PASSWORD,
-        )
-        tokens[user] = issue_token(store, first, user, name="tests")[0]
+        if user != "root":
+            who = enrolled_user(
+                store,
+                admin,
+                user,
+                roles=roles,
+                clearance=Marking.parse(clearance),
+                password=PASSWORD,
+            )
+            tokens[user] = own_token(store, who)
     root = sign_in(store, "root", PASSWORD, via="tests").principal
     public_task, public_model = write_task(directory / "public", PUBLIC_TASK, samples)
     secret_task, secret_model = write_task(directory / "secret", SECRET_TASK, 4)

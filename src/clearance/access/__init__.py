@@ -54,16 +54,19 @@ from clearance.access._roles import (
 )
 from clearance.access._separation import (
     DEVELOPER_CANNOT_SIGN_INDEPENDENT_EVALUATION,
+    NAMED_PERSON_REQUIRED,
     REQUESTER_CANNOT_APPROVE,
     SeparationOfDutiesError,
     SeparationRule,
     require_distinct,
+    require_named_person,
     require_not_in,
 )
 
 __all__ = [
     "DEVELOPER_CANNOT_SIGN_INDEPENDENT_EVALUATION",
     "LOCAL_ADMIN",
+    "NAMED_PERSON_REQUIRED",
     "PASSWORD_MAX_LENGTH",
     "PASSWORD_MIN_LENGTH",
     "READ_ONLY_ACTIONS",
@@ -107,6 +110,7 @@ __all__ = [
     "readable",
     "require",
     "require_distinct",
+    "require_named_person",
     "require_not_in",
     "require_permission",
     "revoke_delegation",

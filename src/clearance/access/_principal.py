@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import getpass
 from collections.abc import Iterable
 from typing import Any
 
@@ -95,11 +94,11 @@ LOCAL_ADMIN = Principal(
 
 
 def local_actor() -> str:
-    """The actor recorded for the embedded single-user store: ``local:`` and the OS account."""
-    try:
-        return f"local:{getpass.getuser()}"
-    except (KeyError, OSError):  # no passwd entry in some containers
-        return "local:unknown"
+    """The actor recorded for the embedded single-user store: the fixed local identity.
+
+    Never the login name (``$USER``): anyone can set that, so it would let anyone write any
+    name into the ledger. Actions that need a named person need a store with users."""
+    return f"local:{LOCAL_ADMIN.id}"
 
 
 def actor_of(principal: Principal) -> str:

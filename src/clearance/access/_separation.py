@@ -7,6 +7,7 @@ from collections.abc import Iterable
 from pydantic import BaseModel, ConfigDict, field_validator
 
 from clearance.access._policy import AccessDenied
+from clearance.access._principal import LOCAL_ADMIN, Principal
 
 
 class SeparationOfDutiesError(AccessDenied):
@@ -68,6 +69,25 @@ DEVELOPER_CANNOT_SIGN_INDEPENDENT_EVALUATION = SeparationRule(
     name="developer-cannot-sign-independent-evaluation",
     sentence="an independent evaluation must not be signed by a developer of the use case",
 )
+NAMED_PERSON_REQUIRED = SeparationRule(
+    name="named-person-required",
+    sentence=(
+        "an independent evaluation, an approval or a waiver needs a named person, and the "
+        "local administrator of a store without users is nobody in particular"
+    ),
+)
+
+
+def require_named_person(principal: Principal) -> None:
+    """Raise :class:`SeparationOfDutiesError` for the local administrator: separation of
+    duties means nothing when every part is played by one anonymous identity. Add users
+    (`clearance user add`) and act as them."""
+    if principal.id == LOCAL_ADMIN.id:
+        raise SeparationOfDutiesError(
+            NAMED_PERSON_REQUIRED,
+            principal.id,
+            "add users with `clearance user add` and act as one of them",
+        )
 
 
 def _as_rule(rule: SeparationRule | str) -> SeparationRule:

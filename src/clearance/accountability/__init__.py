@@ -53,12 +53,16 @@ from clearance.accountability._sign_in import (
     sign_out,
 )
 from clearance.accountability._users import (
+    ENROLMENT_LIFETIME,
+    NewUser,
     UserError,
     add_user,
+    enrol,
     grant,
     issue_token,
     list_tokens,
     list_users,
+    reset_password,
     revoke,
     revoke_token,
     set_password,
@@ -79,6 +83,7 @@ from clearance.store import (
 )
 
 __all__ = [
+    "ENROLMENT_LIFETIME",
     "EXPORT_RECORD_TYPE",
     "KEY_FILE",
     "MARKING_HISTORY",
@@ -96,6 +101,7 @@ __all__ = [
     "LedgerIntegrityError",
     "LedgerLine",
     "LedgerVerification",
+    "NewUser",
     "PrincipalExistsError",
     "PrincipalNotFoundError",
     "PrincipalRecord",
@@ -113,6 +119,7 @@ __all__ = [
     "by_token",
     "checkpoint_dir",
     "create_checkpoint",
+    "enrol",
     "export_ledger",
     "grant",
     "issue_token",
@@ -125,6 +132,7 @@ __all__ = [
     "public_key",
     "readable_run",
     "remark_run",
+    "reset_password",
     "revoke",
     "revoke_token",
     "run_sample",

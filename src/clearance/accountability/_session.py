@@ -37,9 +37,9 @@ def acting(store: Store, environ: Mapping[str, str] | None = None) -> Acting:
 
 
 def acting_for_bootstrap(store: Store) -> Acting | None:
-    """The local administrator when ``store`` has no users yet (so the first can be added on any
+    """The local administrator when ``store`` never had users (so the first can be added on any
     database: whoever can reach an empty store administers it), else None."""
-    if store.principals.count():
+    if store.principals.ever_had_users():
         return None
     return Acting(principal=LOCAL_ADMIN, actor=actor_of(LOCAL_ADMIN))
 
@@ -49,6 +49,12 @@ def _resolve(store: Store, env: Mapping[str, str]) -> Principal:
     token = env.get(TOKEN_VARIABLE, "").strip()
     user = env.get(USER_VARIABLE, "").strip()
     if principals.count() == 0:
+        if principals.ever_had_users():
+            raise AuthenticationError(
+                "this store's ledger shows it had users, but it holds none now: its principals "
+                "were removed outside Clearance. Nobody acts on it until they are restored "
+                "(from a backup): it does not fall back to the local administrator"
+            )
         if store.engine.dialect.name == "sqlite":
             return LOCAL_ADMIN
         raise AuthenticationError(

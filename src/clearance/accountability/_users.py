@@ -7,8 +7,11 @@ removed, so a store is never left with nobody able to manage it.
 
 from __future__ import annotations
 
+import hashlib
 import re
+import secrets
 from collections.abc import Iterable
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
 from clearance.access import (
@@ -18,10 +21,12 @@ from clearance.access import (
     Marking,
     Principal,
     Role,
+    actor_of,
     can,
     hash_password,
     require_permission,
 )
+from clearance.accountability._authentication import AuthenticationError
 from clearance.accountability._session import Acting
 from clearance.errors import ClearanceError
 from clearance.store import (
@@ -39,6 +44,19 @@ class UserError(ClearanceError, ValueError):
     """A user change that cannot be made as asked; the message says what to do instead."""
 
 
+ENROLMENT_LIFETIME = timedelta(days=7)
+"""How long an enrolment code stays usable."""
+
+
+@dataclass(frozen=True)
+class NewUser:
+    """A user just added, and the one-time code with which they set their own password (None
+    for the first administrator, who gave a password)."""
+
+    record: PrincipalRecord
+    enrolment_code: str | None
+
+
 def add_user(
     store: Store,
     acting: Acting,
@@ -48,8 +66,13 @@ def add_user(
     roles: Iterable[Role],
     clearance: Marking,
     password: str | None = None,
-) -> PrincipalRecord:
-    """Add a user (``principal.create``). The first user of a store must be an administrator."""
+) -> NewUser:
+    """Add a user (``principal.create``) with a one-time enrolment code, to hand to them: they
+    set their own password with it (:func:`enrol`), so nobody else ever knows it.
+
+    Only the first user of a store (an administrator) is added with a ``password``: there is
+    nobody yet to hand a code to. An administrator grants no role, level or compartment they do
+    not hold themselves."""
     principals = store.principals
     require_permission(acting.principal, Action.USER_MANAGE)
     if not _USER_ID.fullmatch(id):
@@ -58,22 +81,66 @@ def add_user(
             "starting with a letter or digit (e.g. 'ada' or 'ada@agency.gov')"
         )
     wanted = frozenset(roles)
-    if principals.count() == 0 and Role.ADMIN not in wanted:
+    first = not principals.ever_had_users()
+    if first and Role.ADMIN not in wanted:
         raise UserError(
             "the first user of a store must hold the admin role (add --role admin): once a "
             "store has users, only an administrator can manage them"
         )
-    _check_grantable(acting.principal, clearance)
+    if password is not None and not first:
+        raise UserError(
+            f"users set their own passwords: {id} gets a one-time enrolment code to set theirs "
+            "with `clearance user enrol` (only the first administrator is added with one)"
+        )
+    _check_grantable(acting.principal, clearance, wanted)
     password_hash = hash_password(password) if password is not None else None
+    code, enrolment = (None, None) if password is not None else _new_enrolment()
     with store.unit_of_work(acting.actor) as uow:
-        return principals.add(
+        record = principals.add(
             uow,
             id=id,
             name=name.strip() or id,
             roles=wanted,
             clearance=clearance,
             password_hash=password_hash,
+            enrolment=enrolment,
         )
+    return NewUser(record=record, enrolment_code=code)
+
+
+def enrol(store: Store, user: str, code: str, password: str) -> Acting:
+    """Set ``user``'s own password with their one-time enrolment code (``principal.enrol``,
+    recorded as the user's own act) and return them as the acting principal."""
+    password_hash = hash_password(password)
+    principals = store.principals
+    with store.unit_of_work(user) as uow:
+        record = principals.enrol(uow, user, code, password_hash, datetime.now(UTC))
+    if record is None:
+        raise AuthenticationError(
+            f"the enrolment code for {user!r} is wrong, used or expired; ask an administrator "
+            f"for a new one (`clearance user reset {user}`)"
+        )
+    principal = record.principal()
+    return Acting(principal=principal, actor=actor_of(principal))
+
+
+def reset_password(store: Store, acting: Acting, user: str) -> str:
+    """Reset another user's password (``principal.reset``): clears it, revokes every API token
+    of theirs, and returns a new one-time enrolment code for them to set a new one. The
+    administrator never learns a password, so never holds a credential that acts as them."""
+    _check_manages_other(acting.principal, user)
+    record = store.principals.get(user)
+    _check_grantable(acting.principal, record.principal().clearance, frozenset())
+    code, enrolment = _new_enrolment()
+    with store.unit_of_work(acting.actor) as uow:
+        store.principals.reset(uow, user, enrolment)
+    return code
+
+
+def _new_enrolment() -> tuple[str, tuple[str, datetime]]:
+    code = f"enr_{secrets.token_urlsafe(24)}"
+    digest = hashlib.sha256(code.encode()).hexdigest()
+    return code, (digest, datetime.now(UTC) + ENROLMENT_LIFETIME)
 
 
 def list_users(store: Store, principal: Principal) -> list[PrincipalRecord]:
@@ -114,7 +181,7 @@ def grant(
         level=level if level is not None else now.clearance.level,
         compartments=now.clearance.compartments | frozenset(compartments),
     )
-    _check_grantable(acting.principal, clearance)
+    _check_grantable(acting.principal, clearance, new_roles - now.roles)
     if new_roles == now.roles and clearance == now.clearance and (now.active or not activate):
         return None
     with store.unit_of_work(acting.actor) as uow:
@@ -173,9 +240,13 @@ def revoke(
 
 
 def set_password(store: Store, acting: Acting, user: str, password: str) -> PrincipalRecord:
-    """Set ``user``'s password (``principal.set_password``): users may set their own."""
+    """Change one's own password (``principal.set_password``). Nobody sets another user's
+    password: an administrator resets it (:func:`reset_password`) and the user enrols again."""
     if user != acting.principal.id:
-        require_permission(acting.principal, Action.USER_MANAGE)
+        raise UserError(
+            f"nobody sets another user's password; `clearance user reset {user}` gives them a "
+            "one-time code to set their own (and revokes their tokens)"
+        )
     password_hash = hash_password(password)
     principals = store.principals
     with store.unit_of_work(acting.actor) as uow:
@@ -194,9 +265,15 @@ def issue_token(
 ) -> tuple[str, ApiTokenRecord]:
     """A new API token for ``user`` (``token.issue``): returned once, stored only as its hash.
 
-    Users may issue tokens for themselves; for anyone else it needs ``user.manage``."""
+    Tokens are issued only to the signed-in user for themselves: a token for someone else
+    would be a credential that acts as them."""
     if user != acting.principal.id:
-        require_permission(acting.principal, Action.USER_MANAGE)
+        raise AccessDenied(
+            f"API tokens are issued only to their owner: sign in as {user} to issue one (an "
+            "administrator can `clearance user reset` a user who lost access)",
+            principal_id=acting.principal.id,
+            action=Action.USER_MANAGE,
+        )
     if expires_in is not None and expires_in <= timedelta(0):
         raise UserError("a token's lifetime must be positive (e.g. --expires-days 90)")
     expires_at = datetime.now(UTC) + expires_in if expires_in is not None else None
@@ -239,12 +316,24 @@ def _check_manages_other(principal: Principal, user: str) -> None:
         )
 
 
-def _check_grantable(principal: Principal, clearance: Marking) -> None:
+_GUARDED_ROLES = frozenset({Role.ADMIN, Role.CHIEF_AI_OFFICER})
+"""Roles only a holder may grant: they carry the powers of granting and of waiving."""
+
+
+def _check_grantable(principal: Principal, clearance: Marking, roles: frozenset[Role]) -> None:
     decision = can(principal, Action.USER_MANAGE, clearance)
     if not decision:
         raise AccessDenied(
             f"cannot grant clearance {clearance.banner()} ({decision.reason}): only a clearance "
             "you hold yourself can be granted",
+            principal_id=principal.id,
+            action=Action.USER_MANAGE,
+        )
+    beyond = sorted(role.value for role in (roles & _GUARDED_ROLES) - principal.roles)
+    if beyond:
+        raise AccessDenied(
+            f"cannot grant the role(s) {', '.join(beyond)}: administration and the chief AI "
+            "officer's powers are granted only by someone who holds them",
             principal_id=principal.id,
             action=Action.USER_MANAGE,
         )

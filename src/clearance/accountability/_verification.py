@@ -15,6 +15,7 @@ from clearance.accountability._checkpoints import (
     newest_checkpoint,
     public_key,
 )
+from clearance.filemodes import wider_than_private
 from clearance.ledger import (
     GENESIS_HASH,
     LedgerEntry,
@@ -23,7 +24,7 @@ from clearance.ledger import (
     verify_chain,
     verify_records,
 )
-from clearance.store import RECORD_KINDS, LedgerReader, MalformedEntryError, Store
+from clearance.store import RECORD_KINDS, LedgerReader, MalformedEntryError, Store, clearance_home
 
 
 class RecordMismatch(BaseModel):
@@ -137,7 +138,7 @@ def verify_ledger(
         "merkle_root": report.merkle_root,
         "checkpoint": str(checkpoint_file) if checkpoint_file is not None else None,
         "checkpoint_size": checkpoint.tree_size if checkpoint is not None else None,
-        "notes": [] if checkpoint is not None else [_NO_CHECKPOINT],
+        "notes": ([] if checkpoint is not None else [_NO_CHECKPOINT]) + permission_notes(),
     }
     if not report.ok:
         return LedgerVerification(
@@ -146,6 +147,18 @@ def verify_ledger(
     if not records:
         return LedgerVerification(ok=True, **base)
     return _with_records(reader, index, base)
+
+
+def permission_notes(limit: int = 10) -> list[str]:
+    """Warnings for files and folders under ``$CLEARANCE_HOME`` that others may read."""
+    wide = wider_than_private(clearance_home())
+    notes = [
+        f"readable by other users: {found}; `chmod -R go-rwx {clearance_home()}` makes it private"
+        for found in wide[:limit]
+    ]
+    if len(wide) > limit:
+        notes.append(f"... and {len(wide) - limit} more files or folders readable by others")
+    return notes
 
 
 _NO_CHECKPOINT = (

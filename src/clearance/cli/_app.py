@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import warnings
 
 import typer
@@ -27,6 +28,7 @@ from clearance.cli import (
     _waiver,
 )
 from clearance.cli._errors import EXIT_CODES_HELP, GuardedGroup, show_warning
+from clearance.filemodes import PRIVATE_UMASK
 
 app = typer.Typer(
     name="clearance",
@@ -78,4 +80,7 @@ def _root(
 
 
 def main() -> None:
+    # Everything a command creates (the store, caches, journals, checkpoints, keys, exports) is
+    # readable by its owner only, whatever umask the shell had.
+    os.umask(PRIVATE_UMASK)
     app()

@@ -72,7 +72,7 @@ def _password(from_stdin: bool) -> str | None:
 
 
 def _doc(record: PrincipalRecord) -> dict[str, Any]:
-    doc = record.model_dump(mode="json", exclude={"password_hash"})
+    doc = record.model_dump(mode="json", exclude={"password_hash", "enrolment_sha256"})
     doc["has_password"] = record.password_hash is not None
     return doc
 
@@ -87,8 +87,10 @@ def add(
     password_stdin: PasswordOption = False,
     as_json: JsonOption = False,
 ) -> None:
-    """Add a user. The first user of a store must be an admin; after that, this needs an
-    administrator (user.manage). One ledger entry."""
+    """Add a user and print their one-time enrolment code on stdout: hand it to them, and they
+    set their own password with `clearance user enrol`. The first user of a store must be an
+    admin and gives a password (--password-stdin); after that, this needs an administrator
+    (user.manage), who grants no role or clearance they do not hold. One ledger entry."""
     from clearance.access import Marking
     from clearance.accountability import add_user
 
@@ -97,10 +99,81 @@ def add(
         roles = _roles(role)
         password = _password(password_stdin)
         store, who = _store_and_acting(bootstrap=True)
-        record = add_user(
+        added = add_user(
             store, who, id=user_id, name=name, roles=roles, clearance=clearance, password=password
         )
-    _report(record, "added", as_json)
+    code = added.enrolment_code
+    if as_json:
+        sys.stdout.write(json.dumps(_doc(added.record) | {"enrolment_code": code}) + "\n")
+        return
+    # With a code, stdout carries only the code (for scripts), as `user token` does a token.
+    _report(added.record, "added", as_json, console=err_console if code else out_console)
+    if code is not None:
+        _print_code(added.record.id, code)
+
+
+def _print_code(user_id: str, code: str) -> None:
+    err_console.print(
+        f"one-time enrolment code for {user_id} (valid 7 days; shown once): hand it to them, "
+        f"and they run `clearance user enrol {user_id}` to set their own password",
+        highlight=False,
+    )
+    sys.stdout.write(code + "\n")
+
+
+@app.command("enrol")
+def enrol(
+    user_id: Annotated[str, typer.Argument(help="Your user id.")],
+    as_json: JsonOption = False,
+) -> None:
+    """Set your own password with the one-time enrolment code an administrator gave you. Reads
+    the code, then the new password, from stdin (prompted on a terminal). One ledger entry."""
+    from clearance.accountability import enrol as enrol_user
+    from clearance.store import Store
+
+    code = typer.prompt("Enrolment code", hide_input=True, err=True)
+    password = typer.prompt("New password", hide_input=True, err=True)
+    with user_errors():
+        who = enrol_user(Store.open(), user_id, code, password)
+    if as_json:
+        sys.stdout.write(json.dumps({"id": who.principal.id, "enrolled": True}) + "\n")
+        return
+    out_console.print(
+        f"enrolled: {who.principal.id} can now sign in (CLEARANCE_USER and CLEARANCE_PASSWORD) "
+        "and issue their own API token with `clearance user token`",
+        highlight=False,
+    )
+
+
+@app.command("reset")
+def reset(
+    user_id: Annotated[str, typer.Argument(help="The user who lost their password.")],
+) -> None:
+    """Reset another user's password: clears it, revokes all their API tokens, and prints a new
+    one-time enrolment code for them to set a new one (administrators). Ledgered."""
+    from clearance.accountability import reset_password
+
+    with user_errors():
+        store, who = _store_and_acting()
+        code = reset_password(store, who, user_id)
+    _print_code(user_id, code)
+
+
+@app.command("password")
+def password(
+    password_stdin: PasswordOption = False,
+) -> None:
+    """Change your own password (the new one from stdin with --password-stdin, else
+    prompted). One ledger entry."""
+    from clearance.accountability import set_password
+
+    new = _password(password_stdin) or typer.prompt(
+        "New password", hide_input=True, confirmation_prompt=True, err=True
+    )
+    with user_errors():
+        store, who = _store_and_acting()
+        set_password(store, who, who.principal.id, new)
+    out_console.print(f"password changed for {who.principal.id}", highlight=False)
 
 
 @app.command("list")
@@ -217,21 +290,25 @@ def revoke(
 
 @app.command("token")
 def token(
-    user_id: Annotated[str, typer.Argument(help="The user the token acts as.")],
+    user_id: Annotated[
+        str | None,
+        typer.Argument(help="Yourself (the default): tokens are issued only to their owner."),
+    ] = None,
     name: Annotated[str, typer.Option("--name", help="What the token is for.")] = "token",
     expires_days: Annotated[
         int | None, typer.Option("--expires-days", min=1, help="Expire after N days.")
     ] = None,
     as_json: JsonOption = False,
 ) -> None:
-    """Issue an API token and print it once on stdout (only its hash is stored): set it as
-    CLEARANCE_TOKEN. One ledger entry."""
+    """Issue yourself an API token and print it once on stdout (only its hash is stored): set
+    it as CLEARANCE_TOKEN. Nobody issues a token for someone else. One ledger entry."""
     from clearance.accountability import issue_token
 
     with user_errors():
         store, who = _store_and_acting()
         lifetime = timedelta(days=expires_days) if expires_days else None
-        issued, record = issue_token(store, who, user_id, name=name, expires_in=lifetime)
+        owner = user_id or who.principal.id
+        issued, record = issue_token(store, who, owner, name=name, expires_in=lifetime)
     if as_json:
         doc = record.model_dump(mode="json", exclude={"token_sha256"}) | {"token": issued}
         sys.stdout.write(json.dumps(doc) + "\n")
@@ -242,7 +319,9 @@ def token(
     sys.stdout.write(issued + "\n")
 
 
-def _report(record: PrincipalRecord | None, verb: str, as_json: bool) -> None:
+def _report(
+    record: PrincipalRecord | None, verb: str, as_json: bool, console: Any = out_console
+) -> None:
     if record is None:
         err_console.print("nothing to change: the user already stands so (no ledger entry)")
         if as_json:
@@ -253,7 +332,7 @@ def _report(record: PrincipalRecord | None, verb: str, as_json: bool) -> None:
         return
     clearance = "//".join([record.clearance_level, *record.compartments])
     status = "" if record.active else " (inactive)"
-    out_console.print(
+    console.print(
         f"{verb}: {record.id}{status}: roles {', '.join(record.roles) or 'none'}; "
         f"clearance {clearance}",
         highlight=False,

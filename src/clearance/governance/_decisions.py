@@ -21,6 +21,7 @@ from clearance.access import (
     marking_of,
     readable,
     require,
+    require_named_person,
 )
 from clearance.governance._context import moment
 from clearance.governance._errors import GovernanceError
@@ -120,6 +121,7 @@ def approve_use_case(
     and waivers. The next review is due within a year (``review_by`` sets it sooner)."""
     use_case = store.governance.use_case(use_case_ref)
     require(principal, Action.DECISION_APPROVE, marking_of(use_case))
+    require_named_person(principal)
     at = moment(now)
     classification = _classification(store, use_case)
     status = decision_status(store, use_case, classification, at)

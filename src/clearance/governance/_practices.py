@@ -15,6 +15,7 @@ from clearance.access import (
     marking_fields,
     marking_of,
     require,
+    require_named_person,
 )
 from clearance.governance._agency import rules_in_force
 from clearance.governance._context import moment
@@ -223,6 +224,7 @@ def sign_independent_evaluation(
     the evaluation's evidence must be linked first."""
     use_case = store.governance.use_case(use_case_ref)
     require(principal, Action.PRACTICE_SIGN_INDEPENDENT_EVALUATION, marking_of(use_case))
+    require_named_person(principal)
     practice = find_practice(store, use_case, code)
     if not _is_independent(store, practice.code):
         raise GovernanceError(

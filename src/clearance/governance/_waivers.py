@@ -18,6 +18,7 @@ from clearance.access import (
     marking_of,
     readable,
     require,
+    require_named_person,
 )
 from clearance.governance._context import moment
 from clearance.governance._errors import GovernanceError
@@ -222,6 +223,7 @@ def grant_waiver(
     at = moment(now)
     use_case = store.governance.use_case(use_case_ref)
     require(principal, Action.WAIVER_GRANT, marking_of(use_case))
+    require_named_person(principal)
     terms = default_rules().rules.waivers
     chosen = terms.category(category)
     written = _check_finding(finding, "written finding")
@@ -318,6 +320,7 @@ def renew_waiver(
     at = moment(now)
     old = store.governance.waiver(waiver_ref)
     require(principal, Action.WAIVER_RENEW, marking_of(old))
+    require_named_person(principal)
     state = waiver_state(old, at)
     if state not in ("active", "expired"):
         raise GovernanceError(

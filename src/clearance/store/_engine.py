@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import sqlite3
 from pathlib import Path
@@ -16,6 +17,7 @@ from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.exc import OperationalError
 
 from clearance.errors import ClearanceError
+from clearance.filemodes import private_dir, private_file
 from clearance.settings import settings
 
 _MIGRATIONS = Path(__file__).parent / "migrations"
@@ -30,8 +32,18 @@ def database_url() -> str:
     current = settings()
     if current.database_url:
         return current.database_url
-    current.home.mkdir(parents=True, exist_ok=True)
+    private_dir(current.home)
     return f"sqlite:///{current.embedded_database}"
+
+
+def _make_private(engine: Engine) -> None:
+    # Created 0600 before SQLite opens it: SQLite gives its -wal and -shm files the database
+    # file's mode, so none of the three is readable by others, whatever the umask.
+    # (A store opened read-only has no file name here: it is left as it is.)
+    database = engine.url.database
+    if database and database != ":memory:" and not database.startswith("file:"):
+        with contextlib.suppress(PermissionError):  # not ours to narrow: verify names it
+            private_file(Path(database))
 
 
 def _configure_sqlite(engine: Engine) -> None:
@@ -83,6 +95,7 @@ def create_store_engine(url: str | None = None) -> Engine:
         ) from exc
     if engine.dialect.name == "sqlite":
         engine = _read_only_if_unwritable(engine)
+        _make_private(engine)
         _configure_sqlite(engine)
     try:
         migrate(engine)

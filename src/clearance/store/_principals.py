@@ -8,6 +8,8 @@ back once, when issued.
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 import secrets
 from collections.abc import Iterable
 from datetime import UTC, datetime
@@ -22,7 +24,7 @@ from clearance.access import (
 )
 from clearance.errors import ClearanceError
 from clearance.store._records import ApiTokenRecord, PrincipalRecord
-from clearance.store._schema import ApiTokenRow, PrincipalRow
+from clearance.store._schema import ApiTokenRow, LedgerRow, PrincipalRow
 from clearance.store._uow import UnitOfWork
 
 
@@ -55,8 +57,10 @@ class PrincipalStore:
         roles: Iterable[Role],
         clearance: Marking,
         password_hash: str | None,
+        enrolment: tuple[str, datetime] | None = None,
     ) -> PrincipalRecord:
-        """Store a new principal (``principal.create``)."""
+        """Store a new principal (``principal.create``), with a password hash (the first
+        administrator) or an enrolment code's (SHA-256, expiry) for the user to set their own."""
         if uow.session.get(PrincipalRow, id) is not None:
             raise PrincipalExistsError(
                 f"a user {id!r} already exists; `clearance user list` shows the users, and "
@@ -71,11 +75,44 @@ class PrincipalStore:
             delegated=[],
             active=True,
             password_hash=password_hash,
+            enrolment_sha256=enrolment[0] if enrolment else None,
+            enrolment_expires_at=enrolment[1] if enrolment else None,
             created_at=datetime.now(UTC),
             created_by=uow.actor,
         )
         uow.session.add(row)
         return self._ledgered(uow, row, "principal.create")
+
+    def reset(self, uow: UnitOfWork, id: str, enrolment: tuple[str, datetime]) -> PrincipalRecord:
+        """Clear a principal's password, revoke every token it holds, and give it a new
+        enrolment code (``principal.reset``; one ``token.revoke`` entry per token)."""
+        row = self._locked_row(uow, id)
+        stmt = select(ApiTokenRow).where(
+            ApiTokenRow.principal_id == id, ApiTokenRow.revoked_at.is_(None)
+        )
+        for token in uow.session.scalars(stmt).all():
+            self.revoke_token(uow, token.id)
+        row.password_hash = None
+        row.enrolment_sha256, row.enrolment_expires_at = enrolment
+        return self._ledgered(uow, row, "principal.reset")
+
+    def enrol(
+        self, uow: UnitOfWork, id: str, code: str, password_hash: str, now: datetime
+    ) -> PrincipalRecord | None:
+        """Set the password of a principal holding a live enrolment code ``code``, and spend the
+        code (``principal.enrol``); None (nothing written) when there is no such principal or
+        the code is wrong, used or expired, alike, so a guesser learns nothing."""
+        row = uow.session.get(PrincipalRow, id, with_for_update=True)
+        if row is None or row.enrolment_sha256 is None or row.enrolment_expires_at is None:
+            return None
+        expires = row.enrolment_expires_at
+        expires = expires.replace(tzinfo=UTC) if expires.tzinfo is None else expires
+        offered = hashlib.sha256(code.strip().encode()).hexdigest()
+        if expires <= now or not hmac.compare_digest(offered, row.enrolment_sha256):
+            return None
+        row.password_hash = password_hash
+        row.enrolment_sha256, row.enrolment_expires_at = None, None
+        return self._ledgered(uow, row, "principal.enrol")
 
     def update(
         self,
@@ -144,6 +181,15 @@ class PrincipalStore:
         """How many principals the store holds (0 on an embedded single-user store)."""
         with Session(self._engine) as s:
             return int(s.execute(select(func.count()).select_from(PrincipalRow)).scalar_one())
+
+    def ever_had_users(self) -> bool:
+        """Whether the store holds users, or its ledger shows it once did (a principals table
+        emptied outside Clearance must not hand the store to the local administrator)."""
+        if self.count():
+            return True
+        with Session(self._engine) as s:
+            stmt = select(LedgerRow.seq).where(LedgerRow.record_type == "principal").limit(1)
+            return s.execute(stmt).first() is not None
 
     def get(self, id: str) -> PrincipalRecord:
         """The principal with this id."""

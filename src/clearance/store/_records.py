@@ -172,6 +172,8 @@ class PrincipalRecord(BaseModel):
     delegated: list[str]
     active: bool
     password_hash: str | None
+    enrolment_sha256: str | None = None
+    enrolment_expires_at: UTCDateTime | None = None
     created_at: UTCDateTime
     created_by: str
 

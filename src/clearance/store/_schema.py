@@ -220,6 +220,9 @@ class PrincipalRow(Base):
     delegated: Mapped[list[Any]] = mapped_column(JSON)
     active: Mapped[bool]
     password_hash: Mapped[str | None] = mapped_column(String(256))
+    enrolment_sha256: Mapped[str | None] = mapped_column(String(64))
+    """The SHA-256 of the one-time code with which the user sets their own password."""
+    enrolment_expires_at: Mapped[datetime | None]
     created_at: Mapped[datetime]
     created_by: Mapped[str] = mapped_column(String(256))
 

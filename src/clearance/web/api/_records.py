@@ -168,7 +168,7 @@ def list_users(state: StateDep, caller: CallerDep) -> JSONResponse:
 
 @router.post("/users", status_code=201, tags=["users"], summary="Add a user (administrators)")
 def add_user(state: StateDep, caller: CallerDep, body: UserIn) -> JSONResponse:
-    record = accountability.add_user(
+    added = accountability.add_user(
         state.store,
         caller.who,
         id=body.id,
@@ -177,7 +177,10 @@ def add_user(state: StateDep, caller: CallerDep, body: UserIn) -> JSONResponse:
         clearance=Marking.parse(body.clearance),
         password=body.password,
     )
-    return one(record.model_dump(mode="json", exclude={"password_hash"}), UNCLASSIFIED_MARKING, 201)
+    # The one-time enrolment code goes to the administrator, to hand to the new user, who sets
+    # their own password with it.
+    item = added.record.model_dump(mode="json", exclude={"password_hash", "enrolment_sha256"})
+    return one(item | {"enrolment_code": added.enrolment_code}, UNCLASSIFIED_MARKING, 201)
 
 
 @router.post("/users/{user}/grants", tags=["users"], summary="Grant roles or clearance")
