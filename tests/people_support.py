@@ -84,3 +84,21 @@ def cli_enrolled(cli: Callable[..., Any], id: str, *add_args: str, admin: dict[s
     issued = cli("user", "token", env=as_user(id))
     assert issued.exit_code == 0, issued.stderr
     return str(issued.stdout.strip())
+
+
+def translation_intake() -> dict[str, Any]:
+    """A use case that no rule fires for: machine translation of foreign news."""
+    return {
+        "name": "Foreign news translation",
+        "agency": "Department of Defense",
+        "office": "Defense Intelligence Agency",
+        "purpose_and_benefits": "Translates open-source foreign news for analysts to skim.",
+        "outputs": "English translations of foreign-language articles.",
+        "stage": "operation_and_maintenance",
+        "principal_basis": False,
+        "decision_domain": "intelligence_analysis",
+        "functions": ["translation"],
+        "affected": ["no_individuals"],
+        "human_oversight": {"level": "human_decides", "description": "Analysts read them."},
+        "developers": ["dev-dana"],
+    }

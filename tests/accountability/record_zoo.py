@@ -26,7 +26,7 @@ from clearance.governance import (
 )
 from clearance.store import Store
 from clearance.store._schema import Base
-from people_support import cli_enrolled
+from people_support import cli_enrolled, translation_intake
 
 T0 = datetime(2026, 1, 5, 9, 0, tzinfo=UTC)
 
@@ -42,17 +42,9 @@ CAIO = _person("caio-carol", Role.CHIEF_AI_OFFICER)
 EVALUATOR = _person("eval-eve", Role.EVALUATOR)
 
 INTAKE: dict[str, Any] = {
-    "agency": "Department of Defense",
-    "office": "Defense Intelligence Agency",
-    "purpose_and_benefits": "Translates open-source foreign news for analysts to skim.",
-    "outputs": "English translations of foreign-language articles.",
-    "stage": "operation_and_maintenance",
+    **translation_intake(),
     "principal_basis": True,
-    "decision_domain": "intelligence_analysis",
     "functions": ["threat_designation"],
-    "affected": ["no_individuals"],
-    "human_oversight": {"level": "human_decides", "description": "Analysts read them."},
-    "developers": ["dev-dana"],
 }
 
 

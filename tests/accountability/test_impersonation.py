@@ -28,7 +28,14 @@ from clearance.accountability import (
 )
 from clearance.governance import add_use_case, approve_use_case, grant_waiver
 from clearance.store import Store
-from people_support import PASSWORD, as_user, enrolled_user, first_admin, own_token
+from people_support import (
+    PASSWORD,
+    as_user,
+    enrolled_user,
+    first_admin,
+    own_token,
+    translation_intake,
+)
 
 
 @pytest.fixture
@@ -137,10 +144,8 @@ def test_user_does_not_change_the_actor(
     assert actors == {"local:local-admin"}
 
 
-def test_separation_of_duties_needs_named_people(
-    sqlite_store: Store, intake_with_no_rules: dict[str, object]
-) -> None:
-    use_case = add_use_case(sqlite_store, intake_with_no_rules, principal=LOCAL_ADMIN)
+def test_separation_of_duties_needs_named_people(sqlite_store: Store) -> None:
+    use_case = add_use_case(sqlite_store, translation_intake(), principal=LOCAL_ADMIN)
     with pytest.raises(SeparationOfDutiesError, match="needs a named person"):
         approve_use_case(sqlite_store, use_case.id, rationale="fine", principal=LOCAL_ADMIN)
     with pytest.raises(SeparationOfDutiesError, match="needs a named person"):
@@ -152,21 +157,3 @@ def test_separation_of_duties_needs_named_people(
             finding="none",
             principal=LOCAL_ADMIN,
         )
-
-
-@pytest.fixture
-def intake_with_no_rules() -> dict[str, object]:
-    return {
-        "name": "Foreign news translation",
-        "agency": "Department of Defense",
-        "office": "Defense Intelligence Agency",
-        "purpose_and_benefits": "Translates open-source foreign news for analysts to skim.",
-        "outputs": "English translations of foreign-language articles.",
-        "stage": "operation_and_maintenance",
-        "principal_basis": False,
-        "decision_domain": "intelligence_analysis",
-        "functions": ["translation"],
-        "affected": ["no_individuals"],
-        "human_oversight": {"level": "human_decides", "description": "Analysts read them."},
-        "developers": ["dev-dana"],
-    }

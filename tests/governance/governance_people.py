@@ -6,6 +6,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from clearance.access import Marking, Principal, Role
+from people_support import translation_intake
 
 T0 = datetime(2025, 1, 6, 9, 0, tzinfo=UTC)
 """The time tests start at; services take it as ``now``."""
@@ -34,17 +35,4 @@ DELEGATE = _person("deputy-dan", Role.RISK_OWNER, delegated=("decision.approve",
 
 def base_intake() -> dict[str, Any]:
     """A use case that no rule fires for: machine translation of foreign news."""
-    return {
-        "name": "Foreign news translation",
-        "agency": "Department of Defense",
-        "office": "Defense Intelligence Agency",
-        "purpose_and_benefits": "Translates open-source foreign news for analysts to skim.",
-        "outputs": "English translations of foreign-language articles.",
-        "stage": "operation_and_maintenance",
-        "principal_basis": False,
-        "decision_domain": "intelligence_analysis",
-        "functions": ["translation"],
-        "affected": ["no_individuals"],
-        "human_oversight": {"level": "human_decides", "description": "Analysts read them."},
-        "developers": ["dev-dana"],
-    }
+    return translation_intake()

@@ -12,6 +12,11 @@ from clearance.accountability._authentication import (
     by_password,
     by_token,
 )
+from clearance.accountability._auto_checkpoints import (
+    AutoCheckpoints,
+    start_auto_checkpoints,
+    stop_auto_checkpoints,
+)
 from clearance.accountability._checkpoints import (
     KEY_FILE,
     PUBLIC_KEY_FILE,
@@ -23,6 +28,7 @@ from clearance.accountability._checkpoints import (
     load_checkpoint,
     newest_checkpoint,
     public_key,
+    sign_and_publish,
     signing_key,
 )
 from clearance.accountability._exports import (
@@ -73,6 +79,15 @@ from clearance.accountability._verification import (
     RecordMismatch,
     verify_ledger,
 )
+from clearance.accountability._witness_http import witness_server
+from clearance.accountability._witnesses import (
+    LOG_NAME_VARIABLE,
+    WITNESSES_VARIABLE,
+    WitnessUnavailableError,
+    configured_witnesses,
+    publish,
+    witness_problems,
+)
 from clearance.store import (
     EXPORT_RECORD_TYPE,
     ApiTokenRecord,
@@ -86,15 +101,18 @@ __all__ = [
     "ENROLMENT_LIFETIME",
     "EXPORT_RECORD_TYPE",
     "KEY_FILE",
+    "LOG_NAME_VARIABLE",
     "MARKING_HISTORY",
     "PASSWORD_VARIABLE",
     "PUBLIC_KEY_FILE",
     "SIGN_IN_RECORD",
     "TOKEN_VARIABLE",
     "USER_VARIABLE",
+    "WITNESSES_VARIABLE",
     "Acting",
     "ApiTokenRecord",
     "AuthenticationError",
+    "AutoCheckpoints",
     "ExportChangedError",
     "LedgerExport",
     "LedgerIndex",
@@ -110,6 +128,7 @@ __all__ = [
     "RunRemark",
     "SamplePage",
     "UserError",
+    "WitnessUnavailableError",
     "WrittenCheckpoint",
     "acting",
     "acting_for_bootstrap",
@@ -118,6 +137,7 @@ __all__ = [
     "by_password",
     "by_token",
     "checkpoint_dir",
+    "configured_witnesses",
     "create_checkpoint",
     "enrol",
     "export_ledger",
@@ -130,6 +150,7 @@ __all__ = [
     "newest_checkpoint",
     "newest_entries",
     "public_key",
+    "publish",
     "readable_run",
     "remark_run",
     "reset_password",
@@ -139,9 +160,14 @@ __all__ = [
     "run_samples",
     "session_acting",
     "set_password",
+    "sign_and_publish",
     "sign_in",
     "sign_out",
     "signing_key",
+    "start_auto_checkpoints",
+    "stop_auto_checkpoints",
     "verify_ledger",
     "visible_runs",
+    "witness_problems",
+    "witness_server",
 ]

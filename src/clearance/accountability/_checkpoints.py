@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import re
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -10,6 +11,7 @@ from pathlib import Path
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 
 from clearance.access import Action, Principal, require_permission
+from clearance.accountability._witnesses import publish
 from clearance.errors import EXIT_TAMPERED, ClearanceError
 from clearance.ledger import (
     Checkpoint,
@@ -46,14 +48,22 @@ class LedgerIntegrityError(ClearanceError, RuntimeError):
 
 @dataclass(frozen=True)
 class WrittenCheckpoint:
-    """A checkpoint signed and written to ``path``."""
+    """A checkpoint signed and written to ``path`` (and the witnesses that countersigned it)."""
 
     path: Path
     checkpoint: Checkpoint
+    witnessed_by: tuple[str, ...] = ()
+
+
+SIGNING_KEY_VARIABLE = "CLEARANCE_SIGNING_KEY"
 
 
 def key_path() -> Path:
-    """The default signing key: ``$CLEARANCE_HOME/keys/ledger_ed25519.pem``."""
+    """The signing key: ``$CLEARANCE_SIGNING_KEY`` when set (a key kept outside the home, on
+    another disk or a token device's mount), else ``$CLEARANCE_HOME/keys/ledger_ed25519.pem``."""
+    outside = os.environ.get(SIGNING_KEY_VARIABLE, "").strip()
+    if outside:
+        return Path(outside).expanduser()
     return settings().keys / KEY_FILE
 
 
@@ -184,8 +194,16 @@ def create_checkpoint(
 ) -> WrittenCheckpoint:
     """Verify the ledger, then sign its Merkle root and size (``ledger.checkpoint``)."""
     require_permission(principal, Action.LEDGER_CHECKPOINT)
+    return sign_and_publish(store, key_file)
+
+
+def sign_and_publish(store: Store, key_file: Path | None = None) -> WrittenCheckpoint:
+    """Verify the chain, sign its head, and publish the checkpoint to every witness (the
+    automatic checkpoint after a write; no permission: it is the store vouching for itself)."""
     key = signing_key(key_file)
-    return sign_head(verified_head(store, key), key)
+    written = sign_head(verified_head(store, key), key)
+    names = publish(LedgerReader(store.engine), written.checkpoint, public_key_pem(key))
+    return WrittenCheckpoint(written.path, written.checkpoint, tuple(names))
 
 
 def _same_key(checkpoint: Checkpoint, key: Ed25519PrivateKey) -> bool:

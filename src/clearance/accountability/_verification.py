@@ -15,6 +15,7 @@ from clearance.accountability._checkpoints import (
     newest_checkpoint,
     public_key,
 )
+from clearance.accountability._witnesses import configured_witnesses, witness_problems
 from clearance.filemodes import wider_than_private
 from clearance.ledger import (
     GENESIS_HASH,
@@ -58,6 +59,8 @@ class LedgerVerification(BaseModel):
     """Runs whose stored samples were matched batch by batch against their ledger entries."""
     notes: list[str] = Field(default_factory=list)
     """What was not checked, and why (no checkpoint; runs in progress)."""
+    witnesses_checked: list[str] = Field(default_factory=list)
+    """The witnesses whose countersigned checkpoints the log was held against."""
 
 
 class LedgerIndex:
@@ -144,6 +147,9 @@ def verify_ledger(
         return LedgerVerification(
             ok=False, first_bad_seq=report.first_bad_seq, problem=report.problem, **base
         )
+    witnessed = _against_witnesses(reader, report.entries_checked, base)
+    if witnessed is not None:
+        return witnessed
     if not records:
         return LedgerVerification(ok=True, **base)
     return _with_records(reader, index, base)
@@ -159,6 +165,20 @@ def permission_notes(limit: int = 10) -> list[str]:
     if len(wide) > limit:
         notes.append(f"... and {len(wide) - limit} more files or folders readable by others")
     return notes
+
+
+def _against_witnesses(
+    reader: LedgerReader, size: int, base: dict[str, Any]
+) -> LedgerVerification | None:
+    """A failed verification when some witness holds a checkpoint the log no longer matches
+    (truncation, rewrite, fork); None when every witness agrees."""
+    base["witnesses_checked"] = [witness.name for witness in configured_witnesses()]
+    problems = list(witness_problems(reader, size))
+    if not problems:
+        return None
+    seq, problem = problems[0]
+    base["notes"] = base["notes"] + [extra for _, extra in problems[1:]]
+    return LedgerVerification(ok=False, first_bad_seq=seq, problem=problem, **base)
 
 
 _NO_CHECKPOINT = (

@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import os
+import sys
 import warnings
+from collections.abc import Sequence
+from typing import Any
 
 import typer
 
@@ -26,8 +29,10 @@ from clearance.cli import (
     _usecase,
     _user,
     _waiver,
+    _witness,
 )
 from clearance.cli._errors import EXIT_CODES_HELP, GuardedGroup, show_warning
+from clearance.commithooks import on_commit
 from clearance.filemodes import PRIVATE_UMASK
 
 app = typer.Typer(
@@ -56,6 +61,7 @@ app.add_typer(_run.run_app, name="run")
 app.add_typer(_ledger.app, name="ledger")
 app.add_typer(_user.app, name="user")
 app.add_typer(_report.app, name="report")
+app.add_typer(_witness.app, name="witness")
 app.command("serve")(_serve.serve)
 
 
@@ -83,4 +89,40 @@ def main() -> None:
     # Everything a command creates (the store, caches, journals, checkpoints, keys, exports) is
     # readable by its owner only, whatever umask the shell had.
     os.umask(PRIVATE_UMASK)
-    app()
+    checkpoints = _AutoCheckpointHook()
+    on_commit(checkpoints)
+    try:
+        app()
+    finally:
+        checkpoints.finish()
+
+
+class _AutoCheckpointHook:
+    """Signs (and publishes to the witnesses) a checkpoint after a command that wrote, and
+    during a long one when due. Loads accountability only once something was committed."""
+
+    def __init__(self) -> None:
+        self._auto: Any = None
+
+    def __call__(self, engine: Any, entries: Sequence[Any]) -> None:
+        if self._auto is None:
+            from clearance.accountability import start_auto_checkpoints
+
+            self._auto = start_auto_checkpoints(register=False) or False
+        if self._auto:
+            self._auto.committed(engine, entries)
+
+    def finish(self) -> None:
+        if not self._auto:
+            return
+        try:
+            self._auto.finish()
+        except Exception as exc:
+            from clearance.cli._render import err_console, terminal_safe
+            from clearance.errors import EXIT_TAMPERED
+
+            err_console.print("[bold red]error:[/] ", end="", highlight=False)
+            err_console.print(
+                terminal_safe(f"the automatic checkpoint failed: {exc}"), markup=False
+            )
+            sys.exit(EXIT_TAMPERED)

@@ -35,24 +35,38 @@ from clearance.ledger._export import verify_export, write_export
 from clearance.ledger._merkle import (
     EMPTY_ROOT,
     MerkleAccumulator,
+    consistency_proof,
     inclusion_proof,
     leaf_hash,
     merkle_root,
+    verify_consistency,
     verify_inclusion,
 )
 from clearance.ledger._verify import RecordProblem, VerifyReport, verify_chain, verify_records
+from clearance.ledger._witness import (
+    Cosignature,
+    Witness,
+    Witnessed,
+    WitnessRefusal,
+    verify_cosignature,
+)
 
 __all__ = [
     "EMPTY_ROOT",
     "GENESIS_HASH",
     "CanonicalJSONError",
     "Checkpoint",
+    "Cosignature",
     "LedgerEntry",
     "MerkleAccumulator",
     "RecordProblem",
     "VerifyReport",
+    "Witness",
+    "WitnessRefusal",
+    "Witnessed",
     "canonical_json",
     "change_digest",
+    "consistency_proof",
     "entry_hash",
     "entry_json",
     "inclusion_proof",
@@ -69,6 +83,8 @@ __all__ = [
     "sign_checkpoint",
     "verify_chain",
     "verify_checkpoint",
+    "verify_consistency",
+    "verify_cosignature",
     "verify_export",
     "verify_inclusion",
     "verify_records",

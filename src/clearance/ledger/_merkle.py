@@ -1,4 +1,5 @@
-"""RFC 6962 Merkle tree hashes over the ledger's entry hashes, with inclusion proofs."""
+"""RFC 6962 Merkle tree hashes over the ledger's entry hashes, with inclusion and consistency
+proofs."""
 
 from __future__ import annotations
 
@@ -107,6 +108,71 @@ def verify_inclusion(
     path = [_hex_bytes(node, f"proof[{i}]") for i, node in enumerate(proof)]
     expected = _hex_bytes(root, "root")
     return _root_from_path(index, tree_size - 1, leaf_hash(leaf), path) == expected
+
+
+def consistency_proof(old_size: int, leaves: Sequence[str]) -> list[str]:
+    """The RFC 6962 consistency proof (hex hashes) that the tree of the first ``old_size``
+    leaves is a prefix of the tree of all ``leaves`` (RFC 6962 section 2.1.2)."""
+    if not 0 <= old_size <= len(leaves):
+        raise ValueError(
+            f"cannot prove size {old_size} against a tree of {len(leaves)} leaves; the old "
+            "size must lie between 0 and the new size"
+        )
+    if old_size in (0, len(leaves)):
+        return []
+    hashed = [leaf_hash(leaf) for leaf in leaves]
+    return [node.hex() for node in _subproof(old_size, hashed, 0, len(hashed), True)]
+
+
+def verify_consistency(
+    old_size: int, new_size: int, old_root: str, new_root: str, proof: Sequence[str]
+) -> bool:
+    """Whether ``proof`` shows the tree ``old_root`` of ``old_size`` leaves is a prefix of the
+    tree ``new_root`` of ``new_size`` leaves (RFC 9162 section 2.1.4.2)."""
+    if not 0 <= old_size <= new_size:
+        return False
+    if old_size == new_size:
+        return not proof and old_root == new_root
+    if old_size == 0:
+        return not proof
+    path = [_hex_bytes(node, f"proof[{i}]") for i, node in enumerate(proof)]
+    first, second = _hex_bytes(old_root, "old root"), _hex_bytes(new_root, "new root")
+    if old_size & (old_size - 1) == 0:  # a power of two: the old tree is a node of the new
+        path = [first, *path]
+    if not path:
+        return False
+    fn, sn = old_size - 1, new_size - 1
+    while fn & 1:
+        fn, sn = fn >> 1, sn >> 1
+    fr = sr = path[0]
+    for node in path[1:]:
+        if sn == 0:
+            return False
+        if fn & 1 or fn == sn:
+            fr, sr = node_hash(node, fr), node_hash(node, sr)
+            while not fn & 1 and fn != 0:
+                fn, sn = fn >> 1, sn >> 1
+        else:
+            sr = node_hash(sr, node)
+        fn, sn = fn >> 1, sn >> 1
+    return sn == 0 and fr == first and sr == second
+
+
+def _subproof(m: int, hashed: list[bytes], start: int, end: int, complete: bool) -> list[bytes]:
+    # RFC 6962 SUBPROOF(m, D[start:end], b).
+    n = end - start
+    if m == n:
+        return [] if complete else [_subtree_root(hashed, start, end)]
+    k = _largest_power_of_two_below(n)
+    if m <= k:
+        return [
+            *_subproof(m, hashed, start, start + k, complete),
+            _subtree_root(hashed, start + k, end),
+        ]
+    return [
+        *_subproof(m - k, hashed, start + k, end, False),
+        _subtree_root(hashed, start, start + k),
+    ]
 
 
 def _root_from_path(fn: int, sn: int, current: bytes, path: list[bytes]) -> bytes | None:

@@ -1,5 +1,6 @@
 """The store: SQLAlchemy tables, migrations, and the unit of work that ledgers every write."""
 
+from clearance.commithooks import CommitHook, on_commit, remove_commit_hook
 from clearance.settings import clearance_home
 from clearance.store._assess import AssessmentNotFoundError, FindingStore, MitigationStore
 from clearance.store._engine import StoreError, create_store_engine, database_url
@@ -69,6 +70,7 @@ __all__ = [
     "AssessmentNotFoundError",
     "AssessmentRecord",
     "ClassificationRecord",
+    "CommitHook",
     "DecisionRecord",
     "DocumentRecord",
     "EvidenceLinkRecord",
@@ -109,5 +111,7 @@ __all__ = [
     "kind_of_row",
     "model_id_for",
     "new_record_id",
+    "on_commit",
     "record_kind",
+    "remove_commit_hook",
 ]

@@ -11,6 +11,7 @@ from pydantic import BaseModel
 from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session
 
+from clearance import commithooks
 from clearance.ledger import GENESIS_HASH, LedgerEntry, change_digest, entry_hash
 from clearance.store._registry import kind_of_row, require_ledgered_type
 from clearance.store._schema import Base, LedgerHeadRow, LedgerRow
@@ -50,14 +51,18 @@ class UnitOfWork:
         tb: TracebackType | None,
     ) -> None:
         session = self.session
+        committed = False
         try:
             if exc_type is None:
                 session.commit()
+                committed = True
             else:
                 session.rollback()
         finally:
             session.close()
             self._session = None
+        if committed and self.entries:
+            commithooks.committed(self._engine, self.entries)
 
     def record(
         self, action: str, record_type: str, record_id: str, change: Mapping[str, Any]
