@@ -2,6 +2,7 @@
 
     python benchmarks/engine.py                 # the full set (a few minutes)
     python benchmarks/engine.py --quick         # small sizes, to check it works
+    python benchmarks/engine.py --checkpoints 20000   # the cost of automatic checkpoints
 
 A stub OpenAI-compatible server (benchmarks/stub_server.py, its own process, 50 ms latency by
 default) answers a four-choice task. Each measurement runs the engine in a child process of
@@ -78,6 +79,7 @@ class Stub:
 
 
 def drive(task: str, base_url: str, connections: int) -> None:
+    from clearance.accountability import start_auto_checkpoints, stop_auto_checkpoints
     from clearance.runner import RunOptions, run_task
     from clearance.store import Store
     from clearance.tasks import load_task
@@ -86,7 +88,13 @@ def drive(task: str, base_url: str, connections: int) -> None:
     store = Store.open()
     options = RunOptions(base_url=base_url, max_connections=connections)
     wall, cpu = time.perf_counter(), time.process_time()
+    # As `clearance eval run` does: checkpoints while the run writes, and one when it ends
+    # (none when CLEARANCE_AUTO_CHECKPOINT=off).
+    auto = start_auto_checkpoints()
     summary = asyncio.run(run_task(loaded, "openai/stub", store=store, options=options))
+    if auto is not None:
+        auto.finish()
+        stop_auto_checkpoints(auto)
     wall, cpu = time.perf_counter() - wall, time.process_time() - cpu
     peak_kb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
     print(
@@ -102,8 +110,10 @@ def drive(task: str, base_url: str, connections: int) -> None:
     )
 
 
-def _child(args: list[str], home: Path) -> subprocess.Popen[str]:
-    env = {**os.environ, "CLEARANCE_HOME": str(home)}
+def _child(
+    args: list[str], home: Path, extra_env: dict[str, str] | None = None
+) -> subprocess.Popen[str]:
+    env = {**os.environ, "CLEARANCE_HOME": str(home), **(extra_env or {})}
     env.pop("CLEARANCE_DATABASE_URL", None)
     return subprocess.Popen(
         [sys.executable, __file__, *args],
@@ -114,8 +124,10 @@ def _child(args: list[str], home: Path) -> subprocess.Popen[str]:
     )
 
 
-def measure(task: Path, stub: Stub, connections: int, home: Path) -> dict[str, float]:
-    proc = _child(["--drive", str(task), stub.base_url, str(connections)], home)
+def measure(
+    task: Path, stub: Stub, connections: int, home: Path, env: dict[str, str] | None = None
+) -> dict[str, float]:
+    proc = _child(["--drive", str(task), stub.base_url, str(connections)], home, env)
     out, err = proc.communicate()
     if proc.returncode != 0:
         raise SystemExit(f"engine run failed:\n{err}")
@@ -205,6 +217,42 @@ def kill_and_resume(task: Path, stub: Stub, n: int, connections: int, home: Path
     }
 
 
+CHECKPOINT_SETTINGS = {
+    "off": {"CLEARANCE_AUTO_CHECKPOINT": "off"},
+    "on (defaults: 10,000 entries / 60 s)": {},
+    "on, every 1 s": {"CLEARANCE_CHECKPOINT_SECONDS": "1"},
+}
+
+
+def checkpoint_cost(n: int, latency: float) -> None:
+    """samples/s of one size at 256 in flight under each checkpoint setting, each published to
+    a witness kept in a directory, alternating settings over two rounds."""
+    print(
+        f"# python {sys.version.split()[0]}, {os.cpu_count()} cores, stub latency "
+        f"{latency * 1000:.0f} ms; command: python benchmarks/engine.py --checkpoints {n}"
+    )
+    print("| automatic checkpoints | samples/s (round 1) | samples/s (round 2) | checkpoints |")
+    print("|---|---:|---:|---:|")
+    with tempfile.TemporaryDirectory() as tmp:
+        root = Path(tmp)
+        stub = Stub(latency)
+        try:
+            task = write_task(root / "t", n)
+            rates: dict[str, list[float]] = {name: [] for name in CHECKPOINT_SETTINGS}
+            made: dict[str, int] = {}
+            for round_ in range(2):
+                for name, settings in CHECKPOINT_SETTINGS.items():
+                    home = root / f"h-{round_}-{list(CHECKPOINT_SETTINGS).index(name)}"
+                    env = {**settings, "CLEARANCE_WITNESSES": str(root / f"w-{home.name}")}
+                    r = measure(task, stub, 256, home, env)
+                    rates[name].append(r["samples"] / r["wall"])
+                    made[name] = len(list((home / "checkpoints").glob("*.json")))
+            for name, found in rates.items():
+                print(f"| {name} | {found[0]:,.0f} | {found[1]:,.0f} | {made[name]} |")
+        finally:
+            stub.close()
+
+
 def main() -> None:
     p = argparse.ArgumentParser(description="Clearance engine benchmark")
     p.add_argument("--quick", action="store_true", help="small sizes only")
@@ -214,9 +262,16 @@ def main() -> None:
     p.add_argument(
         "--drive", nargs=3, metavar=("TASK", "URL", "CONNECTIONS"), help=argparse.SUPPRESS
     )
+    p.add_argument(
+        "--checkpoints", type=int, metavar="N", help="samples/s of N samples with and without "
+        "automatic checkpoints (published to a witness directory)",
+    )  # fmt: skip
     a = p.parse_args()
     if a.drive:
         drive(a.drive[0], a.drive[1], int(a.drive[2]))
+        return
+    if a.checkpoints:
+        checkpoint_cost(a.checkpoints, a.latency)
         return
     if a.only:
         with tempfile.TemporaryDirectory() as tmp:

@@ -16,9 +16,9 @@ import pytest
 from accountability_support import cli
 from record_zoo import delete, edit, forged_copy, insert, populate, rows, swap_ids, verdict
 
-from clearance.access import Marking, Role
-from clearance.accountability import acting_for_bootstrap, add_user, issue_token
+from clearance.accountability import acting_for_bootstrap
 from clearance.store import RECORD_KINDS, SAMPLES_TABLE, Store
+from people_support import first_admin, own_token
 
 EXIT_TAMPERED = 4
 ADMIN = "root"
@@ -56,13 +56,8 @@ def test_every_table_has_an_edit() -> None:
 @pytest.fixture
 def zoo(store: Store, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Store:
     """A store with two or more records of every kind; the CLI acts as administrator root."""
-    first = acting_for_bootstrap(store)
-    if first is not None:  # SQLite (the PostgreSQL fixture already added root)
-        add_user(
-            store, first, id=ADMIN, name="Root", roles=[Role.ADMIN], clearance=Marking.of("TS")
-        )
-        token, _ = issue_token(store, first, ADMIN, name="tests")
-        monkeypatch.setenv("CLEARANCE_TOKEN", token)
+    if acting_for_bootstrap(store) is not None:  # SQLite (the PostgreSQL fixture added root)
+        monkeypatch.setenv("CLEARANCE_TOKEN", own_token(store, first_admin(store, ADMIN)))
     populate(store, tmp_path, {})
     return store
 

@@ -28,6 +28,7 @@ from clearance.models._types import (
     RateLimitError,
     TransientModelError,
 )
+from clearance.urls import without_credentials
 
 _BODY_EXCERPT = 500
 _CHUNK = 64 * 1024
@@ -176,7 +177,7 @@ class JsonModelClient:
         self._headers = {"Content-Type": "application/json", **headers}
         self._session: aiohttp.ClientSession | None = None
         self._loop: asyncio.AbstractEventLoop | None = None
-        self._where = f"{provider} model {model!r} at {url}"
+        self._where = f"{provider} model {model!r} at {without_credentials(url)}"
 
     async def post(self, payload: dict[str, Any]) -> tuple[Any, float]:
         """Send ``payload``; return the decoded JSON body of a 2xx answer and the latency."""
@@ -337,6 +338,7 @@ class HttpChatModel:
         max_response_bytes: int = DEFAULT_MAX_RESPONSE_BYTES,
     ) -> None:
         base_url = checked_base_url(spec, base_url)
+        self._base_url = base_url  # with any credentials: for requests only, never recorded
         self._name = name
         self._api_key = api_key
         self._client = JsonModelClient(
@@ -381,7 +383,7 @@ class HttpChatModel:
         """Before the first sample: a key where the vendor's own API needs one, an endpoint that
         answers, a key it accepts and, where the API lists its models, a model it knows.
         Raises ``ModelError`` naming the cause within a few seconds."""
-        base_url = self._info.base_url or ""
+        base_url = self._base_url
         if not self._api_key and base_url == self.default_base_url.rstrip("/"):
             raise PermanentModelError(
                 f"{self.provider} model {self._name!r}: no API key; set {self.api_key_env} or "
@@ -389,6 +391,7 @@ class HttpChatModel:
             )
         deadline = min(self._client.timeout, _PREFLIGHT_SECONDS)
         status, body = await self._client.probe(f"{base_url}{self.models_path}", deadline)
+        base_url = self._info.base_url or ""  # as shown in messages: no credentials
         if status in (401, 403):
             raise PermanentModelError(
                 f"{self.provider} at {base_url} refused the API key (HTTP {status}); check "

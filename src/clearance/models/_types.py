@@ -6,7 +6,9 @@ from collections.abc import Sequence
 from contextvars import ContextVar
 from typing import Any, Literal, Protocol, runtime_checkable
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+
+from clearance.urls import without_credentials
 
 from clearance.errors import ClearanceError
 
@@ -79,8 +81,14 @@ class ModelInfo(BaseModel):
     provider: str
     name: str
     base_url: str | None = None
+    """The endpoint, kept without any credential it carried (see ``clearance.urls``)."""
     version: str | None = None
     weights_sha256: str | None = None
+
+    @field_validator("base_url")
+    @classmethod
+    def _no_credentials(cls, value: str | None) -> str | None:
+        return None if value is None else without_credentials(value)
 
 
 @runtime_checkable

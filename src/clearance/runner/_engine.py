@@ -57,6 +57,7 @@ from clearance.tasks import (
     compute_metrics,
     load_task,
 )
+from clearance.urls import SECRET_QUERY_KEYS, without_credentials
 
 
 class Progress(Protocol):
@@ -538,7 +539,7 @@ async def run_task(
                 model_id=model_id,
                 total=len(task.dataset) * epochs,
                 provenance=_provenance(task, info, options, epochs),
-                options=options.model_dump(mode="json"),
+                options=_recorded_options(options),
                 marking_level=marking.level.value,
                 marking_compartments=sorted(marking.compartments),
             )
@@ -549,6 +550,20 @@ async def run_task(
         raise
     ex = _Execution(task, model, store, run, options, actor, files, replay={})
     return await _drive(ex, store, set(), epochs, progress)
+
+
+def _recorded_options(options: RunOptions) -> dict[str, Any]:
+    """The run's options as stored: the base URL without credentials, and no secret model
+    option (an API key passed with -M api_key=...): they authenticate by their text."""
+    recorded = options.model_dump(mode="json")
+    if recorded.get("base_url"):
+        recorded["base_url"] = without_credentials(str(recorded["base_url"]))
+    recorded["model_options"] = {
+        key: value
+        for key, value in recorded.get("model_options", {}).items()
+        if key.lower() not in SECRET_QUERY_KEYS
+    }
+    return recorded
 
 
 def _model_for(spec: str, options: RunOptions) -> ModelAPI:
