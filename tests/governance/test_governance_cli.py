@@ -13,6 +13,7 @@ from typer.testing import CliRunner
 
 from clearance.cli import app
 
+PASSWORD = "correct horse battery staple"
 FINDING = "Evaluators with the clearance needed are not available until the next quarter begins."
 
 
@@ -136,7 +137,9 @@ def test_edit_reclassifies_and_an_override_needs_a_justification(intake_file: Pa
     assert record["rule_classes"] == ["high_impact"]
 
 
-def test_practices_decisions_waivers_and_due(intake_file: Path, tmp_path: Path) -> None:
+def test_practices_decisions_waivers_and_due(
+    intake_file: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     uc = _json("usecase", "add", "--file", str(intake_file))["use_case"]["id"]
     doc = tmp_path / "assessment.md"
     doc.write_text("# Impact assessment\n")
@@ -152,6 +155,20 @@ def test_practices_decisions_waivers_and_due(intake_file: Path, tmp_path: Path) 
     refused = _run("practice", "link", uc, "training", code=1)
     assert "exactly one of --run" in refused.output
 
+    # On a store without users the local administrator is nobody in particular: approvals and
+    # waivers need a named person, so the team's first administrator (also its chief AI
+    # officer here) signs in for them.
+    nameless = _run("decision", "approve", uc, "-r", "ok", code=1)
+    assert "needs a named person" in " ".join(nameless.output.split())
+    first = CliRunner().invoke(
+        app,
+        ["user", "add", "carol", "--role", "admin", "--role", "chief_ai_officer",
+         "--password-stdin"],
+        input=PASSWORD + "\n",
+    )  # fmt: skip
+    assert first.exit_code == 0, first.output
+    monkeypatch.setenv("CLEARANCE_USER", "carol")
+    monkeypatch.setenv("CLEARANCE_PASSWORD", PASSWORD)
     blocked = _run("decision", "approve", uc, "-r", "ok", code=1)
     assert "cannot be approved yet" in blocked.output
     assert "practice realistic-testing is not started" in blocked.output

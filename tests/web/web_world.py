@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from clearance.access import LOCAL_ADMIN, Marking, Role
-from clearance.accountability import sign_in
+from clearance.accountability import revoke, sign_in
 from clearance.governance import add_use_case
 from clearance.runner import RunSummary, run_task
 from clearance.store import Store
@@ -97,7 +97,8 @@ def secret_intake() -> dict[str, Any]:
 
 def build_world(store: Store, directory: Path, samples: int = 12) -> World:
     # The chief AI officer's role is granted only by a holder: root, the first administrator,
-    # holds it for the bootstrap (and is added with a password); everyone else enrols.
+    # holds it for the bootstrap (and is added with a password), hands it to carol and gives it
+    # up; everyone else enrols with a one-time code and issues their own token.
     roles, clearance = USERS["root"]
     admin = first_admin(
         store,
@@ -118,6 +119,7 @@ def build_world(store: Store, directory: Path, samples: int = 12) -> World:
                 password=PASSWORD,
             )
             tokens[user] = own_token(store, who)
+    revoke(store, admin, "root", roles=[Role.CHIEF_AI_OFFICER])
     root = sign_in(store, "root", PASSWORD, via="tests").principal
     public_task, public_model = write_task(directory / "public", PUBLIC_TASK, samples)
     secret_task, secret_model = write_task(directory / "secret", SECRET_TASK, 4)
