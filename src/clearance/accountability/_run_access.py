@@ -11,7 +11,7 @@ from clearance.access import (
     readable,
     require_permission,
 )
-from clearance.store import RunNotFoundError, RunRecord, Store
+from clearance.store import RunRecord, Store
 
 
 def visible_runs(
@@ -36,7 +36,8 @@ def readable_run(
     clearance is answered exactly as a run that does not exist (RunNotFoundError, the same
     message), so the answer never confirms that a hidden run exists."""
     require_permission(principal, action)
-    run = store.runs.resolve(run_ref)
-    if not can(principal, action, marking_of(run)):
-        raise RunNotFoundError(f"no run match {run_ref!r}; `clearance eval list` shows them")
-    return run
+    # Hidden runs are filtered out before matching: they are never the match, and never make a
+    # prefix ambiguous ("2 runs match" would confirm a hidden one).
+    return store.runs.resolve(
+        run_ref, visible=lambda row: bool(can(principal, action, marking_of(row)))
+    )

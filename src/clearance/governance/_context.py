@@ -3,10 +3,24 @@ chief AI officer's own authority."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import UTC, datetime
+from typing import Any
 
-from clearance.access import AccessDenied, Action, Marking, Principal, Role, has_role, require
+from clearance.access import (
+    AccessDenied,
+    Action,
+    Marking,
+    Principal,
+    Role,
+    can,
+    has_role,
+    marking_of,
+    require,
+    require_permission,
+)
 from clearance.governance._errors import GovernanceError
+from clearance.store import Store, UseCaseRecord, WaiverRecord
 
 
 def moment(now: datetime | None) -> datetime:
@@ -35,3 +49,26 @@ def require_chief_ai_officer(
             action=action,
             marking=marking,
         )
+
+
+def readable_by(principal: Principal, action: Action) -> Callable[[Any], bool]:
+    """Whether ``principal`` may take ``action`` on a stored (marked) row: the filter lookups
+    apply, so a record above the reader's clearance is answered as one that does not exist."""
+    return lambda row: bool(can(principal, action, marking_of(row)))
+
+
+def use_case_for(store: Store, ref: str, principal: Principal, action: Action) -> UseCaseRecord:
+    """The use case ``ref`` names among those ``principal`` may take ``action`` on.
+
+    AccessDenied when no role permits ``action`` at all; a use case above the principal's
+    clearance gives the same "no use case matches" as a missing one, and never counts towards
+    an ambiguous prefix."""
+    require_permission(principal, action)
+    return store.governance.use_case(ref, visible=readable_by(principal, action))
+
+
+def waiver_for(store: Store, ref: str, principal: Principal, action: Action) -> WaiverRecord:
+    """The waiver ``ref`` names among those ``principal`` may take ``action`` on (as
+    :func:`use_case_for`)."""
+    require_permission(principal, action)
+    return store.governance.waiver(ref, visible=readable_by(principal, action))

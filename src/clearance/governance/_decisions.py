@@ -20,10 +20,9 @@ from clearance.access import (
     marking_fields,
     marking_of,
     readable,
-    require,
     require_named_person,
 )
-from clearance.governance._context import moment
+from clearance.governance._context import moment, use_case_for
 from clearance.governance._errors import GovernanceError
 from clearance.governance._intake import UseCaseIntake
 from clearance.governance._status import (
@@ -101,8 +100,7 @@ def request_decision(
     now: datetime | None = None,
 ) -> DecisionRecord:
     """Ask for a decision on a use case. Whoever asks cannot approve it."""
-    use_case = store.governance.use_case(use_case_ref)
-    require(principal, Action.DECISION_REQUEST, marking_of(use_case))
+    use_case = use_case_for(store, use_case_ref, principal, Action.DECISION_REQUEST)
     return _insert_decision(
         store, principal, use_case, "request", _rationale(rationale, "request"), moment(now)
     )
@@ -119,8 +117,7 @@ def approve_use_case(
 ) -> DecisionRecord:
     """Approve a use case, pinning the digests of its classification, intake, evidence, models
     and waivers. The next review is due within a year (``review_by`` sets it sooner)."""
-    use_case = store.governance.use_case(use_case_ref)
-    require(principal, Action.DECISION_APPROVE, marking_of(use_case))
+    use_case = use_case_for(store, use_case_ref, principal, Action.DECISION_APPROVE)
     require_named_person(principal)
     at = moment(now)
     classification = _classification(store, use_case)
@@ -223,8 +220,7 @@ def deny_use_case(
     now: datetime | None = None,
 ) -> DecisionRecord:
     """Deny a use case."""
-    use_case = store.governance.use_case(use_case_ref)
-    require(principal, Action.DECISION_DENY, marking_of(use_case))
+    use_case = use_case_for(store, use_case_ref, principal, Action.DECISION_DENY)
     text = _rationale(rationale, "denial")
     return _insert_decision(store, principal, use_case, "deny", text, moment(now))
 
@@ -238,8 +234,7 @@ def suspend_use_case(
     now: datetime | None = None,
 ) -> DecisionRecord:
     """Suspend an approved use case until it is approved again."""
-    use_case = store.governance.use_case(use_case_ref)
-    require(principal, Action.DECISION_SUSPEND, marking_of(use_case))
+    use_case = use_case_for(store, use_case_ref, principal, Action.DECISION_SUSPEND)
     at = moment(now)
     status = decision_status(store, use_case, _classification(store, use_case), at)
     if status.decision is None or status.decision.kind != "approve":

@@ -18,7 +18,7 @@ from clearance.access import (
     require_named_person,
 )
 from clearance.governance._agency import rules_in_force
-from clearance.governance._context import moment
+from clearance.governance._context import moment, use_case_for
 from clearance.governance._errors import GovernanceError
 from clearance.governance._evidence import add_document, pin_evidence, subject_of
 from clearance.governance._rules import practice_rank
@@ -68,8 +68,7 @@ def update_practice(
 ) -> PracticeRecord:
     """Set a practice's status, owner or reviewer, or add a note. ``implemented`` needs evidence
     linked first; the independent evaluation becomes implemented only by being signed."""
-    use_case = store.governance.use_case(use_case_ref)
-    require(principal, Action.PRACTICE_UPDATE, marking_of(use_case))
+    use_case = use_case_for(store, use_case_ref, principal, Action.PRACTICE_UPDATE)
     practice = find_practice(store, use_case, code)
     at = moment(now)
     changes: dict[str, object] = {}
@@ -222,8 +221,9 @@ def sign_independent_evaluation(
     """Sign a use case's independent evaluation, which marks it implemented. The signer must
     hold ``practice.sign_independent_evaluation`` and not be one of the use case's developers;
     the evaluation's evidence must be linked first."""
-    use_case = store.governance.use_case(use_case_ref)
-    require(principal, Action.PRACTICE_SIGN_INDEPENDENT_EVALUATION, marking_of(use_case))
+    use_case = use_case_for(
+        store, use_case_ref, principal, Action.PRACTICE_SIGN_INDEPENDENT_EVALUATION
+    )
     require_named_person(principal)
     practice = find_practice(store, use_case, code)
     if not _is_independent(store, practice.code):

@@ -21,7 +21,7 @@ from clearance.access import (
     require,
 )
 from clearance.governance._agency import rules_in_force
-from clearance.governance._context import moment, require_chief_ai_officer
+from clearance.governance._context import moment, require_chief_ai_officer, use_case_for
 from clearance.governance._errors import GovernanceError
 from clearance.governance._intake import UseCaseIntake, merge_intake, parse_intake
 from clearance.governance._rules import (
@@ -100,8 +100,7 @@ def edit_use_case(
     """Change fields of a use case's intake (nested sections merge). A change of inputs
     classifies again: an override made for the old inputs lapses, and any approval needs
     re-review."""
-    use_case = store.governance.use_case(ref)
-    require(principal, Action.USECASE_EDIT, marking_of(use_case))
+    use_case = use_case_for(store, ref, principal, Action.USECASE_EDIT)
     checked = parse_intake(merge_intake(use_case.intake, changes), f"edit of {use_case.id}")
     at = moment(now)
     rules = rules or rules_in_force(store)

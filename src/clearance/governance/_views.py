@@ -8,9 +8,9 @@ from typing import Literal
 
 from pydantic import BaseModel
 
-from clearance.access import Action, Filtered, Principal, marking_of, readable, require
+from clearance.access import Action, Filtered, Principal, marking_of, readable
 from clearance.governance._agency import rules_in_force
-from clearance.governance._context import moment
+from clearance.governance._context import moment, use_case_for
 from clearance.governance._intake import UseCaseIntake
 from clearance.governance._rules import class_label
 from clearance.governance._status import (
@@ -75,8 +75,7 @@ def show_use_case(
     now: datetime | None = None,
 ) -> UseCaseView:
     """One use case in full, with current digests checked against what its approval pinned."""
-    use_case = store.governance.use_case(ref)
-    require(principal, Action.USECASE_READ, marking_of(use_case))
+    use_case = use_case_for(store, ref, principal, Action.USECASE_READ)
     return use_case_view(store, use_case, moment(now))
 
 

@@ -17,10 +17,9 @@ from clearance.access import (
     marking_fields,
     marking_of,
     readable,
-    require,
     require_named_person,
 )
-from clearance.governance._context import moment
+from clearance.governance._context import moment, use_case_for, waiver_for
 from clearance.governance._errors import GovernanceError
 from clearance.governance._rules import default_rules
 from clearance.store import (
@@ -221,8 +220,7 @@ def grant_waiver(
     justification categories, for at most a year (the default). Chief AI officer only; the
     reporting duty, due in three days, is recorded with it."""
     at = moment(now)
-    use_case = store.governance.use_case(use_case_ref)
-    require(principal, Action.WAIVER_GRANT, marking_of(use_case))
+    use_case = use_case_for(store, use_case_ref, principal, Action.WAIVER_GRANT)
     require_named_person(principal)
     terms = default_rules().rules.waivers
     chosen = terms.category(category)
@@ -280,8 +278,7 @@ def revoke_waiver(
     """End an active waiver now; the practice is required again. Chief AI officer only; the
     revocation must be reported within three days too."""
     at = moment(now)
-    waiver = store.governance.waiver(waiver_ref)
-    require(principal, Action.WAIVER_REVOKE, marking_of(waiver))
+    waiver = waiver_for(store, waiver_ref, principal, Action.WAIVER_REVOKE)
     state = waiver_state(waiver, at)
     if state != "active":
         raise GovernanceError(f"waiver {waiver.id} is {state}; only an active waiver is revoked")
@@ -318,8 +315,7 @@ def renew_waiver(
     """Replace an active or expired waiver with a new one after reassessing it: a fresh written
     finding, the reassessment, and a new expiry at most a year out. Chief AI officer only."""
     at = moment(now)
-    old = store.governance.waiver(waiver_ref)
-    require(principal, Action.WAIVER_RENEW, marking_of(old))
+    old = waiver_for(store, waiver_ref, principal, Action.WAIVER_RENEW)
     require_named_person(principal)
     state = waiver_state(old, at)
     if state not in ("active", "expired"):
@@ -365,8 +361,7 @@ def record_waiver_report(
     """Record that the oldest unreported event of a waiver was reported, to whom and when.
     Reporting is the chief AI officer's duty, so recording it takes ``waiver.grant``."""
     at = moment(now)
-    waiver = store.governance.waiver(waiver_ref)
-    require(principal, Action.WAIVER_GRANT, marking_of(waiver))
+    waiver = waiver_for(store, waiver_ref, principal, Action.WAIVER_GRANT)
     named = [r.strip() for r in recipients if r.strip()]
     if not named:
         raise GovernanceError("name to whom the waiver was reported (--to), e.g. 'Department head'")

@@ -8,9 +8,8 @@ from typing import Any, Literal, Protocol, runtime_checkable
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
-from clearance.urls import without_credentials
-
 from clearance.errors import ClearanceError
+from clearance.urls import without_credentials
 
 DEFAULT_MAX_RESPONSE_BYTES = 8 * 1024 * 1024
 """The most of a response body read (8 MiB): a model's answer is a few kilobytes, and a server

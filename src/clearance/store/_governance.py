@@ -51,6 +51,9 @@ from clearance.store._schema import (
 )
 from clearance.store._uow import UnitOfWork
 
+Visible = Callable[[Any], bool]
+"""Whether a stored row may be seen by the reader resolving a reference (see ``find_row``)."""
+
 
 class GovernanceNotFoundError(ClearanceError, LookupError):
     """No use case, practice, waiver, incident or document (or more than one) matches."""
@@ -127,8 +130,9 @@ class GovernanceStore:
 
     # -- reads: use cases ----------------------------------------------------------------------
 
-    def use_case(self, ref: str) -> UseCaseRecord:
-        """The use case whose id is ``ref``, whose id starts with it, or whose name it is."""
+    def use_case(self, ref: str, visible: Visible | None = None) -> UseCaseRecord:
+        """The use case whose id is ``ref``, whose id starts with it, or whose name it is
+        (among the rows ``visible`` accepts, when given)."""
         with Session(self._engine) as s:
             row = find_row(
                 s,
@@ -138,6 +142,7 @@ class GovernanceStore:
                 hint="clearance usecase list",
                 error=GovernanceNotFoundError,
                 name_column=UseCaseRow.name,
+                visible=visible,
             )
             return UseCaseRecord.model_validate(row)
 
@@ -196,9 +201,11 @@ class GovernanceStore:
 
     # -- reads: waivers, incidents, documents --------------------------------------------------
 
-    def waiver(self, ref: str) -> WaiverRecord:
+    def waiver(self, ref: str, visible: Visible | None = None) -> WaiverRecord:
         """The waiver whose id is ``ref``, or starts with it when that is unambiguous."""
-        return self._resolve(WaiverRow, WaiverRecord, ref, "waiver", "clearance waiver list")
+        return self._resolve(
+            WaiverRow, WaiverRecord, ref, "waiver", "clearance waiver list", visible
+        )
 
     def waivers(self, use_case_id: str | None = None) -> list[WaiverRecord]:
         """Waivers (of one use case, when given), oldest first."""
@@ -216,10 +223,10 @@ class GovernanceStore:
                 stmt = stmt.where(WaiverReportRow.waiver_id == waiver_id)
             return [WaiverReportRecord.model_validate(r) for r in s.scalars(stmt)]
 
-    def incident(self, ref: str) -> IncidentRecord:
+    def incident(self, ref: str, visible: Visible | None = None) -> IncidentRecord:
         """The incident whose id is ``ref``, or starts with it when that is unambiguous."""
         return self._resolve(
-            IncidentRow, IncidentRecord, ref, "incident", "clearance incident list"
+            IncidentRow, IncidentRecord, ref, "incident", "clearance incident list", visible
         )
 
     def incidents(self, use_case_id: str | None = None) -> list[IncidentRecord]:
@@ -253,10 +260,19 @@ class GovernanceStore:
             return bytes(content)
 
     def _resolve(
-        self, row_type: type[Base], record_cls: type[R], ref: str, noun: str, hint: str
+        self,
+        row_type: type[Base],
+        record_cls: type[R],
+        ref: str,
+        noun: str,
+        hint: str,
+        visible: Visible | None = None,
     ) -> R:
         with Session(self._engine) as s:
-            row = find_row(s, row_type, ref, noun=noun, hint=hint, error=GovernanceNotFoundError)
+            row = find_row(
+                s, row_type, ref, noun=noun, hint=hint, error=GovernanceNotFoundError,
+                visible=visible,
+            )  # fmt: skip
             return record_cls.model_validate(row)
 
     # -- reads: the evidence governance pins -----------------------------------------------------

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import secrets
 import threading
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -43,17 +44,25 @@ def find_row(
     hint: str,
     error: type[LookupError],
     name_column: Any = None,
+    visible: Callable[[Any], bool] | None = None,
 ) -> Any:
     """The row whose id is ``ref``; else the one whose id starts with it; else (with
     ``name_column``) the one with that exact name. None or several raise ``error`` saying how
-    many matched and which command lists the ids."""
+    many matched and which command lists the ids.
+
+    With ``visible``, rows it rejects (records above the reader's clearance) are treated as
+    absent everywhere: they match no id, prefix or name and are never counted, so the answer
+    is the same as if they did not exist."""
+    shown = visible or (lambda _row: True)
     row = session.get(row_type, ref)
-    if row is not None:
+    if row is not None and shown(row):
         return row
     column = row_type.__table__.c.id
-    rows = session.scalars(select(row_type).where(column.like(id_prefix_pattern(ref), "\\"))).all()
+    pattern = select(row_type).where(column.like(id_prefix_pattern(ref), "\\"))
+    rows = [found for found in session.scalars(pattern) if shown(found)]
     if not rows and name_column is not None:
-        rows = session.scalars(select(row_type).where(name_column == ref)).all()
+        rows = [found for found in session.scalars(select(row_type).where(name_column == ref))]
+        rows = [found for found in rows if shown(found)]
     if len(rows) != 1:
         what = f"no {noun}" if not rows else f"{len(rows)} {noun}s"
         by = " (by id, id prefix or exact name)" if name_column is not None else ""

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -194,12 +194,14 @@ class RunStore:
 
     # -- reads -------------------------------------------------------------------------------
 
-    def resolve(self, run_ref: str) -> RunRecord:
-        """The run whose id is ``run_ref``, or starts with it when that is unambiguous."""
+    def resolve(self, run_ref: str, visible: Callable[[Any], bool] | None = None) -> RunRecord:
+        """The run whose id is ``run_ref``, or starts with it when that is unambiguous (among
+        the rows ``visible`` accepts, when given: the others are as if absent)."""
         with Session(self._engine) as s:
             row = find_row(
-                s, RunRow, run_ref, noun="run", hint="clearance eval list", error=RunNotFoundError
-            )
+                s, RunRow, run_ref, noun="run", hint="clearance eval list",
+                error=RunNotFoundError, visible=visible,
+            )  # fmt: skip
             return RunRecord.model_validate(row)
 
     def newest(self, limit: int | None = None) -> list[RunRecord]:
