@@ -260,6 +260,25 @@ def test_a_report_in_time_is_reported(sqlite_store: Store, high_impact: str) -> 
     assert view.reports[0].report.reported_by == "caio-carol"
 
 
+def test_a_report_cannot_be_dated_before_its_event_or_after_now(
+    sqlite_store: Store, high_impact: str
+) -> None:
+    waiver = _grant(sqlite_store, high_impact).waiver
+    for stated, why in (
+        (T0 - timedelta(days=30), "before the event"),
+        (T0 + timedelta(days=9), "future"),
+    ):
+        with pytest.raises(GovernanceError, match=why):
+            record_waiver_report(
+                sqlite_store,
+                waiver.id,
+                recipients=["Department head"],
+                reported_at=stated,
+                principal=CAIO,
+                now=T0 + timedelta(days=2),
+            )
+
+
 def test_counts_of_active_and_total_waivers(
     sqlite_store: Store, intake: Callable[..., dict[str, Any]]
 ) -> None:

@@ -371,6 +371,15 @@ def record_waiver_report(
     pending = [r for r in store.governance.waiver_reports(waiver.id) if r.reported_at is None]
     if not pending:
         raise GovernanceError(f"every event of waiver {waiver.id} is already reported")
+    if when < pending[0].event_at:
+        # A stated time lies between the event it reports and now: a report dated before its
+        # waiver existed would make an overdue duty read as met. The ledger entry keeps the
+        # store's own time of recording beside it.
+        raise GovernanceError(
+            f"the report time {when:%Y-%m-%d %H:%M} UTC is before the event it reports "
+            f"({pending[0].event} at {pending[0].event_at:%Y-%m-%d %H:%M} UTC); give a time "
+            "between the event and now"
+        )
     with store.unit_of_work(actor_of(principal)) as uow:
         store.waiver_reports.change(
             uow,
