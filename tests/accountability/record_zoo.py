@@ -45,6 +45,7 @@ INTAKE: dict[str, Any] = {
     **translation_intake(),
     "principal_basis": True,
     "functions": ["threat_designation"],
+    "developers": ["root"],  # a store with users lists its developers by user id
 }
 
 

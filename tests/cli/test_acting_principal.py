@@ -33,7 +33,7 @@ INTAKE = {
     "significant_effect_on_personnel": True,
     "affected": ["federal_employees"],
     "human_oversight": {"level": "human_decides"},
-    "developers": ["dev-dana"],
+    "developers": ["eva"],
     "omb": {"topic_area": "Law & Justice", "date_initiated": "2024-03-01"},
 }
 

@@ -53,6 +53,8 @@ from clearance.access._roles import (
     permissions_of,
 )
 from clearance.access._separation import (
+    CREATED_BY_DEVELOPER_CANNOT_SIGN,
+    DEVELOPER_CANNOT_LEAVE,
     DEVELOPER_CANNOT_SIGN_INDEPENDENT_EVALUATION,
     NAMED_PERSON_REQUIRED,
     REQUESTER_CANNOT_APPROVE,
@@ -64,6 +66,8 @@ from clearance.access._separation import (
 )
 
 __all__ = [
+    "CREATED_BY_DEVELOPER_CANNOT_SIGN",
+    "DEVELOPER_CANNOT_LEAVE",
     "DEVELOPER_CANNOT_SIGN_INDEPENDENT_EVALUATION",
     "LOCAL_ADMIN",
     "NAMED_PERSON_REQUIRED",

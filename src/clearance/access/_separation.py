@@ -69,6 +69,17 @@ DEVELOPER_CANNOT_SIGN_INDEPENDENT_EVALUATION = SeparationRule(
     name="developer-cannot-sign-independent-evaluation",
     sentence="an independent evaluation must not be signed by a developer of the use case",
 )
+CREATED_BY_DEVELOPER_CANNOT_SIGN = SeparationRule(
+    name="created-by-developer-cannot-sign",
+    sentence=(
+        "an independent evaluation must not be signed by a user whom a developer of the use "
+        "case created"
+    ),
+)
+DEVELOPER_CANNOT_LEAVE = SeparationRule(
+    name="developer-cannot-leave",
+    sentence="a developer of a use case cannot remove themselves from its developers",
+)
 NAMED_PERSON_REQUIRED = SeparationRule(
     name="named-person-required",
     sentence=(

@@ -8,9 +8,11 @@ from pathlib import Path
 from typing import Literal, get_args
 
 from clearance.access import (
+    CREATED_BY_DEVELOPER_CANNOT_SIGN,
     DEVELOPER_CANNOT_SIGN_INDEPENDENT_EVALUATION,
     Action,
     Principal,
+    SeparationOfDutiesError,
     actor_of,
     marking_fields,
     marking_of,
@@ -22,7 +24,14 @@ from clearance.governance._context import moment, use_case_for
 from clearance.governance._errors import GovernanceError
 from clearance.governance._evidence import add_document, pin_evidence, subject_of
 from clearance.governance._rules import practice_rank
-from clearance.store import EvidenceLinkRecord, PracticeRecord, Store, UseCaseRecord
+from clearance.store import (
+    EvidenceLinkRecord,
+    PracticeRecord,
+    PrincipalNotFoundError,
+    Store,
+    UnitOfWork,
+    UseCaseRecord,
+)
 
 PracticeStatus = Literal["not_started", "in_progress", "implemented"]
 PRACTICE_STATUSES: tuple[PracticeStatus, ...] = get_args(PracticeStatus)
@@ -38,6 +47,43 @@ def find_practice(store: Store, use_case: UseCaseRecord, code: str) -> PracticeR
     raise GovernanceError(
         f"use case {use_case.id} has no practice {code!r}; its practices: {listed}"
     )
+
+
+def _check_not_made_by_developer(store: Store, principal: Principal, developers: list[str]) -> None:
+    # A developer who creates a user (an administrator who is also a developer) could sign
+    # through it: the ledgered creator of the signer's account must not be a developer.
+    try:
+        creator = store.principals.get(principal.id).created_by
+    except PrincipalNotFoundError:
+        return
+    if creator in developers:
+        raise SeparationOfDutiesError(
+            CREATED_BY_DEVELOPER_CANNOT_SIGN,
+            principal.id,
+            f"{principal.id} was created by {creator}, a developer of the use case",
+        )
+
+
+def void_independent_sign_off(
+    store: Store, uow: UnitOfWork, use_case: UseCaseRecord, reason: str, at: datetime
+) -> None:
+    """Withdraw the signature of the use case's independent evaluation (it must be signed
+    again), e.g. when its developers change after it was signed."""
+    for practice in store.governance.practices(use_case.id, uow=uow):
+        if _is_independent(store, practice.code) and practice.signed_by is not None:
+            store.practices.change(
+                uow,
+                practice.id,
+                action="practice.sign_off_voided",
+                changes={
+                    "status": "in_progress",
+                    "signed_by": None,
+                    "signed_at": None,
+                    "notes": _noted(practice.notes, reason, uow.actor, at),
+                    "updated_at": at,
+                    "updated_by": uow.actor,
+                },
+            )
 
 
 def _is_independent(store: Store, code: str) -> bool:
@@ -235,6 +281,7 @@ def sign_independent_evaluation(
     actor = actor_of(principal)
     for identity in dict.fromkeys((principal.id, actor)):
         DEVELOPER_CANNOT_SIGN_INDEPENDENT_EVALUATION.require_not_in(identity, developers)
+    _check_not_made_by_developer(store, principal, developers)
     if not store.governance.evidence(practice_id=practice.id):
         raise GovernanceError(
             f"link the evaluation's evidence to {practice.code} before signing it "

@@ -11,10 +11,12 @@ from datetime import datetime
 from typing import Any
 
 from clearance.access import (
+    DEVELOPER_CANNOT_LEAVE,
     UNCLASSIFIED_MARKING,
     Action,
     Marking,
     Principal,
+    SeparationOfDutiesError,
     actor_of,
     marking_fields,
     marking_of,
@@ -24,6 +26,7 @@ from clearance.governance._agency import rules_in_force
 from clearance.governance._context import moment, require_chief_ai_officer, use_case_for
 from clearance.governance._errors import GovernanceError
 from clearance.governance._intake import UseCaseIntake, merge_intake, parse_intake
+from clearance.governance._practices import void_independent_sign_off
 from clearance.governance._rules import (
     RISK_CLASSES,
     ClassificationResult,
@@ -61,6 +64,7 @@ def add_use_case(
     """Register a use case from its intake, classify it, and create its practices."""
     require(principal, Action.USECASE_CREATE, marking)
     checked = _intake(intake)
+    _check_developers(store, checked.developers)
     at = moment(now)
     rules = rules or rules_in_force(store)
     result = classify(checked, rules)
@@ -102,6 +106,13 @@ def edit_use_case(
     re-review."""
     use_case = use_case_for(store, ref, principal, Action.USECASE_EDIT)
     checked = parse_intake(merge_intake(use_case.intake, changes), f"edit of {use_case.id}")
+    before = list(use_case.intake.get("developers", []))
+    after = list(checked.developers)
+    _check_developers(store, after)
+    if principal.id in before and principal.id not in after:
+        raise SeparationOfDutiesError(
+            DEVELOPER_CANNOT_LEAVE, principal.id, "another editor may remove them"
+        )
     at = moment(now)
     rules = rules or rules_in_force(store)
     result = classify(checked, rules)
@@ -123,7 +134,25 @@ def edit_use_case(
         )
         _record_classification(store, uow, edited, result, None, at)
         sync_practices(store, uow, edited, result.classes, rules, at)
+        if sorted(before) != sorted(after):
+            reason = f"sign-off voided: the developers changed ({', '.join(after) or 'none'})"
+            void_independent_sign_off(store, uow, edited, reason, at)
     return edited
+
+
+def _check_developers(store: Store, developers: Sequence[str]) -> None:
+    """On a store with users, a use case's developers are users (by id), not free text: a
+    name that is nobody could never be held to separation of duties."""
+    principals = store.principals
+    if not principals.count():
+        return
+    known = {record.id for record in principals.all()}
+    unknown = [developer for developer in developers if developer not in known]
+    if unknown:
+        raise GovernanceError(
+            f"developers {', '.join(unknown)} are not users of this store; list developers by "
+            "user id (`clearance user list` shows them)"
+        )
 
 
 def _record_classification(
