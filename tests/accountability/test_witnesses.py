@@ -209,3 +209,28 @@ def test_a_fork_is_refused_by_the_witness_and_named(
     code, report = _verify()
     assert code == EXIT_TAMPERED
     assert witness.url in report["problem"]
+
+
+def test_a_key_rotation_is_a_ledger_entry_the_witness_follows(
+    store: Store, witnessed: WitnessedHistory, witness: WitnessProcess, clearance_home: Path
+) -> None:
+    old_key = witness.held()
+    assert old_key is not None
+    rotated = cli("ledger", "rotate-key")
+    assert rotated.exit_code == 0, rotated.stderr
+    entries = list(LedgerReader(store.engine).entries())
+    rotation = [e for e in entries if e.action == "key.rotate"]
+    assert [e.record_type for e in rotation] == ["signing_key"]
+    held = witness.held()
+    assert held is not None
+    assert held.checkpoint.key_id == rotation[0].record_id != old_key.checkpoint.key_id
+    assert held.checkpoint.tree_size == len(entries)
+    code, report = _verify()
+    assert code == 0, report
+    # A key swapped in without the old key's endorsement is refused by the witness.
+    key = clearance_home / "keys" / "ledger_ed25519.pem"
+    key.unlink()
+    (clearance_home / "keys" / "ledger_ed25519.pub.pem").unlink()
+    forged = cli("ledger", "checkpoint")
+    assert forged.exit_code != 0
+    assert "endorsement" in said(forged.stderr)

@@ -28,6 +28,7 @@ from clearance.accountability._checkpoints import (
     load_checkpoint,
     newest_checkpoint,
     public_key,
+    rotate_signing_key,
     sign_and_publish,
     signing_key,
 )
@@ -156,6 +157,7 @@ __all__ = [
     "reset_password",
     "revoke",
     "revoke_token",
+    "rotate_signing_key",
     "run_sample",
     "run_samples",
     "session_acting",

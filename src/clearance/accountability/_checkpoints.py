@@ -11,11 +11,14 @@ from pathlib import Path
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 
 from clearance.access import Action, Principal, require_permission
+from clearance.accountability._session import Acting
 from clearance.accountability._witnesses import publish
 from clearance.errors import EXIT_TAMPERED, ClearanceError
+from clearance.filemodes import private_dir
 from clearance.ledger import (
     Checkpoint,
     VerifyReport,
+    endorse_key,
     key_id,
     load_or_create_signing_key,
     load_public_key,
@@ -26,7 +29,7 @@ from clearance.ledger import (
     write_checkpoint,
 )
 from clearance.settings import settings
-from clearance.store import LedgerReader, Store
+from clearance.store import SIGNING_KEY_RECORD_TYPE, LedgerReader, Store
 
 KEY_FILE = "ledger_ed25519.pem"
 PUBLIC_KEY_FILE = "ledger_ed25519.pub.pem"
@@ -214,3 +217,36 @@ def _read(path: Path, what: str) -> bytes:
     if not path.is_file():
         raise FileNotFoundError(f"{what} {path} does not exist")
     return path.read_bytes()
+
+
+def rotate_signing_key(store: Store, acting: Acting) -> WrittenCheckpoint:
+    """Replace the signing key with a new one (``ledger.checkpoint``), as a ledger entry.
+
+    The current log is first checkpointed with the old key; then a ``key.rotate`` entry records
+    the new public key and the old key's endorsement of it; the old key is kept under
+    ``retired/`` beside the key; the log (rotation included) is signed with the new key and
+    published, with the endorsement, to the witnesses, which take the new key only so."""
+    require_permission(acting.principal, Action.LEDGER_CHECKPOINT)
+    sign_and_publish(store)
+    path = key_path()
+    old = signing_key()
+    staging = path.with_name(f".rotating-{path.name}")
+    staging.unlink(missing_ok=True)
+    new = load_or_create_signing_key(staging)
+    new_pem = public_key_pem(new)
+    endorsement = endorse_key(old, new_pem)
+    change = {
+        "old_key_id": key_id(old),
+        "new_key_id": key_id(new),
+        "new_public_key": new_pem.decode("ascii"),
+        "endorsement": endorsement,
+    }
+    with store.unit_of_work(acting.actor) as uow:
+        uow.record("key.rotate", SIGNING_KEY_RECORD_TYPE, key_id(new), change)
+    retired = private_dir(path.parent / "retired") / f"{path.stem}-{key_id(old)}.pem"
+    os.replace(path, retired)
+    os.replace(staging, path)
+    path.with_name(PUBLIC_KEY_FILE).write_bytes(new_pem)
+    written = sign_head(verified_head(store, new), new)
+    names = publish(LedgerReader(store.engine), written.checkpoint, new_pem, endorsement)
+    return WrittenCheckpoint(written.path, written.checkpoint, tuple(names))

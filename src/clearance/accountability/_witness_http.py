@@ -47,11 +47,14 @@ def witness_server(directory: Path, host: str, port: int) -> ThreadingHTTPServer
                 checkpoint = Checkpoint.model_validate(body["checkpoint"])
                 proof = [str(node) for node in body["proof"]]
                 pem = str(body["log_key_pem"]).encode("ascii")
+                endorsement = body.get("endorsement")
             except (ValueError, KeyError, TypeError) as error:
                 self._send(400, {"problem": f"not a checkpoint submission: {error}"})
                 return
             try:
-                witnessed = witness.submit(log, checkpoint, proof, pem)
+                witnessed = witness.submit(
+                    log, checkpoint, proof, pem, str(endorsement) if endorsement else None
+                )
             except WitnessRefusal as refusal:
                 self._send(409, {"kind": refusal.kind, "problem": str(refusal)})
                 return

@@ -45,7 +45,12 @@ class WitnessClient(Protocol):
     def latest(self, log: str) -> Witnessed | None: ...
 
     def submit(
-        self, log: str, checkpoint: Checkpoint, proof: list[str], log_key_pem: bytes
+        self,
+        log: str,
+        checkpoint: Checkpoint,
+        proof: list[str],
+        log_key_pem: bytes,
+        endorsement: str | None = None,
     ) -> Witnessed: ...
 
 
@@ -63,9 +68,14 @@ class DirectoryWitness:
         return Witness(self.path).latest(log)
 
     def submit(
-        self, log: str, checkpoint: Checkpoint, proof: list[str], log_key_pem: bytes
+        self,
+        log: str,
+        checkpoint: Checkpoint,
+        proof: list[str],
+        log_key_pem: bytes,
+        endorsement: str | None = None,
     ) -> Witnessed:
-        return Witness(self.path).submit(log, checkpoint, proof, log_key_pem)
+        return Witness(self.path).submit(log, checkpoint, proof, log_key_pem, endorsement)
 
 
 @dataclass
@@ -85,12 +95,18 @@ class HttpWitness:
         return self._witnessed(status, body)
 
     def submit(
-        self, log: str, checkpoint: Checkpoint, proof: list[str], log_key_pem: bytes
+        self,
+        log: str,
+        checkpoint: Checkpoint,
+        proof: list[str],
+        log_key_pem: bytes,
+        endorsement: str | None = None,
     ) -> Witnessed:
         request = {
             "checkpoint": checkpoint.model_dump(mode="json"),
             "proof": proof,
             "log_key_pem": log_key_pem.decode("ascii"),
+            "endorsement": endorsement,
         }
         status, body = self._call("POST", f"/v1/logs/{log}", request)
         if status == 409:
@@ -152,17 +168,23 @@ def log_name() -> str:
     return os.environ.get(LOG_NAME_VARIABLE, "").strip() or "clearance"
 
 
-def publish(reader: LedgerReader, checkpoint: Checkpoint, log_key_pem: bytes) -> list[str]:
+def publish(
+    reader: LedgerReader,
+    checkpoint: Checkpoint,
+    log_key_pem: bytes,
+    endorsement: str | None = None,
+) -> list[str]:
     """Offer ``checkpoint`` to every configured witness with a consistency proof from what each
-    holds; returns the names of those that countersigned. A refusal raises
-    :class:`WitnessRefusal` naming the witness (a fork or rollback must stop the command)."""
+    holds (and, after a key rotation, the old key's ``endorsement`` of the new one); returns
+    the names of those that countersigned. A refusal raises :class:`WitnessRefusal` naming the
+    witness (a fork or rollback must stop the command)."""
     signed: list[str] = []
     for witness in configured_witnesses():
         held = witness.latest(log_name())
         old_size = held.checkpoint.tree_size if held is not None else 0
         proof = _proof(reader, old_size, checkpoint.tree_size)
         try:
-            witness.submit(log_name(), checkpoint, proof, log_key_pem)
+            witness.submit(log_name(), checkpoint, proof, log_key_pem, endorsement)
         except WitnessRefusal as refusal:
             raise WitnessRefusal(refusal.kind, f"witness {witness.name}: {refusal}") from refusal
         signed.append(witness.name)

@@ -141,6 +141,26 @@ def checkpoint(
     sys.stdout.write(f"{written.path}\n")
 
 
+@app.command("rotate-key", epilog=_EXIT_HELP)
+def rotate_key() -> None:
+    """Replace the checkpoint signing key: checkpoints the log with the old key, records the new
+    public key and the old key's endorsement as a ledger entry, keeps the old key under
+    retired/, and signs and publishes the log with the new key (witnesses take it only with
+    that endorsement)."""
+    from clearance.accountability import rotate_signing_key
+
+    with _ledger_errors():
+        store, who = _store_and_acting()
+        written = rotate_signing_key(store, who)
+    err_console.print(
+        f"signing key rotated to {written.checkpoint.key_id}; signed {written.checkpoint.tree_size}"
+        f" entries"
+        + (f", witnessed by {', '.join(written.witnessed_by)}" if written.witnessed_by else ""),
+        highlight=False,
+    )
+    sys.stdout.write(f"{written.path}\n")
+
+
 @app.command("export", epilog=_EXIT_HELP)
 def export(
     directory: Annotated[Path, typer.Argument(help="A new (or empty) directory to write.")],

@@ -48,6 +48,7 @@ from clearance.ledger._witness import (
     Witness,
     Witnessed,
     WitnessRefusal,
+    endorse_key,
     verify_cosignature,
 )
 
@@ -67,6 +68,7 @@ __all__ = [
     "canonical_json",
     "change_digest",
     "consistency_proof",
+    "endorse_key",
     "entry_hash",
     "entry_json",
     "inclusion_proof",

@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import Any, Literal
 
 from cryptography.exceptions import InvalidSignature
-from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 from pydantic import BaseModel, ConfigDict
 
 from clearance.ledger._canonical import canonical_json
@@ -109,12 +109,18 @@ class Witness:
         return found
 
     def submit(
-        self, log: str, checkpoint: Checkpoint, proof: list[str], log_key_pem: bytes
+        self,
+        log: str,
+        checkpoint: Checkpoint,
+        proof: list[str],
+        log_key_pem: bytes,
+        endorsement: str | None = None,
     ) -> Witnessed:
         """Countersign ``checkpoint`` of the log named ``log`` if it is signed by
         ``log_key_pem``, by the same key as the checkpoints held before (the first one is
         trusted on first use), and ``proof`` shows it extends the last one held; raise
-        :class:`WitnessRefusal` otherwise."""
+        :class:`WitnessRefusal` otherwise. A checkpoint signed by a new key is taken only with
+        ``endorsement``: the old key's signature over the new public key (a key rotation)."""
         log_key = load_public_key(log_key_pem)
         problem = checkpoint_problem(checkpoint, log_key)
         if problem is not None:
@@ -123,17 +129,42 @@ class Witness:
             held = self.latest(log)
             if held is not None:
                 if held.checkpoint.key_id != checkpoint.key_id:
-                    raise WitnessRefusal(
-                        "key",
-                        f"refused: log {log!r} was signed by key {held.checkpoint.key_id}, and "
-                        f"this checkpoint by {checkpoint.key_id}: a new key is not taken on trust",
-                    )
+                    self._check_rotation(log, held, log_key_pem, endorsement)
                 if _same(held.checkpoint, checkpoint):
                     return held
                 _check_extends(held.checkpoint, checkpoint, proof)
             witnessed = Witnessed(checkpoint=checkpoint, cosignature=self._cosign(checkpoint))
-            self._append({"log": log, "witnessed": witnessed.model_dump(mode="json")})
+            record = {
+                "log": log,
+                "log_key_pem": log_key_pem.decode("ascii"),
+                "witnessed": witnessed.model_dump(mode="json"),
+            }
+            self._append(record)
             return witnessed
+
+    def _check_rotation(
+        self, log: str, held: Witnessed, new_key_pem: bytes, endorsement: str | None
+    ) -> None:
+        old_pem = self._held_key(log)
+        refused = WitnessRefusal(
+            "key",
+            f"refused: log {log!r} was signed by key {held.checkpoint.key_id}, and this checkpoint "
+            "by another: a new key is taken only with the old key's endorsement (`clearance "
+            "ledger rotate-key`)",
+        )
+        if old_pem is None or endorsement is None:
+            raise refused
+        try:
+            load_public_key(old_pem).verify(base64.b64decode(endorsement), new_key_pem)
+        except (InvalidSignature, ValueError):
+            raise refused from None
+
+    def _held_key(self, log: str) -> bytes | None:
+        found: bytes | None = None
+        for record in self._records():
+            if record["log"] == log and "log_key_pem" in record:
+                found = str(record["log_key_pem"]).encode("ascii")
+        return found
 
     def _cosign(self, checkpoint: Checkpoint) -> Cosignature:
         unsigned = Cosignature(
@@ -195,3 +226,8 @@ def _check_extends(held: Checkpoint, offered: Checkpoint, proof: list[str]) -> N
             f"refused: a fork: the checkpoint of {offered.tree_size} entries does not extend the "
             f"{held.tree_size} this witness holds (history rewritten?)",
         )
+
+
+def endorse_key(old_key: Ed25519PrivateKey, new_key_pem: bytes) -> str:
+    """The old signing key's endorsement of a new public key, for witnesses (base64)."""
+    return base64.b64encode(old_key.sign(new_key_pem)).decode("ascii")
