@@ -250,7 +250,7 @@ def list_decisions(
     store: Store, use_case_ref: str, *, principal: Principal
 ) -> Filtered[DecisionRecord]:
     """A use case's requests and decisions, newest first."""
-    use_case = store.governance.use_case(use_case_ref)
+    use_case = use_case_for(store, use_case_ref, principal, Action.USECASE_READ)
     return readable(
         principal,
         store.governance.decisions(use_case.id),

@@ -17,8 +17,9 @@ from clearance.access import (
     marking_of,
     readable,
     require,
+    require_permission,
 )
-from clearance.governance._context import moment
+from clearance.governance._context import moment, readable_by
 from clearance.governance._errors import GovernanceError
 from clearance.store import IncidentRecord, Store
 
@@ -88,7 +89,8 @@ def list_incidents(
     store: Store, *, use_case_ref: str | None = None, principal: Principal
 ) -> Filtered[IncidentRecord]:
     """Incidents the principal may read (of one use case, when given), newest first."""
-    use_case_id = store.governance.use_case(use_case_ref).id if use_case_ref else None
+    shown = readable_by(principal, Action.INCIDENT_READ)
+    use_case_id = store.governance.use_case(use_case_ref, shown).id if use_case_ref else None
     return readable(
         principal,
         store.governance.incidents(use_case_id),
@@ -98,7 +100,7 @@ def list_incidents(
 
 
 def show_incident(store: Store, ref: str, *, principal: Principal) -> IncidentRecord:
-    """One incident, after an access check."""
-    record = store.governance.incident(ref)
-    require(principal, Action.INCIDENT_READ, marking_of(record))
-    return record
+    """One incident, after an access check (one above the principal's clearance is answered as
+    a missing one)."""
+    require_permission(principal, Action.INCIDENT_READ)
+    return store.governance.incident(ref, readable_by(principal, Action.INCIDENT_READ))

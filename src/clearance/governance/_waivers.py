@@ -19,7 +19,7 @@ from clearance.access import (
     readable,
     require_named_person,
 )
-from clearance.governance._context import moment, use_case_for, waiver_for
+from clearance.governance._context import moment, readable_by, use_case_for, waiver_for
 from clearance.governance._errors import GovernanceError
 from clearance.governance._rules import default_rules
 from clearance.store import (
@@ -407,7 +407,8 @@ def list_waivers(
 ) -> Filtered[WaiverView]:
     """Waivers the principal may read (of one use case, when given), with their states."""
     at = moment(now)
-    use_case_id = store.governance.use_case(use_case_ref).id if use_case_ref else None
+    shown = readable_by(principal, Action.WAIVER_READ)
+    use_case_id = store.governance.use_case(use_case_ref, shown).id if use_case_ref else None
     visible = readable(
         principal, store.governance.waivers(use_case_id), marking_of, action=Action.WAIVER_READ
     )
