@@ -15,8 +15,9 @@ import urllib.request
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Protocol
+from typing import Any, ClassVar, Protocol
 
+from clearance.errors import EXIT_FAULT, ClearanceError
 from clearance.ledger import (
     Checkpoint,
     MerkleAccumulator,
@@ -32,8 +33,10 @@ LOG_NAME_VARIABLE = "CLEARANCE_LOG_NAME"
 _TIMEOUT = 10.0
 
 
-class WitnessUnavailableError(RuntimeError):
+class WitnessUnavailableError(ClearanceError, RuntimeError):
     """A witness could not be reached or answered nonsense; the message names it."""
+
+    exit_code: ClassVar[int] = EXIT_FAULT
 
 
 class WitnessClient(Protocol):

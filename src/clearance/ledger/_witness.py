@@ -15,12 +15,13 @@ import os
 import threading
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any, ClassVar, Literal
 
 from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 from pydantic import BaseModel, ConfigDict
 
+from clearance.errors import EXIT_TAMPERED, ClearanceError
 from clearance.ledger._canonical import canonical_json
 from clearance.ledger._checkpoint import (
     Checkpoint,
@@ -38,8 +39,10 @@ WITNESSED_FILE = "witnessed.jsonl"
 RefusalKind = Literal["signature", "rollback", "fork", "proof", "key"]
 
 
-class WitnessRefusal(ValueError):
+class WitnessRefusal(ClearanceError, ValueError):
     """The witness refused to countersign; ``kind`` says why (a fork, a rollback, ...)."""
+
+    exit_code: ClassVar[int] = EXIT_TAMPERED
 
     def __init__(self, kind: RefusalKind, problem: str) -> None:
         super().__init__(problem)
