@@ -70,7 +70,9 @@ def void_independent_sign_off(
     """Withdraw the signature of the use case's independent evaluation (it must be signed
     again), e.g. when its developers change after it was signed."""
     for practice in store.governance.practices(use_case.id, uow=uow):
-        if _is_independent(store, practice.code) and practice.signed_by is not None:
+        # Only an independent evaluation is ever signed (sign_independent_evaluation); the
+        # rules are not read here, inside the unit of work that holds SQLite's write lock.
+        if practice.signed_by is not None:
             store.practices.change(
                 uow,
                 practice.id,
