@@ -24,6 +24,7 @@ from clearance.governance import (
     report_incident,
     request_decision,
 )
+from clearance.reports import approve_report
 from clearance.store import Store
 from clearance.store._schema import Base
 from people_support import cli_enrolled, translation_intake
@@ -86,6 +87,7 @@ def _governance(store: Store, folder: Path, name: str, run_id: str) -> None:
         principal=CAIO,
         now=T0,
     )
+    approve_report(store, "inventory", principal=CAIO, note=f"approved {name}")
     report_incident(
         store,
         use_case_ref=uc.id,
