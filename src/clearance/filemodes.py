@@ -7,6 +7,7 @@ anything it finds wider.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import stat
 from pathlib import Path
@@ -17,9 +18,11 @@ PRIVATE_UMASK = 0o077
 
 def private_dir(path: Path) -> Path:
     """Create ``path`` (and missing parents) as 0700 folders; an existing ``path`` is narrowed
-    to 0700 too."""
+    to 0700 too, where it can be (a read-only mount, or a folder someone else owns, is left as
+    it is: `ledger verify` names it if others can read it)."""
     path.mkdir(mode=0o700, parents=True, exist_ok=True)
-    os.chmod(path, 0o700)
+    with contextlib.suppress(OSError):
+        os.chmod(path, 0o700)
     return path
 
 
