@@ -4,6 +4,7 @@ its end, cancelled while it runs (and left resumable), refused when it may not b
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -12,16 +13,22 @@ from fastapi.testclient import TestClient
 from web_world import World, scripted_answers
 
 
-def _poll(client: TestClient, world: World, job: str, until: set[str]) -> dict[str, Any]:
+def _poll_for(
+    client: TestClient, world: World, job: str, ready: Callable[[dict[str, Any]], bool], what: str
+) -> dict[str, Any]:
     deadline = time.monotonic() + 120
     while time.monotonic() < deadline:
         item: dict[str, Any] = client.get(f"/api/v1/jobs/{job}", headers=world.auth("eve")).json()[
             "item"
         ]
-        if item["state"] in until:
+        if ready(item):
             return item
         time.sleep(0.2)
-    raise AssertionError(f"job {job} never reached {until}")
+    raise AssertionError(f"job {job} never reached {what}")
+
+
+def _poll(client: TestClient, world: World, job: str, until: set[str]) -> dict[str, Any]:
+    return _poll_for(client, world, job, lambda item: item["state"] in until, str(until))
 
 
 def test_a_run_started_through_the_api_completes(
@@ -68,7 +75,12 @@ def test_a_running_run_is_cancelled_and_stays_resumable(
         headers=world.auth("eve"),
     )
     job = started.json()["item"]["id"]
-    _poll(client, world, job, {"running"})
+    # Running is not enough: the pre-flight check calls the server before the run is recorded.
+    # The job learns its total once the run exists.
+    recorded = _poll_for(
+        client, world, job, lambda item: item["total"] is not None, "a recorded run"
+    )
+    assert recorded["state"] == "running", recorded
     deadline = time.monotonic() + 30
     while stub.stats().get("requests", 0) == 0 and time.monotonic() < deadline:
         time.sleep(0.1)
