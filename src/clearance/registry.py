@@ -1,7 +1,8 @@
 """Named factories filled by a decorator at import time: the one registry implementation.
 
-Layer 0 (it imports only the error root), so the models layer keeps its providers in one and
-the tasks layer its solvers, scorers, metrics and tasks; ``clearance.tasks`` adds to it the
+Layer 0 (it imports only the error root), so the models layer keeps its providers in one,
+the tasks layer its solvers, scorers, metrics and tasks, and the suites layer its benchmark
+catalogue (entries that are described, not called); ``clearance.tasks`` adds to it the
 recording of what each factory made (see ``clearance.tasks.ComponentSpec``).
 """
 
@@ -12,7 +13,8 @@ from typing import Generic, TypeVar
 
 from clearance.errors import ClearanceError
 
-F = TypeVar("F", bound=Callable[..., object])
+# Unbound: most registries hold functions, the benchmark catalogue holds Benchmark entries.
+F = TypeVar("F")
 
 
 class UnknownNameError(ClearanceError, LookupError):
@@ -72,6 +74,10 @@ class Registry(Generic[F]):
     def names(self) -> list[str]:
         """Every registered name, sorted."""
         return sorted(self._factories)
+
+    def entries(self) -> list[F]:
+        """Every registered factory, in the order of registration."""
+        return list(self._factories.values())
 
     def forget(self, name: str) -> None:
         """Remove ``name`` (for tests that register a factory of their own)."""

@@ -9,6 +9,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from clearance.errors import ClearanceError
+from clearance.registry import DuplicateNameError, Registry
 from clearance.settings import settings
 from clearance.tasks import Task, TaskArgumentError
 from clearance.vocabulary import AREAS, DOMAINS, Domain, domains_in
@@ -120,18 +121,19 @@ def data_cache() -> Path:
     return settings().data
 
 
-_CATALOGUE: dict[str, Benchmark] = {}
+_CATALOGUE: Registry[Benchmark] = Registry("benchmark")
 
 
 def register(benchmark: Benchmark) -> Benchmark:
     """Add a benchmark to the catalogue and make it runnable as a task by its name."""
     from clearance.tasks import task
 
-    if benchmark.name in _CATALOGUE:
-        raise ValueError(f"benchmark {benchmark.name!r} is registered twice")
+    # Stricter than the registry's own check: even an equal entry may not take a name twice.
+    if _CATALOGUE.find(benchmark.name) is not None:
+        raise DuplicateNameError(f"benchmark {benchmark.name!r} is registered twice")
     if benchmark.domain not in DOMAINS:
         raise ValueError(f"benchmark {benchmark.name!r}: unknown domain {benchmark.domain!r}")
-    _CATALOGUE[benchmark.name] = benchmark
+    _CATALOGUE.register(benchmark.name)(benchmark)
 
     def factory(data: str | None = None, limit: int | None = None, **args: object) -> Task:
         built = benchmark.task(data, limit, **args)
@@ -146,7 +148,7 @@ def register(benchmark: Benchmark) -> Benchmark:
 
 def benchmarks(domain: Domain | None = None) -> list[Benchmark]:
     """The catalogue (optionally one domain's), starter benchmarks last within a domain."""
-    found = [b for b in _CATALOGUE.values() if domain is None or b.domain == domain]
+    found = [b for b in _CATALOGUE.entries() if domain is None or b.domain == domain]
     order = list(DOMAINS)
     return sorted(found, key=lambda b: (order.index(b.domain), b.is_starter, b.name))
 
@@ -158,15 +160,15 @@ def catalogue_identity(task_ref: Mapping[str, object]) -> str | None:
     if "file" in task_ref:
         return None
     name = task_ref.get("name")
-    return name if isinstance(name, str) and name in _CATALOGUE else None
+    return name if isinstance(name, str) and _CATALOGUE.find(name) is not None else None
 
 
 def get_benchmark(name: str) -> Benchmark:
-    try:
-        return _CATALOGUE[name]
-    except KeyError:
-        known = ", ".join(sorted(_CATALOGUE))
-        raise LookupError(f"no benchmark {name!r}; the catalogue has: {known}") from None
+    found = _CATALOGUE.find(name)
+    if found is None:
+        known = ", ".join(_CATALOGUE.names())
+        raise LookupError(f"no benchmark {name!r}; the catalogue has: {known}")
+    return found
 
 
 def suite_plan(suite: str) -> list[Benchmark]:
