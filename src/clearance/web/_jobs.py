@@ -138,10 +138,15 @@ class RunJobs:
             self._loop.call_soon_threadsafe(self._loop.stop)
             self._thread.join(timeout=30)
 
-    def _run_of(self, job: RunJob, who: Acting) -> str | None:
-        """The run a cancelled job had created, if it got that far."""
+    def _recent_runs(self) -> set[str]:
+        return {run.id for run in self.store.runs.newest(limit=20)}
+
+    def _run_of(self, job: RunJob, who: Acting, before: set[str]) -> str | None:
+        """The run a cancelled job had created, if it got that far: one of ``who``'s runs of the
+        job's task that was not there when the job began (ids, not clocks: a stored time may be
+        coarser than the job's)."""
         for run in self.store.runs.newest(limit=20):
-            if run.created_by == who.actor and run.created_at >= job.created_at:
+            if run.id not in before and run.created_by == who.actor and run.task_name == job.task:
                 return run.id
         return None
 
@@ -159,9 +164,11 @@ class RunJobs:
 
     async def _execute(self, job: RunJob, who: Acting, marking: Marking) -> None:
         assert self._one_at_a_time is not None
+        before: set[str] = set()
         try:
             async with self._one_at_a_time:
                 job.state = "running"
+                before = await asyncio.to_thread(self._recent_runs)
                 import clearance.suites  # noqa: F401  (registers the catalogue's tasks by name)
 
                 task = load_task(job.task, limit=job.limit)
@@ -178,8 +185,9 @@ class RunJobs:
                 job.state = "completed" if summary.status == "completed" else "failed"
                 job.error = summary.stop_reason
         except asyncio.CancelledError:
+            # The run first: a reader polling from another thread takes "cancelled" as final.
+            job.run_id = self._run_of(job, who, before)
             job.state = "cancelled"
-            job.run_id = self._run_of(job, who)
             raise
         except Interrupted as stopped:
             job.run_id, job.state = stopped.summary.id, "cancelled"
