@@ -163,7 +163,7 @@ async def test_human_output_and_errors_read_plainly(
     assert "no model 'scripted/nowhere.jsonl' in the store" in unknown.output
     missing = CliRunner().invoke(app, ["mitigation", "show", "mt-nothing"])
     assert missing.exit_code == 1
-    assert "no mitigation match 'mt-nothing'" in missing.output
+    assert "no mitigation matches 'mt-nothing'" in missing.output
     bad_pair = CliRunner().invoke(app, ["assess", scenario["strong"], "--task-domain", "x"])
     assert bad_pair.exit_code == 1
     assert "NAME=DOMAIN" in bad_pair.output

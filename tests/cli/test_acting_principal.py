@@ -137,7 +137,7 @@ def test_annual_report_withholds_what_the_reader_is_not_cleared_for(
     report = json.loads(as_evaluator.stdout)["report"]
     withheld = {w["record_type"]: w["count"] for w in report["withheld"]}
     assert withheld["run"] == 1
-    assert "1 records withheld by your clearance" in as_evaluator.stderr
+    assert "1 record withheld by your clearance" in as_evaluator.stderr
 
     as_admin = json.loads(cli("report", "annual", "--format", "json", token=tokens.admin).stdout)
     assert all(w["count"] == 0 for w in as_admin["report"]["withheld"])

@@ -123,11 +123,31 @@ def test_unknown_task_provider_and_run_are_clear_errors(task_and_model: tuple[Pa
     assert "clearance eval list" in " ".join(err.split())
 
 
-def test_help_documents_exit_codes() -> None:
-    code, out, _ = _run("eval", "run", "--help")
+def test_the_exit_codes_are_stated_once_in_the_top_level_help() -> None:
+    code, out, _ = _run("--help")
     assert code == 0
     assert "130" in out
     assert "Exit codes" in out
+    for command in _every_command(app):
+        code, out, _ = _run(*command, "--help")
+        assert code == 0
+        assert "Exit codes" not in out, command
+
+
+def _every_command(root: Any) -> list[tuple[str, ...]]:
+    """Every group and command under the root, as the words a user types."""
+    import typer.main
+
+    click_root = typer.main.get_command(root)
+    found: list[tuple[str, ...]] = []
+
+    def walk(group: Any, path: tuple[str, ...]) -> None:
+        for name, command in getattr(group, "commands", {}).items():
+            found.append((*path, name))
+            walk(command, (*path, name))
+
+    walk(click_root, ())
+    return found
 
 
 def test_a_task_file_declares_its_domain_and_the_run_records_it(

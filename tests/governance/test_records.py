@@ -116,7 +116,7 @@ def test_a_document_is_pinned_by_its_sha256(
 
 
 def test_unknown_evidence_says_where_to_find_ids(sqlite_store: Store, high_impact: str) -> None:
-    with pytest.raises(GovernanceError, match="no run match 'nope'"):
+    with pytest.raises(GovernanceError, match="no run matches 'nope'"):
         link_evidence(sqlite_store, high_impact, "training", "run", "nope", principal=DEVELOPER)
     with pytest.raises(GovernanceError, match="allowed: run, finding, mitigation, policy"):
         link_evidence(sqlite_store, high_impact, "training", "memo", "x", principal=DEVELOPER)

@@ -10,7 +10,13 @@ from typing import Any
 
 import pytest
 
-from clearance.models import ChatMessage, GenerateConfig, ModelSpecError, get_model
+from clearance.models import (
+    ChatMessage,
+    GenerateConfig,
+    ModelSpecError,
+    generation_progress,
+    get_model,
+)
 
 HAS_LOCAL_EXTRA = all(importlib.util.find_spec(m) for m in ("torch", "transformers", "tokenizers"))
 WORDS = ["hello", "world", "the", "answer", "is", "forty", "two", "user", "assistant", ":"]
@@ -26,8 +32,9 @@ def test_missing_extra_names_the_install_command(tmp_path: Path) -> None:
         get_model(f"hf/{tmp_path}")
 
 
-def build_tiny_model(directory: Path, *, chat_template: bool) -> Path:
-    """Save a 2-layer random Llama and a word-level tokenizer with save_pretrained."""
+def build_tiny_model(directory: Path, *, chat_template: bool, ends: bool = True) -> Path:
+    """Save a 2-layer random Llama and a word-level tokenizer with save_pretrained; with
+    ``ends`` False the model has no end token, so it always generates max_tokens."""
     torch = pytest.importorskip("torch")
     transformers = pytest.importorskip("transformers")
     tokenizers = pytest.importorskip("tokenizers")
@@ -55,7 +62,7 @@ def build_tiny_model(directory: Path, *, chat_template: bool) -> Path:
         max_position_embeddings=64,
         pad_token_id=0,
         bos_token_id=1,
-        eos_token_id=2,
+        eos_token_id=2 if ends else None,
     )
     transformers.LlamaForCausalLM(config).save_pretrained(directory)
     tokenizer.save_pretrained(directory)
@@ -101,3 +108,65 @@ def test_directory_without_weights_is_rejected(tmp_path: Path) -> None:
     (tmp_path / "config.json").write_text(json.dumps({}))
     with pytest.raises(ModelSpecError, match="holds no weight files"):
         get_model(f"hf/{tmp_path}")
+
+
+class _Watcher:
+    """Records progress inside a batch; at step ``close_at`` it closes the model, as Ctrl-C
+    does, from the generating thread into the event loop."""
+
+    def __init__(self, model: Any, loop: asyncio.AbstractEventLoop, close_at: int) -> None:
+        self.model, self.loop, self.close_at = model, loop, close_at
+        self.reports: list[tuple[int, int]] = []
+        self.closing: Any = None
+
+    def generating(self, tokens: int, planned: int, seconds: float) -> None:
+        assert seconds >= 0
+        self.reports.append((tokens, planned))
+        if len(self.reports) == self.close_at:
+            # Ctrl-C arrives while this step runs; the close finishes without waiting for the
+            # batch (it only cancels), so waiting for it here cannot deadlock.
+            self.closing = asyncio.run_coroutine_threadsafe(self.model.aclose(), self.loop)
+            self.closing.result(timeout=60)
+
+
+@pytest.fixture
+def endless_model(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """A tiny model with no end token: it always generates max_tokens."""
+    monkeypatch.setenv("CLEARANCE_HOME", str(tmp_path / "home"))
+    return build_tiny_model(tmp_path / "tiny", chat_template=False, ends=False)
+
+
+PROMPT = [ChatMessage(role="user", content="hello world")]
+
+
+@pytest.mark.skipif(not HAS_LOCAL_EXTRA, reason="needs the local extra")
+async def test_a_batch_reports_its_progress_at_every_step(endless_model: Path) -> None:
+    model = get_model(f"hf/{endless_model}", device="cpu", max_batch_size=2, batch_wait=0.05)
+    watcher = _Watcher(model, asyncio.get_running_loop(), close_at=10_000)
+    generation_progress.set(watcher)
+    config = GenerateConfig(max_tokens=40)
+    try:
+        outputs = await asyncio.gather(
+            model.generate(PROMPT, config), model.generate(PROMPT, config)
+        )
+    finally:
+        await model.aclose()
+    assert [o.raw["batch_size"] for o in outputs if o.raw] == [2, 2]
+    assert len(watcher.reports) == 40  # one report a step
+    assert watcher.reports[0] == (2, 80)  # one step of a batch of two
+    assert watcher.reports[-1] == (80, 80)
+
+
+@pytest.mark.skipif(not HAS_LOCAL_EXTRA, reason="needs the local extra")
+async def test_closing_the_model_stops_its_batch_within_a_step(endless_model: Path) -> None:
+    model = get_model(f"hf/{endless_model}", device="cpu", max_batch_size=2, batch_wait=0.05)
+    watcher = _Watcher(model, asyncio.get_running_loop(), close_at=3)
+    generation_progress.set(watcher)
+    answer = asyncio.create_task(model.generate(PROMPT, GenerateConfig(max_tokens=40)))
+    await asyncio.wait([answer], timeout=300)
+    assert answer.cancelled()
+    await asyncio.wrap_future(watcher.closing)
+    await asyncio.to_thread(lambda: None)  # the generating thread has returned
+    # The close arrived during step 3 and the batch stopped at the end of that step, instead
+    # of generating all 40 tokens: Ctrl-C stops a local model's batch within one step.
+    assert len(watcher.reports) == 3, watcher.reports

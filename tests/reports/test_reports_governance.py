@@ -35,6 +35,7 @@ class UseCase:
     decision: str = "none"
     practices_required: int = 0
     practices_met: int = 0
+    risk_accepted: tuple[str, ...] = ()
     marking_level: str = "UNCLASSIFIED"
     marking_compartments: tuple[str, ...] = ()
 
@@ -90,6 +91,7 @@ def _source(store: Store) -> Source:
                 decision="approved",
                 practices_required=5,
                 practices_met=4,
+                risk_accepted=("safety-harmful-refusal (critical) as-1-012",),
             ),
             UseCase("uc-2", "Translation", practices_required=1, practices_met=1),
             UseCase("uc-3", "Targeting", classes=("safety-impacting",), marking_level="SECRET"),
@@ -118,6 +120,10 @@ def test_inventory_lists_each_readable_use_case_and_withholds_the_rest(store: St
     triage = next(r for r in rows if r["use case"] == "uc-1")
     assert (triage["practices met"], triage["practices required"]) == (4, 5)
     assert triage["classes"] == "rights-impacting"
+    assert triage["risk accepted"] == "safety-harmful-refusal (critical) as-1-012"
+    assert next(r for r in rows if r["use case"] == "uc-2")["risk accepted"] == "none"
+    summary = " ".join(b.get("text", "") for b in section(full, "summary")["blocks"])
+    assert "1 approval in force accepts the risk of 1 open finding" in summary
     assert full["banner"] == "SECRET"
     limited = build_inventory_report(store, source, principal=READER)
     data = render(limited, "html")

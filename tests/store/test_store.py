@@ -103,8 +103,24 @@ async def test_migrations_are_idempotent_and_runs_resolve_by_prefix(
         load_task(str(_task(tmp_path, 3))), _script(tmp_path, 3), store=store, principal=LOCAL_ADMIN
     )
     assert store.runs.resolve(summary.id[:15]).id == summary.id
-    with pytest.raises(RunNotFoundError, match="no run match"):
+    with pytest.raises(RunNotFoundError, match="no run matches"):
         store.runs.resolve("nope")
+
+
+async def test_an_ambiguous_prefix_lists_every_candidate_in_full(
+    store_url: str, tmp_path: Path
+) -> None:
+    store = Store.open(store_url)
+    task, script = load_task(str(_task(tmp_path, 2))), _script(tmp_path, 2)
+    first = await run_task(task, script, store=store)
+    second = await run_task(task, script, store=store)
+    shared = next(i for i in range(len(first.id)) if first.id[i] != second.id[i])
+    with pytest.raises(RunNotFoundError) as caught:
+        store.runs.resolve(first.id[:shared])
+    message = str(caught.value)
+    assert f"2 runs match {first.id[:shared]!r}" in message
+    assert first.id in message
+    assert second.id in message
 
 
 async def test_resume_of_a_complete_run_changes_nothing(store_url: str, tmp_path: Path) -> None:

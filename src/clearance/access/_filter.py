@@ -10,6 +10,7 @@ from clearance.access._marking import Marking, join_markings
 from clearance.access._policy import clearance_refusals, require_permission
 from clearance.access._principal import Principal
 from clearance.access._roles import Action
+from clearance.english import plural
 
 T = TypeVar("T")
 
@@ -37,8 +38,8 @@ class Filtered(Generic[T]):
         """A sentence for the foot of a listing, or None when nothing was withheld."""
         if self.withheld == 0:
             return None
-        noun = "record" if self.withheld == 1 else "records"
-        return f"{self.withheld} {noun} withheld: above your clearance or outside your compartments"
+        withheld = plural(self.withheld, "record")
+        return f"{withheld} withheld: above your clearance or outside your compartments"
 
 
 def readable(

@@ -16,7 +16,8 @@ from pydantic import BaseModel
 
 from clearance.assess._evidence import Evidence, catalogue_benchmark, run_elicitation
 from clearance.assess._policy import Policy, Severity, Threshold
-from clearance.assess._wording import plural, rate
+from clearance.assess._wording import rate
+from clearance.english import plural
 from clearance.store import RunRecord
 from clearance.suites import get_benchmark
 from clearance.vocabulary import DOMAINS, Direction

@@ -30,11 +30,6 @@ def about(count: int) -> str:
     return f"{math.ceil(count / scale) * scale:,}"
 
 
-def plural(count: int, noun: str) -> str:
-    """ "1 sample", "3 samples"."""
-    return f"{count:,} {noun}" + ("" if count == 1 else "s")
-
-
 def finite(value: float | None) -> float | None:
     """None for NaN and infinities: what JSON and the ledger can hold."""
     if value is None or not math.isfinite(value):

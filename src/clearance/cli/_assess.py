@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 import typer
 from rich.table import Table
 
-from clearance.cli._errors import EXIT_CODES_HELP, user_errors
+from clearance.cli._errors import user_errors
 from clearance.cli._options import (
     JsonOption,
     PolicyOption,
@@ -18,6 +18,7 @@ from clearance.cli._options import (
 )
 from clearance.cli._render import emit_json, err_console, out_console
 from clearance.cli._session import open_session
+from clearance.english import plural
 
 if TYPE_CHECKING:
     from clearance.assess import Assessment, LoadedPolicy
@@ -57,7 +58,7 @@ def _interval(value: float | None, low: float | None, high: float | None, n: int
 # -- assess ----------------------------------------------------------------------------------
 
 
-@assess_app.callback(epilog=EXIT_CODES_HELP)
+@assess_app.callback()
 def assess(
     model: Annotated[str, typer.Argument(help="The model spec (as run) or its model id.")],
     policy: PolicyOption = None,
@@ -122,7 +123,10 @@ def _print_assessment(a: Assessment) -> None:
     for u in a.unassigned_runs:
         c.print(f"[yellow]unassigned[/]: {u.sentence}", highlight=False)
     if a.withheld_runs:
-        c.print(f"[yellow]{a.withheld_runs} runs withheld by your clearance and not counted[/]")
+        c.print(
+            f"[yellow]{plural(a.withheld_runs, 'run')} withheld by your clearance and not "
+            "counted[/]"
+        )
 
 
 def _domains_table(a: Assessment) -> Table:

@@ -16,11 +16,11 @@ from rich.progress import (
 )
 from rich.table import Table
 
-from clearance.cli._errors import EXIT_CODES_HELP, fail, user_errors
+from clearance.cli._errors import fail, user_errors
 from clearance.cli._render import err_console, out_console
 
 app = typer.Typer(
-    help=f"Benchmark data: sources, licences, the download cache. {EXIT_CODES_HELP}",
+    help="Benchmark data: sources, licences, the download cache.",
     no_args_is_help=True,
 )
 
@@ -90,7 +90,7 @@ def list_data(
     out_console.print(f"cache: {_catalogue().data_cache()}")
 
 
-@app.command("fetch", epilog=EXIT_CODES_HELP)
+@app.command("fetch")
 def fetch(
     name: Annotated[str, typer.Argument(help="The benchmark (see `clearance data list`).")],
     url: Annotated[

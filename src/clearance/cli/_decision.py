@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 import typer
 from rich.table import Table
 
-from clearance.cli._errors import EXIT_CODES_HELP, user_errors
+from clearance.cli._errors import user_errors
 from clearance.cli._options import (
     JsonOption,
     RationaleOption,
@@ -32,7 +32,7 @@ def _print_decision_record(kind: str, record: Any) -> None:
     out_console.print(line, highlight=False)
 
 
-@decision_app.command("request", epilog=EXIT_CODES_HELP)
+@decision_app.command("request")
 def decision_request(use_case: UseCaseArg, rationale: RationaleOption) -> None:
     """Ask for a decision (whoever asks cannot approve)."""
     from clearance.governance import request_decision
@@ -43,15 +43,28 @@ def decision_request(use_case: UseCaseArg, rationale: RationaleOption) -> None:
     _print_decision_record("request", record)
 
 
-@decision_app.command("approve", epilog=EXIT_CODES_HELP)
+@decision_app.command("approve")
 def decision_approve(
     use_case: UseCaseArg,
     rationale: RationaleOption,
     review_by: Annotated[
         str | None, typer.Option("--review-by", help="Review date (within a year).")
     ] = None,
+    accept_risk: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--accept-risk",
+            help="Accept an open `exceeds` finding of the evidence, by finding id or threshold id "
+            "(repeatable; every open finding must be named).",
+        ),
+    ] = None,
+    risk_rationale: Annotated[
+        str,
+        typer.Option("--risk-rationale", help="Why the use may go ahead over the accepted risk."),
+    ] = "",
 ) -> None:
-    """Approve: every required practice implemented or waived; pins the evidence's digests."""
+    """Approve: every required practice implemented or waived; pins the evidence's digests.
+    Evidence holding an `exceeds` finding needs --accept-risk and --risk-rationale."""
     from clearance.governance import approve_use_case
 
     with user_errors():
@@ -61,12 +74,18 @@ def decision_approve(
             use_case,
             rationale=rationale,
             review_by=parse_when(review_by, "--review-by"),
+            accept_risks=accept_risk or [],
+            risk_rationale=risk_rationale,
             principal=who.principal,
         )
     _print_decision_record("approval", record)
+    accepted = record.pinned.get("risk_acceptance")
+    if accepted:
+        names = ", ".join(f["finding_id"] for f in accepted["findings"])
+        out_console.print(f"risk accepted, on the record: {names}", highlight=False)
 
 
-@decision_app.command("deny", epilog=EXIT_CODES_HELP)
+@decision_app.command("deny")
 def decision_deny(use_case: UseCaseArg, rationale: RationaleOption) -> None:
     """Deny a use case."""
     from clearance.governance import deny_use_case
@@ -77,7 +96,7 @@ def decision_deny(use_case: UseCaseArg, rationale: RationaleOption) -> None:
     _print_decision_record("denial", record)
 
 
-@decision_app.command("suspend", epilog=EXIT_CODES_HELP)
+@decision_app.command("suspend")
 def decision_suspend(use_case: UseCaseArg, rationale: RationaleOption) -> None:
     """Suspend an approved use case."""
     from clearance.governance import suspend_use_case

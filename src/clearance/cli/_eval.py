@@ -12,12 +12,12 @@ from typing import Annotated, Any
 import typer
 
 from clearance.cli._errors import (
-    EXIT_CODES_HELP,
     EXIT_ERRORS,
     EXIT_INTERRUPTED,
     fail,
     user_errors,
 )
+from clearance.cli._options import MaxTokensOption, PrintIdOption
 from clearance.cli._render import (
     RichProgress,
     empty_answers_note,
@@ -29,8 +29,9 @@ from clearance.cli._render import (
     terminal_safe,
 )
 from clearance.cli._session import open_session
+from clearance.english import plural
 
-app = typer.Typer(help=f"Run and inspect evaluations. {EXIT_CODES_HELP}", no_args_is_help=True)
+app = typer.Typer(help="Run and inspect evaluations.", no_args_is_help=True)
 
 
 def _location() -> str:
@@ -57,9 +58,12 @@ def _parse_task_args(pairs: list[str]) -> dict[str, Any]:
     return out
 
 
-def _finish(summary: Any, as_json: bool) -> None:
+def _finish(summary: Any, as_json: bool, print_id: bool = False) -> None:
     if as_json:
         sys.stdout.write(summary.model_dump_json() + "\n")
+    elif print_id:
+        print_summary(summary, _location(), err_console)
+        sys.stdout.write(f"{summary.id}\n")
     else:
         print_summary(summary, _location())
     if summary.status == "failed":
@@ -75,12 +79,13 @@ def _finish(summary: Any, as_json: bool) -> None:
         raise typer.Exit(EXIT_ERRORS)
     if summary.errors:
         err_console.print(
-            f"[yellow]{summary.errors} samples ended in error[/] (stored with their errors; "
+            f"[yellow]{plural(summary.errors, 'sample')} ended in error[/] (stored with their "
+            "errors; "
             f"`clearance eval show {summary.id}` lists them)"
         )
 
 
-def _drive(coro: Any, as_json: bool) -> None:
+def _drive(coro: Any, as_json: bool, print_id: bool = False) -> None:
     from clearance.runner import Interrupted
 
     try:
@@ -90,14 +95,14 @@ def _drive(coro: Any, as_json: bool) -> None:
             sys.stdout.write(stop.summary.model_dump_json() + "\n")
         err_console.print(
             f"[yellow]interrupted[/]: {stop.summary.scored + stop.summary.errors} of "
-            f"{stop.summary.total} samples stored. Continue with "
+            f"{plural(stop.summary.total, 'sample')} stored. Continue with "
             f"`clearance eval resume {stop.summary.id}`"
         )
         raise typer.Exit(EXIT_INTERRUPTED) from None
-    _finish(summary, as_json)
+    _finish(summary, as_json, print_id)
 
 
-@app.command("run", epilog=EXIT_CODES_HELP)
+@app.command("run")
 def run(
     task: Annotated[str, typer.Argument(help="A task file (.yaml) or a registered task name.")],
     model: Annotated[
@@ -134,10 +139,12 @@ def run(
         float | None,
         typer.Option(min=0, help="Stop when errors exceed this: a count if >= 1, else a fraction."),
     ] = None,
+    max_tokens: MaxTokensOption = None,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bar.")] = False,
     as_json: Annotated[
         bool, typer.Option("--json", help="Print one JSON summary on stdout.")
     ] = False,
+    print_id: PrintIdOption = False,
     task_args: Annotated[
         list[str] | None,
         typer.Option(
@@ -207,6 +214,7 @@ def run(
             fail_on_error=fail_on_error,
             base_url=base_url,
             data=str(data) if data else None,
+            max_tokens=max_tokens,
         )
         progress = None if quiet or as_json else RichProgress(loaded.name)
         coro = run_task(
@@ -219,10 +227,10 @@ def run(
             principal=who.principal,
             marking=marking_of,
         )
-        _drive(coro, as_json)
+        _drive(coro, as_json, print_id)
 
 
-@app.command("resume", epilog=EXIT_CODES_HELP)
+@app.command("resume")
 def resume(
     run_id: Annotated[str, typer.Argument(help="The run id (or a unique prefix of it).")],
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bar.")] = False,
@@ -308,7 +316,7 @@ def show(
     if status == "interrupted" and r.status == "running":
         c.print(f"[yellow]its process is gone[/]: `clearance eval resume {r.id}` finishes it")
     c.print(
-        f"{r.scored} scored, {r.errors} errors, of {r.total} planned; "
+        f"{r.scored:,} scored, {plural(r.errors, 'error')}, of {r.total:,} planned; "
         f"tokens in {r.input_tokens:,}, out {r.output_tokens:,}"
     )
     for name, m in (r.metrics or {}).items():

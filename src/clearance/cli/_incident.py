@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 from rich.table import Table
 
-from clearance.cli._errors import EXIT_CODES_HELP, user_errors
+from clearance.cli._errors import user_errors
 from clearance.cli._options import (
     JsonOption,
     parse_marking,
@@ -35,7 +35,7 @@ class SeverityChoice(StrEnum):
     CRITICAL = "critical"
 
 
-@incident_app.command("add", epilog=EXIT_CODES_HELP)
+@incident_app.command("add")
 def incident_add(
     kind: Annotated[IncidentKindChoice, typer.Option("--kind", help="Incident or misuse.")],
     severity: Annotated[SeverityChoice, typer.Option("--severity", help="How severe.")],

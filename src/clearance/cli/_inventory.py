@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from clearance.cli._errors import EXIT_CODES_HELP, fail, user_errors
+from clearance.cli._errors import fail, user_errors
 from clearance.cli._options import (
     JsonOption,
 )
@@ -31,7 +31,7 @@ class InventoryFormat(StrEnum):
     OMB_CSV = "omb-csv"
 
 
-@inventory_app.command("export", epilog=EXIT_CODES_HELP)
+@inventory_app.command("export")
 def inventory_export(
     format_: Annotated[
         InventoryFormat, typer.Option("--format", help="Which inventory, in which format.")
@@ -66,7 +66,7 @@ def inventory_export(
         err_console.print(f"wrote {output}", highlight=False)
 
 
-@inventory_app.command("check", epilog=EXIT_CODES_HELP)
+@inventory_app.command("check")
 def inventory_check(
     file: Annotated[Path, typer.Argument(help="An OMB inventory CSV to check.")],
 ) -> None:

@@ -13,16 +13,13 @@ import typer
 
 from clearance.cli._errors import EXIT_TAMPERED, fail, user_errors
 from clearance.cli._render import err_console, out_console
+from clearance.english import plural
 from clearance.errors import ClearanceError
 
 if TYPE_CHECKING:
     from clearance.accountability import LedgerVerification
     from clearance.ledger import VerifyReport
 
-_EXIT_HELP = (
-    f"Exit codes: 0 verified; 1 bad input (the message names what and where); 2 bad usage; "
-    f"{EXIT_TAMPERED} verification failed (the message names the first bad entry)."
-)
 
 app = typer.Typer(
     help="The tamper-evident ledger: verify it, sign checkpoints, export it for auditors. "
@@ -55,7 +52,7 @@ def _store_and_acting() -> tuple[Any, Any]:
     return store, acting(store)
 
 
-@app.command("verify", epilog=_EXIT_HELP)
+@app.command("verify")
 def verify(
     checkpoint: Annotated[
         Path | None,
@@ -99,19 +96,20 @@ def _print_verification(result: LedgerVerification) -> None:
             err_console.print(f"  also: {extra.problem}", highlight=False)
         return
     where = (
-        f"; matches checkpoint {result.checkpoint} ({result.checkpoint_size} entries)"
+        f"; matches checkpoint {result.checkpoint} ({plural(result.checkpoint_size or 0, 'entry')})"
         if result.checkpoint
         else ""
     )
     out_console.print(
-        f"[bold green]ledger verified[/]: {result.entries_checked} entries, "
-        f"{result.records_checked} records, samples of {result.sample_runs_checked} runs{where}; "
+        f"[bold green]ledger verified[/]: {plural(result.entries_checked, 'entry')}, "
+        f"{plural(result.records_checked, 'record')}, samples of "
+        f"{plural(result.sample_runs_checked, 'run')}{where}; "
         f"Merkle root {result.merkle_root}",
         highlight=False,
     )
 
 
-@app.command("checkpoint", epilog=_EXIT_HELP)
+@app.command("checkpoint")
 def checkpoint(
     key: Annotated[
         Path | None,
@@ -134,14 +132,14 @@ def checkpoint(
         sys.stdout.write(json.dumps(doc) + "\n")
         return
     err_console.print(
-        f"signed {written.checkpoint.tree_size} entries, root {written.checkpoint.root} "
+        f"signed {plural(written.checkpoint.tree_size, 'entry')}, root {written.checkpoint.root} "
         f"(key {written.checkpoint.key_id})",
         highlight=False,
     )
     sys.stdout.write(f"{written.path}\n")
 
 
-@app.command("rotate-key", epilog=_EXIT_HELP)
+@app.command("rotate-key")
 def rotate_key() -> None:
     """Replace the checkpoint signing key: checkpoints the log with the old key, records the new
     public key and the old key's endorsement as a ledger entry, keeps the old key under
@@ -161,7 +159,7 @@ def rotate_key() -> None:
     sys.stdout.write(f"{written.path}\n")
 
 
-@app.command("export", epilog=_EXIT_HELP)
+@app.command("export")
 def export(
     directory: Annotated[Path, typer.Argument(help="A new (or empty) directory to write.")],
     key: Annotated[
@@ -188,20 +186,21 @@ def export(
         )
     if result.in_progress:
         err_console.print(
-            f"{result.in_progress} runs still in progress were left out", highlight=False
+            f"{plural(result.in_progress, 'run')} still in progress were left out", highlight=False
         )
     if as_json:
         sys.stdout.write(result.model_dump_json() + "\n")
         return
     out_console.print(f"[bold]{result.banner}[/]", highlight=False)
     out_console.print(
-        f"exported {result.entries} entries and {result.records} records to {result.directory} "
+        f"exported {plural(result.entries, 'entry')} and {plural(result.records, 'record')} "
+        f"to {result.directory} "
         f"(export {result.export_id}; checkpoint {result.checkpoint})",
         highlight=False,
     )
 
 
-@app.command("verify-export", epilog=_EXIT_HELP)
+@app.command("verify-export")
 def verify_export(
     directory: Annotated[Path, typer.Argument(help="The export directory.")],
     public_key: Annotated[
@@ -236,8 +235,8 @@ def verify_export(
 def _print_export_report(report: VerifyReport) -> None:
     if report.ok:
         out_console.print(
-            f"[bold green]export verified[/]: {report.entries_checked} entries, "
-            f"{report.records_checked} records; Merkle root {report.merkle_root}",
+            f"[bold green]export verified[/]: {plural(report.entries_checked, 'entry')}, "
+            f"{plural(report.records_checked, 'record')}; Merkle root {report.merkle_root}",
             highlight=False,
         )
         return

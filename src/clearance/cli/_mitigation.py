@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 from rich.table import Table
 
-from clearance.cli._errors import EXIT_CODES_HELP, user_errors
+from clearance.cli._errors import user_errors
 from clearance.cli._options import (
     JsonOption,
     PolicyOption,
@@ -41,7 +41,7 @@ class Better(StrEnum):
     HIGHER = "higher"
 
 
-@mitigation_app.command("add", epilog=EXIT_CODES_HELP)
+@mitigation_app.command("add")
 def mitigation_add(
     baseline: Annotated[str, typer.Option("--baseline", help="The run before the change.")],
     mitigated: Annotated[str, typer.Option("--mitigated", help="The run after the change.")],

@@ -20,6 +20,23 @@ PracticeArg = Annotated[str, typer.Argument(help="The practice code, e.g. impact
 RationaleOption = Annotated[
     str, typer.Option("--rationale", "-r", help="Why: written to the record and the ledger.")
 ]
+MaxTokensOption = Annotated[
+    int | None,
+    typer.Option(
+        "--max-tokens",
+        min=1,
+        help="Cap each generation at N tokens, overriding the task's setting (recorded with the "
+        "run; `eval resume` keeps it). Keeps a slow local model's run short.",
+    ),
+]
+PrintIdOption = Annotated[
+    bool,
+    typer.Option(
+        "--print-id",
+        help="Print only the new record's id on stdout (the rest goes to stderr), for scripts: "
+        "ID=$(clearance ... --print-id).",
+    ),
+]
 
 
 def parse_when(text: str | None, option: str) -> datetime | None:

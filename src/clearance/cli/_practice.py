@@ -8,10 +8,9 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from clearance.cli._errors import EXIT_CODES_HELP, fail, user_errors
+from clearance.cli._errors import fail, user_errors
 from clearance.cli._options import (
     JsonOption,
-    PracticeArg,
     UseCaseArg,
 )
 from clearance.cli._render import emit_json, out_console, styled
@@ -68,10 +67,15 @@ class PracticeStatusChoice(StrEnum):
     IMPLEMENTED = "implemented"
 
 
-@practice_app.command("update", epilog=EXIT_CODES_HELP)
+PracticesArg = Annotated[
+    list[str], typer.Argument(help="One or more practice codes, e.g. impact-assessment.")
+]
+
+
+@practice_app.command("update")
 def practice_update(
     use_case: UseCaseArg,
-    practice: PracticeArg,
+    practices: PracticesArg,
     status: Annotated[
         PracticeStatusChoice | None, typer.Option("--status", help="The practice's status.")
     ] = None,
@@ -79,28 +83,29 @@ def practice_update(
     reviewer: Annotated[str | None, typer.Option("--reviewer", help="Who reviews it.")] = None,
     note: Annotated[str | None, typer.Option("--note", help="A note for the record.")] = None,
 ) -> None:
-    """Set a practice's status, owner or reviewer, or add a note."""
+    """Set the status, owner or reviewer of one or more practices, or add a note."""
     from clearance.governance import update_practice
 
     with user_errors():
         store, who = open_session()
-        record = update_practice(
-            store,
-            use_case,
-            practice,
-            status=status.value if status else None,
-            owner=owner,
-            reviewer=reviewer,
-            note=note,
-            principal=who.principal,
-        )
-    out_console.print(f"{record.code}: {styled(record.status.replace('_', ' '))}")
+        for practice in practices:
+            record = update_practice(
+                store,
+                use_case,
+                practice,
+                status=status.value if status else None,
+                owner=owner,
+                reviewer=reviewer,
+                note=note,
+                principal=who.principal,
+            )
+            out_console.print(f"{record.code}: {styled(record.status.replace('_', ' '))}")
 
 
-@practice_app.command("link", epilog=EXIT_CODES_HELP)
+@practice_app.command("link")
 def practice_link(
     use_case: UseCaseArg,
-    practice: PracticeArg,
+    practices: PracticesArg,
     run: Annotated[str | None, typer.Option("--run", help="A run id.")] = None,
     finding: Annotated[str | None, typer.Option("--finding", help="A finding id.")] = None,
     mitigation: Annotated[str | None, typer.Option("--mitigation", help="A mitigation id.")] = None,
@@ -113,8 +118,9 @@ def practice_link(
     note: Annotated[str, typer.Option("--note", help="What it shows.")] = "",
     as_json: JsonOption = False,
 ) -> None:
-    """Link one piece of evidence to a practice; its digests are pinned as they are now."""
-    from clearance.governance import link_document_file, link_evidence
+    """Link one piece of evidence to one or more practices; its digests are pinned as they are
+    now. A practice not started is then in progress; the output says what comes next."""
+    from clearance.governance import link_document_file, link_evidence, next_step
 
     given = {
         k: v
@@ -130,24 +136,35 @@ def practice_link(
     if len(given) != 1:
         fail("give exactly one of --run, --finding, --mitigation, --policy, --document")
     ((kind, ref),) = given.items()
+    links = []
     with user_errors():
         store, who = open_session()
-        if kind == "document" and Path(ref).expanduser().is_file():
-            link = link_document_file(
-                store, use_case, practice, ref, note=note, principal=who.principal
-            )
-        else:
-            link = link_evidence(
-                store, use_case, practice, kind, ref, note=note, principal=who.principal
-            )
+        for practice in practices:
+            if kind == "document" and Path(ref).expanduser().is_file():
+                # Uploaded once; the other practices link the stored document.
+                link = link_document_file(
+                    store, use_case, practice, ref, note=note, principal=who.principal
+                )
+                ref = link.ref
+            else:
+                link = link_evidence(
+                    store, use_case, practice, kind, ref, note=note, principal=who.principal
+                )
+            links.append(link)
     if as_json:
-        emit_json(link.model_dump(mode="json"))
-    else:
-        pins = ", ".join(f"{k} {str(v)[:16]}" for k, v in link.pinned.items() if v is not None)
-        out_console.print(f"linked {link.kind} {link.ref} to {practice}: {pins}", highlight=False)
+        docs = [link.model_dump(mode="json") for link in links]
+        emit_json(docs[0] if len(docs) == 1 else docs)
+        return
+    for practice, link in zip(practices, links, strict=True):
+        # Pins are printed whole: a digest cut short cannot be checked against anything.
+        pins = ", ".join(f"{k} {v}" for k, v in link.pinned.items() if v is not None)
+        out_console.print(
+            f"linked {link.kind} {link.ref} to {practice}: {pins}", highlight=False, soft_wrap=True
+        )
+        out_console.print(f"  next: {next_step(link.use_case_id, practice)}", highlight=False)
 
 
-@practice_app.command("sign", epilog=EXIT_CODES_HELP)
+@practice_app.command("sign")
 def practice_sign(
     use_case: UseCaseArg,
     practice: Annotated[

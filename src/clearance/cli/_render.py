@@ -23,6 +23,8 @@ from rich.segment import Segment
 from rich.table import Table
 from rich.text import Text
 
+from clearance.english import plural
+
 if TYPE_CHECKING:  # the engine and store load only when a command needs them
     from clearance.runner import RunSummary
     from clearance.store import RunRecord
@@ -91,14 +93,16 @@ def metrics_table(metrics: dict[str, dict[str, Any]]) -> Table:
     return table
 
 
-def print_summary(summary: RunSummary, location: str) -> None:
-    c = out_console
+def print_summary(summary: RunSummary, location: str, c: Console = out_console) -> None:
     status_style = {"completed": "green", "failed": "red", "interrupted": "yellow"}
     style = status_style.get(summary.status, "white")
     c.print(f"[bold]Run {summary.id}[/]  [{style}]{summary.status}[/]")
     prov = summary.provenance
     c.print(f"task {prov['task']['name']} · model {prov['model']['spec']}", soft_wrap=True)
-    c.print(f"{summary.scored} scored, {summary.errors} errors, of {summary.total} planned")
+    c.print(
+        f"{summary.scored:,} scored, {plural(summary.errors, 'error')}, "
+        f"of {summary.total:,} planned"
+    )
     if summary.empty_answers:
         c.print(f"[yellow]{empty_answers_note(summary.empty_answers)}[/]")
     c.print(metrics_table(summary.metrics))
@@ -106,15 +110,19 @@ def print_summary(summary: RunSummary, location: str) -> None:
 
 
 def runs_table(runs: list[RunRecord]) -> Table:
-    table = Table(show_header=True, header_style="bold")
-    for col in ("id", "created", "task", "model", "status", "scored/total", "errors", "primary"):
-        table.add_column(col)
+    # A run id is never cut: it is what the reader copies into `eval show`. It begins with the
+    # run's creation time (YYYYMMDD-HHMMSS, UTC), so no separate column repeats it. The other
+    # columns fold onto more lines instead of losing characters to an ellipsis.
+    table = Table(show_header=True, header_style="bold", box=None, pad_edge=False)
+    widest = max((len(r.id) for r in runs), default=2)
+    table.add_column("id (created UTC)", no_wrap=True, min_width=widest)
+    for col in ("task", "model", "status", "scored", "errors", "primary"):
+        table.add_column(col, overflow="fold")
     from clearance.runner import observed_status
 
     for r in runs:
         table.add_row(
             r.id,
-            f"{r.created_at:%Y-%m-%d %H:%M}",
             r.task_name,
             str(r.provenance["model"]["spec"]),
             observed_status(r.id, r.status),
@@ -143,7 +151,7 @@ class _RateColumn(ProgressColumn):
 class _ErrorsColumn(ProgressColumn):
     def render(self, task: Task) -> Text:
         errors = int(task.fields.get("errors", 0))
-        return Text(f"{errors} errors", style="red" if errors else "dim")
+        return Text(plural(errors, "error"), style="red" if errors else "dim")
 
 
 class WaitColumn(ProgressColumn):
@@ -154,6 +162,25 @@ class WaitColumn(ProgressColumn):
         if wait < 0.5:
             return Text("")
         return Text(f"waiting {wait:.0f} s: the server asked to retry later", style="yellow")
+
+
+class BatchColumn(ProgressColumn):
+    """Progress inside a local model's batch (tokens/s and the time left at most), which can
+    take minutes on a CPU; blank for models that answer one request at a time."""
+
+    def render(self, task: Task) -> Text:
+        rate = float(task.fields.get("token_rate", 0.0))
+        if rate <= 0:
+            return Text("")
+        left = float(task.fields.get("batch_left", 0.0))
+        return Text(f"batch: {rate:,.1f} tokens/s, at most {left:,.0f} s left", style="cyan")
+
+
+def show_batch(bar: Progress, task_id: Any, tokens: int, planned: int, seconds: float) -> None:
+    """Set the fields :class:`BatchColumn` shows, from a model's report inside one batch."""
+    rate = tokens / seconds if seconds > 0 else 0.0
+    left = (planned - tokens) / rate if rate > 0 else 0.0
+    bar.update(task_id, token_rate=rate, batch_left=max(0.0, left))
 
 
 class RichProgress:
@@ -169,6 +196,7 @@ class RichProgress:
             _ErrorsColumn(),
             TimeRemainingColumn(),
             WaitColumn(),
+            BatchColumn(),
             console=err_console,
             transient=False,
         )
@@ -187,6 +215,10 @@ class RichProgress:
     def waiting(self, seconds: float) -> None:
         if self._task_id is not None:
             self._bar.update(self._task_id, wait=seconds)
+
+    def generating(self, tokens: int, planned: int, seconds: float) -> None:
+        if self._task_id is not None:
+            show_batch(self._bar, self._task_id, tokens, planned, seconds)
 
     def stop(self) -> None:
         self._bar.stop()

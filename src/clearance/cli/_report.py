@@ -10,9 +10,10 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
-from clearance.cli._errors import EXIT_CODES_HELP, fail, user_errors
+from clearance.cli._errors import fail, user_errors
 from clearance.cli._render import err_console, out_console
 from clearance.cli._session import open_session
+from clearance.english import plural
 
 if TYPE_CHECKING:
     from clearance.reports import CoverDetails, Report, ReportKind
@@ -20,8 +21,7 @@ if TYPE_CHECKING:
 app = typer.Typer(
     help="Reports for leadership and the public: annual safety report, model evaluation report, "
     "use-case inventory and waiver summary, as HTML, PDF, DOCX, Markdown or JSON. "
-    "Each carries its marking banner, the ledger checkpoint it reflects and its own SHA-256. "
-    + EXIT_CODES_HELP,
+    "Each carries its marking banner, the ledger checkpoint it reflects and its own SHA-256.",
     no_args_is_help=True,
 )
 
@@ -82,8 +82,8 @@ def _emit(report: Report, fmt: Format, out: Path | None) -> None:
     # On stderr whether the report goes to a file or to stdout, so a reader of either knows.
     if report.withheld_total:
         err_console.print(
-            f"[yellow]{report.withheld_total} records withheld by your clearance; the report "
-            "says which kinds[/]",
+            f"[yellow]{plural(report.withheld_total, 'record')} withheld by your clearance; "
+            "the report says which kinds[/]",
             highlight=False,
         )
     if out is None:
@@ -133,7 +133,7 @@ def _generate(
             store.close()
 
 
-@app.command("annual", epilog=EXIT_CODES_HELP)
+@app.command("annual")
 def annual(
     fmt: FormatOption = Format.HTML,
     out: OutOption = None,
@@ -151,7 +151,7 @@ def annual(
     _generate("annual", fmt, out, details)
 
 
-@app.command("model", epilog=EXIT_CODES_HELP)
+@app.command("model")
 def model(
     spec: Annotated[
         str | None, typer.Argument(help="The model spec (as run) or its model id.")
@@ -178,7 +178,7 @@ def model(
     _generate("model", fmt, out, details, chosen)
 
 
-@app.command("inventory", epilog=EXIT_CODES_HELP)
+@app.command("inventory")
 def inventory(
     fmt: FormatOption = Format.HTML,
     out: OutOption = None,
@@ -192,7 +192,7 @@ def inventory(
     _generate("inventory", fmt, out, details)
 
 
-@app.command("waivers", epilog=EXIT_CODES_HELP)
+@app.command("waivers")
 def waivers(
     fmt: FormatOption = Format.HTML,
     out: OutOption = None,
@@ -216,7 +216,7 @@ class Kind(StrEnum):
     WAIVERS = "waivers"
 
 
-@app.command("approve", epilog=EXIT_CODES_HELP)
+@app.command("approve")
 def approve(
     kind: Annotated[Kind, typer.Argument(help="annual, model, inventory or waivers.")],
     model_option: Annotated[
@@ -251,7 +251,7 @@ def approve(
     )
 
 
-@app.command("verify", epilog=EXIT_CODES_HELP)
+@app.command("verify")
 def verify(
     path: Annotated[Path, typer.Argument(help="A rendered HTML, Markdown or JSON report.")],
 ) -> None:

@@ -10,7 +10,7 @@ from typing import Annotated
 
 import typer
 
-from clearance.cli._errors import EXIT_CODES_HELP, fail, user_errors
+from clearance.cli._errors import fail, user_errors
 from clearance.cli._render import err_console, out_console
 from clearance.cli._session import open_session
 
@@ -20,7 +20,7 @@ app = typer.Typer(
 )
 
 
-@app.command("trace", epilog=EXIT_CODES_HELP)
+@app.command("trace")
 def rules_trace(
     out: Annotated[
         Path | None,
@@ -85,7 +85,7 @@ def rules_show(
         )
 
 
-@app.command("adopt", epilog=EXIT_CODES_HELP)
+@app.command("adopt")
 def rules_adopt(
     file: Annotated[Path, typer.Argument(help="The agency rules file (YAML).")],
 ) -> None:
@@ -104,7 +104,7 @@ def rules_adopt(
     )
 
 
-@app.command("list", epilog=EXIT_CODES_HELP)
+@app.command("list")
 def rules_list(
     annex: Annotated[
         bool, typer.Option("--annex", help="The classified annex instead (needs clearance).")

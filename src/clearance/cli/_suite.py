@@ -16,22 +16,27 @@ from rich.table import Table
 from rich.text import Text
 
 from clearance.cli._errors import (
-    EXIT_CODES_HELP,
     EXIT_ERRORS,
     EXIT_INPUT,
     EXIT_INTERRUPTED,
     fail,
     user_errors,
 )
-from clearance.cli._render import WaitColumn, err_console, out_console
+from clearance.cli._options import MaxTokensOption
+from clearance.cli._render import (
+    BatchColumn,
+    WaitColumn,
+    err_console,
+    out_console,
+    show_batch,
+)
 from clearance.cli._session import open_session
+from clearance.english import plural
 
 if TYPE_CHECKING:
     from clearance.accountability import Acting
 
-app = typer.Typer(
-    help=f"Named suites of benchmarks by test domain. {EXIT_CODES_HELP}", no_args_is_help=True
-)
+app = typer.Typer(help="Named suites of benchmarks by test domain.", no_args_is_help=True)
 
 BUILD_ERRORS: tuple[type[BaseException], ...] = (ValueError, LookupError, OSError)
 """What a benchmark with bad or missing data raises while its task is built (DatasetError,
@@ -146,7 +151,7 @@ class _ErrorsColumn(ProgressColumn):
         if "errors" not in task.fields:
             return Text("")
         errors = int(task.fields["errors"])
-        return Text(f"{errors} errors", style="red" if errors else "dim")
+        return Text(plural(errors, "error"), style="red" if errors else "dim")
 
 
 class SuiteProgress:
@@ -160,6 +165,7 @@ class SuiteProgress:
             MofNCompleteColumn(),
             _ErrorsColumn(),
             WaitColumn(),
+            BatchColumn(),
             console=err_console,
         )
         self._suite = suite
@@ -189,7 +195,7 @@ class SuiteProgress:
         self._bar.update(
             self._overall,
             completed=count,
-            description=f"suite {self._suite}: {count} of {count} benchmarks done",
+            description=f"suite {self._suite}: {count} of {plural(count, 'benchmark')} done",
         )
 
     # The runner's Progress protocol, for the current benchmark's run.
@@ -204,6 +210,10 @@ class SuiteProgress:
     def waiting(self, seconds: float) -> None:
         if self._run is not None:
             self._bar.update(self._run, wait=seconds)
+
+    def generating(self, tokens: int, planned: int, seconds: float) -> None:
+        if self._run is not None:
+            show_batch(self._bar, self._run, tokens, planned, seconds)
 
     def stop(self) -> None:
         self._run = None
@@ -264,6 +274,7 @@ def run_suite(
     max_connections: int,
     show_progress: bool,
     likelihood: LikelihoodChoice | None = None,
+    max_tokens: int | None = None,
 ) -> list[Outcome]:
     """Each benchmark of ``suite_plan(suite)`` in turn, as the acting principal; a benchmark's
     failure is recorded, not fatal. A principal who may not create runs is refused
@@ -272,7 +283,7 @@ def run_suite(
 
     plan = _catalogue().suite_plan(suite)
     store, who = open_session()
-    options = RunOptions(limit=limit, max_connections=max_connections)
+    options = RunOptions(limit=limit, max_connections=max_connections, max_tokens=max_tokens)
     outcomes: list[Outcome] = []
     progress = SuiteProgress(suite, len(plan)) if show_progress else None
     with ExitStack() as stack:
@@ -295,7 +306,7 @@ def run_suite(
 def _status(summary: Any) -> str:
     if summary.status != "completed":
         return f"[red]{summary.status}[/]"
-    return f"[yellow]{summary.errors} errors[/]" if summary.errors else "ok"
+    return f"[yellow]{plural(summary.errors, 'error')}[/]" if summary.errors else "ok"
 
 
 def _figures(estimate: dict[str, Any]) -> tuple[str, str, str]:
@@ -307,10 +318,19 @@ def _figures(estimate: dict[str, Any]) -> tuple[str, str, str]:
     return f"{value:.3f}", interval, str(n)
 
 
+def run_ids(outcomes: list[Outcome]) -> str:
+    """Each stored run's full id by benchmark, for `eval show`, `export` and evidence links."""
+    runs = [(o.benchmark, o.summary.id) for o in outcomes if o.summary is not None]
+    if not runs:
+        return "no run was stored"
+    width = max(len(name) for name, _ in runs)
+    return "runs stored:\n" + "\n".join(f"  {name:<{width}}  {rid}" for name, rid in runs)
+
+
 def results_table(outcomes: list[Outcome]) -> Table:
     """Domain x benchmark x primary metric, with its 95% interval."""
     table = Table(show_header=True, header_style="bold", box=None, pad_edge=False)
-    # Run ids are left to `clearance eval list` and --json, so the table fits 80 columns.
+    # Run ids follow the table (`run_ids`), whole, so the table still fits 80 columns.
     for column in ("domain", "benchmark", "metric", "value", "95% CI", "n", "status"):
         table.add_column(column, no_wrap=True)
     for o in outcomes:
@@ -323,7 +343,7 @@ def results_table(outcomes: list[Outcome]) -> Table:
     return table
 
 
-@app.command("run", epilog=EXIT_CODES_HELP)
+@app.command("run")
 def run(
     suite: Annotated[str, typer.Argument(help="capabilities, hazards, rights or nsm.")],
     model: Annotated[str, typer.Option("--model", "-m", help="PROVIDER/NAME of the model.")],
@@ -347,6 +367,7 @@ def run(
             "is quick, so they can take more items than --limit).",
         ),
     ] = None,
+    max_tokens: MaxTokensOption = None,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress display.")] = False,
     as_json: Annotated[
         bool, typer.Option("--json", help="Print the list of run summaries as JSON.")
@@ -364,6 +385,7 @@ def run(
                 model,
                 limit=limit,
                 max_connections=max_connections,
+                max_tokens=max_tokens,
                 show_progress=not (quiet or as_json),
                 likelihood=LikelihoodChoice(likelihood, mc_limit),
             )
@@ -379,7 +401,7 @@ def run(
         sys.stdout.write(json.dumps([o.as_json() for o in outcomes]) + "\n")
     else:
         out_console.print(results_table(outcomes))
-        out_console.print("each run is stored: `clearance eval list` shows their ids")
+        out_console.print(run_ids(outcomes), highlight=False)
     _exit_for(outcomes)
 
 
@@ -388,6 +410,8 @@ def _exit_for(outcomes: list[Outcome]) -> None:
     if not failed:
         return
     names = ", ".join(o.benchmark for o in failed)
-    err_console.print(f"[red]{len(failed)} of {len(outcomes)} benchmarks failed:[/] {names}")
+    err_console.print(
+        f"[red]{len(failed)} of {plural(len(outcomes), 'benchmark')} failed:[/] {names}"
+    )
     not_built = any(o.error is not None for o in failed)
     raise typer.Exit(EXIT_INPUT if not_built else EXIT_ERRORS)

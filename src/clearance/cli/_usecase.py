@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Annotated, Any, TypeVar, cast
 import typer
 from rich.table import Table
 
-from clearance.cli._errors import EXIT_CODES_HELP, fail, user_errors
+from clearance.cli._errors import fail, user_errors
 from clearance.cli._options import (
     JsonOption,
     UseCaseArg,
@@ -154,7 +154,7 @@ def with_intake_options(command: Command) -> Command:
     return cast(Command, run)
 
 
-@usecase_app.command("add", epilog=EXIT_CODES_HELP)
+@usecase_app.command("add")
 @with_intake_options
 def usecase_add(
     file: Path | None,
@@ -182,7 +182,7 @@ def usecase_add(
     render_use_case(view, as_json)
 
 
-@usecase_app.command("edit", epilog=EXIT_CODES_HELP)
+@usecase_app.command("edit")
 @with_intake_options
 def usecase_edit(
     use_case: UseCaseArg,
@@ -310,7 +310,7 @@ class OverrideClass(StrEnum):
     NONE = "none"
 
 
-@usecase_app.command("classify", epilog=EXIT_CODES_HELP)
+@usecase_app.command("classify")
 def usecase_classify(
     use_case: UseCaseArg,
     override: Annotated[

@@ -66,7 +66,8 @@ def print_practices(view: UseCaseView) -> None:
         return
     table = Table(show_header=True, header_style="bold", title="Minimum practices")
     for col in ("practice", "status", "owner", "reviewer", "evidence"):
-        table.add_column(col)
+        # Ids wrap onto more lines rather than lose their ends: they are what a reader types.
+        table.add_column(col, overflow="fold")
     for p in required:
         evidence = [
             f"{e.link.kind} {e.link.ref}" + (" [red](changed)[/]" if e.changes else "")
@@ -101,6 +102,18 @@ def print_decision(view: UseCaseView) -> None:
         c.print(f"  requested by {d.pending_request.created_by}", highlight=False)
     for reason in d.lapse_reasons:
         c.print(f"  [red]•[/] {reason}", highlight=False)
+    accepted = (d.decision.pinned or {}).get("risk_acceptance") if d.decision else None
+    if accepted:
+        c.print(
+            f"  [yellow]risk accepted[/] by {accepted['accepted_by']}: {accepted['rationale']}",
+            highlight=False,
+        )
+        for f in accepted["findings"]:
+            c.print(
+                f"    finding {f['finding_id']} ({f['threshold_id']}, severity {f['severity']}, "
+                f"{f['domain']}): {f['verdict']}",
+                highlight=False,
+            )
 
 
 def waiver_line(w: WaiverView) -> str:

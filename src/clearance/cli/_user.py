@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 import typer
 from rich.table import Table
 
-from clearance.cli._errors import EXIT_CODES_HELP, fail, user_errors
+from clearance.cli._errors import fail, user_errors
 from clearance.cli._render import err_console, out_console
 
 if TYPE_CHECKING:
@@ -19,7 +19,7 @@ if TYPE_CHECKING:
 app = typer.Typer(
     help="Users of a multi-user store. An embedded store with no users acts as its local "
     "administrator with no login; once it has users, commands need CLEARANCE_TOKEN (or "
-    f"CLEARANCE_USER and CLEARANCE_PASSWORD). {EXIT_CODES_HELP}",
+    "CLEARANCE_USER and CLEARANCE_PASSWORD).",
     no_args_is_help=True,
 )
 

@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
+import sys
 from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from clearance.cli._errors import EXIT_CODES_HELP, user_errors
+from clearance.cli._errors import user_errors
 from clearance.cli._options import (
     JsonOption,
     PracticeArg,
+    PrintIdOption,
     UseCaseArg,
     parse_when,
 )
@@ -34,7 +36,7 @@ ExpiresOption = Annotated[
 DaysOption = Annotated[int | None, typer.Option("--days", help="Or: lasts this many days.")]
 
 
-@waiver_app.command("grant", epilog=EXIT_CODES_HELP)
+@waiver_app.command("grant")
 def waiver_grant(
     use_case: UseCaseArg,
     practice: PracticeArg,
@@ -43,8 +45,10 @@ def waiver_grant(
     expires: ExpiresOption = None,
     days: DaysOption = None,
     as_json: JsonOption = False,
+    print_id: PrintIdOption = False,
 ) -> None:
-    """Waive one practice of one use case (chief AI officer only). Report it within 3 days."""
+    """Waive one practice of one use case (chief AI officer only). Report it within 3 days:
+    `clearance waiver report WAIVER --to WHOM`."""
     from clearance.governance import grant_waiver
 
     with user_errors():
@@ -59,10 +63,20 @@ def waiver_grant(
             days=days,
             principal=who.principal,
         )
+    if print_id:
+        err_console.print(waiver_line(view), highlight=False)
+        sys.stdout.write(f"{view.waiver.id}\n")
+        return
     _render_waiver(view, as_json)
+    if not as_json:
+        out_console.print(
+            f"  next: report it within 3 days: `clearance waiver report {view.waiver.id} "
+            '--to "WHOM"` (repeat --to for each recipient)',
+            highlight=False,
+        )
 
 
-@waiver_app.command("revoke", epilog=EXIT_CODES_HELP)
+@waiver_app.command("revoke")
 def waiver_revoke(
     waiver: Annotated[str, typer.Argument(help="The waiver id.")],
     reason: Annotated[str, typer.Option("--reason", help="Why it is revoked.")],
@@ -77,7 +91,7 @@ def waiver_revoke(
     _render_waiver(view, as_json)
 
 
-@waiver_app.command("renew", epilog=EXIT_CODES_HELP)
+@waiver_app.command("renew")
 def waiver_renew(
     waiver: Annotated[str, typer.Argument(help="The waiver id.")],
     finding: Annotated[str, typer.Option("--finding", help="The new written finding.")],
@@ -105,7 +119,7 @@ def waiver_renew(
     _render_waiver(view, as_json)
 
 
-@waiver_app.command("report", epilog=EXIT_CODES_HELP)
+@waiver_app.command("report")
 def waiver_report(
     waiver: Annotated[str, typer.Argument(help="The waiver id.")],
     to: Annotated[list[str], typer.Option("--to", help="To whom it was reported (repeatable).")],

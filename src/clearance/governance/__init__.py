@@ -71,6 +71,7 @@ from clearance.governance._practices import (
     PRACTICE_STATUSES,
     link_document_file,
     link_evidence,
+    next_step,
     sign_independent_evaluation,
     update_practice,
 )
@@ -193,6 +194,7 @@ __all__ = [
     "list_waivers",
     "load_rules",
     "merge_intake",
+    "next_step",
     "omb_columns_covered",
     "omb_inventory_csv",
     "omb_spec",

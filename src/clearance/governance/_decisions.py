@@ -8,6 +8,7 @@ annual review date.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -25,6 +26,12 @@ from clearance.access import (
 from clearance.governance._context import moment, use_case_for
 from clearance.governance._errors import GovernanceError
 from clearance.governance._intake import UseCaseIntake
+from clearance.governance._risk import (
+    acceptance_pins,
+    describe_finding,
+    open_findings,
+    unaccepted,
+)
 from clearance.governance._status import (
     PracticeView,
     current_models,
@@ -32,7 +39,13 @@ from clearance.governance._status import (
     practice_views,
 )
 from clearance.ledger import change_digest
-from clearance.store import ClassificationRecord, DecisionRecord, Store, UseCaseRecord
+from clearance.store import (
+    ClassificationRecord,
+    DecisionRecord,
+    FindingRecord,
+    Store,
+    UseCaseRecord,
+)
 
 REVIEW_INTERVAL = timedelta(days=365)
 """Approvals are reviewed at least annually."""
@@ -112,11 +125,17 @@ def approve_use_case(
     *,
     rationale: str,
     review_by: datetime | None = None,
+    accept_risks: Sequence[str] = (),
+    risk_rationale: str = "",
     principal: Principal,
     now: datetime | None = None,
 ) -> DecisionRecord:
     """Approve a use case, pinning the digests of its classification, intake, evidence, models
-    and waivers. The next review is due within a year (``review_by`` sets it sooner)."""
+    and waivers. The next review is due within a year (``review_by`` sets it sooner).
+
+    Evidence holding an ``exceeds`` finding blocks the approval unless ``accept_risks`` names
+    every such finding (id, unique id prefix or threshold id) and ``risk_rationale`` says why;
+    the acceptance is pinned with the approval and so recorded on the ledger."""
     use_case = use_case_for(store, use_case_ref, principal, Action.DECISION_APPROVE)
     require_named_person(principal)
     at = moment(now)
@@ -128,8 +147,14 @@ def approve_use_case(
         )
     views = practice_views(store, use_case, at)
     _check_ready(use_case, classification, views)
+    open_risk = open_findings(store, views)
+    left = unaccepted(open_risk, accept_risks, risk_rationale)
+    if left:
+        raise ApprovalBlockedError(use_case.id, _open_risk_reasons(left))
     due = _review_due(at, review_by)
     pinned = _approval_pins(store, use_case, classification, views)
+    if open_risk:
+        pinned["risk_acceptance"] = acceptance_pins(open_risk, risk_rationale, actor_of(principal))
     text = _rationale(rationale, "approval")
     return _insert_decision(store, principal, use_case, "approve", text, at, pinned, due)
 
@@ -158,6 +183,14 @@ def _check_ready(
     ]
     if reasons:
         raise ApprovalBlockedError(use_case.id, reasons)
+
+
+def _open_risk_reasons(left: Sequence[FindingRecord]) -> list[str]:
+    names = " ".join(f"--accept-risk {f.threshold_id}" for f in left)
+    return [f"its evidence holds an open {describe_finding(f)}" for f in left] + [
+        f"to approve it over this risk, accept each finding by name with a rationale: {names} "
+        '--risk-rationale "why the use may go ahead"'
+    ]
 
 
 def _review_due(now: datetime, review_by: datetime | None) -> datetime:

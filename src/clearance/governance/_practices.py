@@ -218,7 +218,15 @@ def link_evidence(
                 action="evidence.supersede",
                 changes={"superseded_by": link.id},
             )
-        if practice.signed_by is not None:
+        if practice.status == "not_started":
+            # Evidence is work begun; the practice's next step (`next_step`) is now open.
+            store.practices.change(
+                uow,
+                practice.id,
+                action="practice.update",
+                changes={"status": "in_progress", "updated_at": at, "updated_by": uow.actor},
+            )
+        elif practice.signed_by is not None:
             # The signer vouched for the evidence as it was: new evidence needs a new signature.
             store.practices.change(
                 uow,
@@ -257,6 +265,19 @@ def link_document_file(
     )
 
 
+def next_step(use_case_id: str, code: str) -> str:
+    """What to do once evidence is linked to practice ``code``, as the command to type."""
+    if _is_independent(code):
+        return (
+            f"sign it: `clearance practice sign {use_case_id} {code}` (by someone who did not "
+            "develop the use)"
+        )
+    return (
+        f"once the evidence shows it is in place: `clearance practice update {use_case_id} "
+        f"{code} --status implemented`"
+    )
+
+
 def sign_independent_evaluation(
     store: Store,
     use_case_ref: str,
@@ -286,8 +307,9 @@ def sign_independent_evaluation(
     _check_not_made_by_developer(store, principal, developers)
     if not store.governance.evidence(practice_id=practice.id):
         raise GovernanceError(
-            f"link the evaluation's evidence to {practice.code} before signing it "
-            "(`clearance practice link`)"
+            f"link the evaluation's evidence to {practice.code} before signing it: "
+            f"`clearance practice link {use_case.id} {practice.code} --run RUN` (or --finding, "
+            "--mitigation, --document)"
         )
     at = moment(now)
     with store.unit_of_work(actor) as uow:

@@ -14,6 +14,7 @@ from clearance.models._types import (
     DEFAULT_MAX_RESPONSE_BYTES,
     ChatMessage,
     GenerateConfig,
+    GenerationProgress,
     LikelihoodAPI,
     ModelAPI,
     ModelError,
@@ -26,6 +27,7 @@ from clearance.models._types import (
     Usage,
     current_epoch,
     current_sample_id,
+    generation_progress,
     likelihood_context,
 )
 
@@ -33,6 +35,7 @@ __all__ = [
     "DEFAULT_MAX_RESPONSE_BYTES",
     "ChatMessage",
     "GenerateConfig",
+    "GenerationProgress",
     "LikelihoodAPI",
     "ModelAPI",
     "ModelError",
@@ -51,6 +54,7 @@ __all__ = [
     "cache_key",
     "current_epoch",
     "current_sample_id",
+    "generation_progress",
     "get_model",
     "known_providers",
     "likelihood_context",

@@ -170,3 +170,19 @@ by sample (``scripted``); others ignore it."""
 
 current_epoch: ContextVar[int] = ContextVar("current_epoch", default=1)
 """The epoch being solved (1-based), set by the runner."""
+
+
+@runtime_checkable
+class GenerationProgress(Protocol):
+    """Where a local model reports progress inside one batched generation, which can take
+    minutes: tokens generated so far across the batch, the most it may generate, and seconds
+    since it began. Called from the generating thread, so it must be thread-safe."""
+
+    def generating(self, tokens: int, planned: int, seconds: float) -> None: ...
+
+
+generation_progress: ContextVar[GenerationProgress | None] = ContextVar(
+    "generation_progress", default=None
+)
+"""Set by the runner when someone is watching (the CLI's progress bar); providers that generate
+locally in batches (``hf``) report to it."""

@@ -39,7 +39,6 @@ from clearance.reports._sections import (
     ledger_section,
     lettered,
     mitigation_blocks,
-    plural,
     provenance_section,
     run_provenance,
     slug,
@@ -47,7 +46,7 @@ from clearance.reports._sections import (
     withheld_notice,
 )
 from clearance.store import Store
-from clearance.vocabulary import DOMAINS
+from clearance.vocabulary import DOMAINS, plural
 
 
 def reader_of(principal: Principal) -> Reader:

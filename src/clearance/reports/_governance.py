@@ -34,11 +34,10 @@ from clearance.reports._reading import Reading
 from clearance.reports._sections import (
     ledger_section,
     lettered,
-    plural,
     verify_section,
     withheld_notice,
 )
-from clearance.store import Store
+from clearance.store import DecisionRecord, Store
 
 GOVERNANCE_RECORD_TYPES = ("use_case", "waiver")
 WaiverState = Literal["active", "expired", "revoked", "renewed"]
@@ -72,6 +71,11 @@ class InventoryRow(Protocol):
     @property
     def practices_met(self) -> int:
         """Required practices governance counts as satisfied: implemented or waived."""
+        ...
+
+    @property
+    def risk_accepted(self) -> Sequence[str]:
+        """The `exceeds` findings the approval in force accepted (threshold and severity)."""
         ...
 
     @property
@@ -238,7 +242,7 @@ def build_inventory_report(
             + (", ".join(f"{n} {d}" for d, n in sorted(decisions.items())) or "none")
             + f". Minimum practices met (implemented or waived): "
             f"{sum(r.practices_met for r in rows)} of "
-            f"{sum(r.practices_required for r in rows)} required."
+            f"{sum(r.practices_required for r in rows)} required. " + _risk_sentence(rows)
         ),
     ]
     table = Table(
@@ -252,6 +256,7 @@ def build_inventory_report(
             "decision",
             "practices met",
             "practices required",
+            "risk accepted",
             "marking",
         ],
         rows=[
@@ -264,6 +269,7 @@ def build_inventory_report(
                 r.decision,
                 r.practices_met,
                 r.practices_required,
+                "; ".join(r.risk_accepted) or "none",
                 marking_of(r).banner(),
             ]
             for r in rows
@@ -283,6 +289,18 @@ def build_inventory_report(
         reading,
         sections,
         details,
+    )
+
+
+def _risk_sentence(rows: Sequence[InventoryRow]) -> str:
+    accepting = [r for r in rows if r.risk_accepted]
+    if not accepting:
+        return "No approval in force accepts an open finding."
+    findings = sum(len(r.risk_accepted) for r in accepting)
+    return (
+        f"{plural(len(accepting), 'approval')} in force "
+        f"{'accepts' if len(accepting) == 1 else 'accept'} the risk of "
+        f"{plural(findings, 'open finding')} that exceeded a threshold (see 'risk accepted')."
     )
 
 
@@ -412,6 +430,7 @@ class UseCaseRow:
     decision: str
     practices_required: int
     practices_met: int
+    risk_accepted: tuple[str, ...]
     marking_level: str
     marking_compartments: tuple[str, ...]
 
@@ -438,6 +457,7 @@ class StoreGovernance:
                 decision=view.decision.state,
                 practices_required=len(required),
                 practices_met=sum(1 for p in required if p.satisfied),
+                risk_accepted=_accepted_risk(decided[0] if decided else None),
                 marking_level=use_case.marking_level,
                 marking_compartments=tuple(use_case.marking_compartments),
             )
@@ -459,6 +479,17 @@ class StoreGovernance:
             )
             for duty in sorted(duties, key=lambda d: (d.event_at, d.id))
         ]
+
+
+def _accepted_risk(decision: DecisionRecord | None) -> tuple[str, ...]:
+    """What the newest decision, if an approval, accepted: "THRESHOLD (SEVERITY) FINDING"."""
+    if decision is None or decision.kind != "approve":
+        return ()
+    accepted = decision.pinned.get("risk_acceptance") or {}
+    return tuple(
+        f"{f['threshold_id']} ({f['severity']}) {f['finding_id']}"
+        for f in accepted.get("findings", [])
+    )
 
 
 def default_governance_source(store: Store) -> GovernanceSource:

@@ -10,6 +10,7 @@ from typing import Any
 import clearance
 from clearance.access import Action, Principal, marking_of, readable
 from clearance.assess import domain_of, resolve_model
+from clearance.english import plural
 from clearance.reports._annual import (
     assessment_provenance,
     bottom_line_section,
@@ -43,7 +44,6 @@ from clearance.reports._sections import (
     ledger_section,
     lettered,
     mitigation_blocks,
-    plural,
     provenance_section,
     run_provenance,
     verify_section,

@@ -8,6 +8,7 @@ from collections import Counter
 from collections.abc import Sequence
 
 from clearance.access import marking_of
+from clearance.english import plural
 from clearance.reports._charts import (
     BeforeAfter,
     ScorePoint,
@@ -94,11 +95,6 @@ _NEED_WHY = {
 def slug(text: str) -> str:
     """An anchor-safe form of ``text``: lower case letters, digits and single dashes."""
     return re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-") or "x"
-
-
-def plural(count: int, noun: str) -> str:
-    """ "1 finding", "3 findings"."""
-    return f"{count:,} {noun}" + ("" if count == 1 else "s")
 
 
 def figure_text(value: float | None) -> str:

@@ -9,7 +9,7 @@ import re
 import signal
 import sqlite3
 from collections.abc import Iterator, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, Protocol
@@ -28,6 +28,7 @@ from clearance.datasets import Sample
 from clearance.errors import EXIT_INTERRUPTED, ClearanceError
 from clearance.models import (
     ChatMessage,
+    GenerationProgress,
     LikelihoodAPI,
     ModelAPI,
     ModelError,
@@ -40,6 +41,7 @@ from clearance.models import (
     cache_key,
     current_epoch,
     current_sample_id,
+    generation_progress,
     get_model,
 )
 from clearance.runner._journal import Journal, JournalKey
@@ -411,6 +413,13 @@ async def _close_steps(task: Task) -> None:
             await aclose()
 
 
+def _capped(task: Task, max_tokens: int | None) -> Task:
+    """``task`` with every generation capped at ``max_tokens`` (unchanged when None)."""
+    if max_tokens is None:
+        return task
+    return replace(task, config=task.config.model_copy(update={"max_tokens": max_tokens}))
+
+
 def _journal_path(run_id: str) -> Path:
     return run_files_dir() / f"{run_id}.jsonl"
 
@@ -474,6 +483,11 @@ async def _drive(
     if progress:
         progress.start(ex.run.total, len(done))
     finished = False
+    # Sample tasks copy this context, so a local model generating for them reports progress
+    # inside its batches to the same display.
+    watching = generation_progress.set(
+        progress if isinstance(progress, GenerationProgress) else None
+    )
     try:
         complete = await ex.execute(_plan(ex.task, epochs, done), progress)
         status = "completed" if complete else ("failed" if ex.failed else "interrupted")
@@ -490,6 +504,7 @@ async def _drive(
             store.runs.finish_run(uow, ex.run.id, status=status, metrics=metrics)
         finished = status == "completed"
     finally:
+        generation_progress.reset(watching)
         if progress:
             progress.stop()
         await ex.model.aclose()
@@ -521,6 +536,7 @@ async def run_task(
     """
     options = options or RunOptions()
     require(principal, Action.RUN_CREATE, marking)
+    task = _capped(task, options.max_tokens)
     actor = actor or actor_of(principal)
     model = _model_for(model_spec, options)
     epochs = options.epochs or task.epochs
@@ -640,6 +656,7 @@ async def _resume(
     )
     if run.task_ref.get("unsafe_local_exec"):
         task = allow_unsafe_local_exec(task)  # the run was started with --unsafe-local-exec
+    task = _capped(task, options.max_tokens)
     _check_same(run, "task", "digest", task.digest, "the task definition changed")
     _check_same(run, "dataset", "digest", task.dataset.digest, "the dataset changed")
     actor = actor or actor_of(principal)

@@ -45,6 +45,9 @@ class RunOptions(BaseModel):
     data: str | None = None
     """A dataset path overriding the task's."""
     model_options: dict[str, Any] = Field(default_factory=dict)
+    max_tokens: int | None = Field(default=None, ge=1)
+    """Caps every generation at this many tokens, overriding the task's setting (the run's
+    provenance records the settings used). A small cap keeps a slow local model's run short."""
 
     def error_budget(self, total: int) -> float | None:
         if self.fail_on_error is None:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import secrets
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -64,7 +64,21 @@ def find_row(
         rows = [found for found in session.scalars(select(row_type).where(name_column == ref))]
         rows = [found for found in rows if shown(found)]
     if len(rows) != 1:
-        what = f"no {noun}" if not rows else f"{len(rows)} {noun}s"
         by = " (by id, id prefix or exact name)" if name_column is not None else ""
-        raise error(f"{what} match {ref!r}{by}; `{hint}` shows them")
+        if not rows:
+            raise error(f"no {noun} matches {ref!r}{by}; `{hint}` shows them")
+        raise error(
+            f"{len(rows)} {noun}s match {ref!r}{by}: {_candidates(rows)}; give more of the id"
+        )
     return rows[0]
+
+
+MOST_CANDIDATES_LISTED = 10
+
+
+def _candidates(rows: Sequence[Any]) -> str:
+    """The ids an ambiguous reference matched, in full, so the reader can pick one."""
+    ids = sorted(str(row.id) for row in rows)
+    shown = ", ".join(ids[:MOST_CANDIDATES_LISTED])
+    more = len(ids) - MOST_CANDIDATES_LISTED
+    return shown + (f" and {more} more" if more > 0 else "")

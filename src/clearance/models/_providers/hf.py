@@ -3,7 +3,10 @@ file loaded through transformers' ``gguf_file`` (de-quantised to float32; needs 
 and ``accelerate`` packages) (extra ``local``).
 
 Concurrent ``generate`` calls are gathered into batches (up to ``max_batch_size`` prompts or
-``batch_wait`` seconds) and generated together, left-padded, in a worker thread.
+``batch_wait`` seconds) and generated together, left-padded, in a worker thread. A batch on a CPU
+can take minutes, so each generation step reports progress (``generation_progress``) and checks
+whether the model is being closed: Ctrl-C stops the batch after the step in flight instead of
+waiting for the whole batch to finish.
 
 ``loglikelihood`` scores continuations of a plain-text context the way lm-evaluation-harness
 does for ``multiple_choice`` tasks: no special tokens are added, trailing spaces of the context
@@ -29,9 +32,11 @@ from clearance.models._registry import ModelSpecError, ProviderArgs
 from clearance.models._types import (
     ChatMessage,
     GenerateConfig,
+    GenerationProgress,
     ModelInfo,
     ModelOutput,
     Usage,
+    generation_progress,
     likelihood_context,
 )
 
@@ -93,6 +98,7 @@ class HFModel:
         self._model: Any = None
         self._tokenizer: Any = None
         self._load_lock = asyncio.Lock()
+        self._closing = threading.Event()
         self._batcher: MicroBatcher[_Request, ModelOutput] = MicroBatcher(
             self._generate_batch,
             max_size=max_batch_size,
@@ -129,7 +135,9 @@ class HFModel:
         return await self._batcher.submit(_Request(messages, config))
 
     async def aclose(self) -> None:
-        """Cancel waiting requests and release the model."""
+        """Stop the batch being generated after its current step, cancel waiting requests and
+        release the model."""
+        self._closing.set()
         await self._batcher.aclose()
         self._model = None
         self._tokenizer = None
@@ -241,6 +249,9 @@ class HFModel:
         options: dict[str, Any] = {
             "max_new_tokens": max_new,
             "pad_token_id": tokenizer.pad_token_id,
+            "stopping_criteria": self._transformers.StoppingCriteriaList(
+                [_StepWatch(self._closing, generation_progress.get(), len(requests), max_new)]
+            ),
         }
         if config.temperature > 0:
             options.update(do_sample=True, temperature=config.temperature)
@@ -299,6 +310,35 @@ class HFModel:
             elif isinstance(source, list | tuple):
                 ids.update(i for i in source if isinstance(i, int))
         return ids
+
+
+class _StepWatch:
+    """A transformers stopping criterion called after every generation step: it reports tokens
+    generated so far and stops the whole batch once the model is closing."""
+
+    def __init__(
+        self,
+        closing: threading.Event,
+        progress: GenerationProgress | None,
+        batch_size: int,
+        max_new: int,
+    ) -> None:
+        self._closing = closing
+        self._progress = progress
+        self._batch_size = batch_size
+        self._planned = batch_size * max_new
+        self._steps = 0
+        self._started = time.perf_counter()
+
+    def __call__(self, input_ids: Any, scores: Any, **kwargs: Any) -> Any:
+        import torch
+
+        self._steps += 1
+        if self._progress is not None:
+            tokens = self._steps * self._batch_size
+            self._progress.generating(tokens, self._planned, time.perf_counter() - self._started)
+        stop = self._closing.is_set()
+        return torch.full((input_ids.shape[0],), stop, dtype=torch.bool, device=input_ids.device)
 
 
 def _directory_digest(spec: str, path: Path) -> str:
