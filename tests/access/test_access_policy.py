@@ -176,4 +176,4 @@ def test_access_imports_no_storage_or_higher_layer() -> None:
                     # Besides itself, only the error root below every package, and counts in
                     # English (layer 0, importing nothing of Clearance).
                     own = name.startswith(("clearance.access", "clearance.errors"))
-                    assert own or name == "clearance.english", f"{source.name} imports {name}"
+                    assert own or name == "clearance.vocabulary", f"{source.name} imports {name}"

@@ -11,7 +11,7 @@ import pytest
 from typer.testing import CliRunner
 
 from clearance.cli import app
-from clearance.english import plural
+from clearance.vocabulary import plural
 
 RUN_ID = re.compile(r"\b\d{8}-\d{6}-[0-9a-f]{8}\b")
 

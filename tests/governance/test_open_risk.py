@@ -8,7 +8,7 @@ from collections.abc import Callable
 from typing import Any
 
 import pytest
-from governance_people import CAIO, DEVELOPER, REVIEWER, T0
+from governance_people import ADMIN, CAIO, DEVELOPER, REVIEWER, T0
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -76,15 +76,17 @@ def _ready(store: Store, intake: Callable[..., dict[str, Any]], *findings: str) 
     ).id
     for code in TESTING:
         for finding in findings:
-            link_evidence(store, uc, code, "finding", finding, now=T0)
-    for view in show_use_case(store, uc).practices:
+            link_evidence(store, uc, code, "finding", finding, principal=ADMIN, now=T0)
+    for view in show_use_case(store, uc, principal=ADMIN).practices:
         code = view.practice.code
         if code in TESTING and findings:
             continue
-        link_evidence(store, uc, code, "policy", "default", now=T0)
-    for view in show_use_case(store, uc).practices:
+        link_evidence(store, uc, code, "policy", "default", principal=ADMIN, now=T0)
+    for view in show_use_case(store, uc, principal=ADMIN).practices:
         if view.practice.code != "independent-evaluation":
-            update_practice(store, uc, view.practice.code, status="implemented", now=T0)
+            update_practice(
+                store, uc, view.practice.code, status="implemented", principal=ADMIN, now=T0
+            )
     sign_independent_evaluation(store, uc, principal=REVIEWER, now=T0)
     return uc
 
@@ -100,7 +102,7 @@ def test_an_exceeds_finding_blocks_a_plain_approval_and_lists_the_finding(
     assert f"open finding {finding} (safety-harmful-refusal, severity critical)" in message
     assert "0.250 (95% CI 0.046–0.699, n=4)" in message
     assert "--accept-risk safety-harmful-refusal" in message
-    assert show_use_case(sqlite_store, uc).decision.state == "none"
+    assert show_use_case(sqlite_store, uc, principal=ADMIN).decision.state == "none"
 
 
 @pytest.mark.parametrize(
@@ -175,7 +177,7 @@ def test_an_accepted_risk_is_pinned_in_the_approval_and_its_ledger_entry(
         entry = s.scalars(select(LedgerRow).where(LedgerRow.record_id == approval.id)).one()
     assert entry.action == "decision.approve"
     assert entry.change_sha256 == change_digest(approval.model_dump(mode="json"))
-    assert show_use_case(sqlite_store, uc).decision.state == "approved"
+    assert show_use_case(sqlite_store, uc, principal=ADMIN).decision.state == "approved"
 
 
 def test_findings_that_do_not_exceed_need_no_acceptance(
@@ -201,14 +203,22 @@ def test_linking_evidence_starts_a_practice_and_says_what_is_next(
     sqlite_store: Store, intake: Callable[..., dict[str, Any]]
 ) -> None:
     uc = add_use_case(
-        sqlite_store, intake(principal_basis=True, functions=["threat_designation"]), now=T0
+        sqlite_store,
+        intake(principal_basis=True, functions=["threat_designation"]),
+        principal=DEVELOPER,
+        now=T0,
     ).id
     with pytest.raises(GovernanceError) as unlinked:
         sign_independent_evaluation(sqlite_store, uc, principal=REVIEWER, now=T0)
     assert f"`clearance practice link {uc} independent-evaluation --run RUN`" in str(unlinked.value)
-    link_evidence(sqlite_store, uc, "impact-assessment", "policy", "default", now=T0)
-    link_evidence(sqlite_store, uc, "independent-evaluation", "policy", "default", now=T0)
-    states = {v.practice.code: v.state for v in show_use_case(sqlite_store, uc).practices}
+    link_evidence(
+        sqlite_store, uc, "impact-assessment", "policy", "default", principal=ADMIN, now=T0
+    )
+    link_evidence(
+        sqlite_store, uc, "independent-evaluation", "policy", "default", principal=ADMIN, now=T0
+    )
+    view = show_use_case(sqlite_store, uc, principal=ADMIN)
+    states = {v.practice.code: v.state for v in view.practices}
     assert states["impact-assessment"] == "in_progress"
     assert states["independent-evaluation"] == "in_progress"
     assert states["training"] == "not_started"

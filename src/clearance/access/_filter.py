@@ -10,7 +10,7 @@ from clearance.access._marking import Marking, join_markings
 from clearance.access._policy import clearance_refusals, require_permission
 from clearance.access._principal import Principal
 from clearance.access._roles import Action
-from clearance.english import plural
+from clearance.vocabulary import plural
 
 T = TypeVar("T")
 

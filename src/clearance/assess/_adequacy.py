@@ -23,12 +23,11 @@ from clearance.assess._evidence import Evidence
 from clearance.assess._findings import Finding
 from clearance.assess._policy import Policy
 from clearance.assess._wording import about, finite, percent, rate
-from clearance.english import plural
 from clearance.stats import minimum_detectable_effect, required_sample_size, wilson_interval
 from clearance.store import RunRecord, Store
 from clearance.suites import benchmarks
 from clearance.tasks import JUDGING_SCORERS, SHIPPED_CALIBRATIONS, Calibration
-from clearance.vocabulary import DOMAINS
+from clearance.vocabulary import DOMAINS, plural
 
 Check = Literal[
     "coverage",

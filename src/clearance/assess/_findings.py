@@ -17,10 +17,9 @@ from pydantic import BaseModel
 from clearance.assess._evidence import Evidence, catalogue_benchmark, run_elicitation
 from clearance.assess._policy import Policy, Severity, Threshold
 from clearance.assess._wording import rate
-from clearance.english import plural
 from clearance.store import RunRecord
 from clearance.suites import get_benchmark
-from clearance.vocabulary import DOMAINS, Direction
+from clearance.vocabulary import DOMAINS, Direction, plural
 
 Verdict = Literal["exceeds", "inconclusive", "below", "not tested"]
 VERDICTS: tuple[Verdict, ...] = get_args(Verdict)

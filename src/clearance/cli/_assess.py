@@ -18,7 +18,7 @@ from clearance.cli._options import (
 )
 from clearance.cli._render import emit_json, err_console, out_console
 from clearance.cli._session import open_session
-from clearance.english import plural
+from clearance.vocabulary import plural
 
 if TYPE_CHECKING:
     from clearance.assess import Assessment, LoadedPolicy

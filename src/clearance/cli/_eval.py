@@ -29,7 +29,7 @@ from clearance.cli._render import (
     terminal_safe,
 )
 from clearance.cli._session import open_session
-from clearance.english import plural
+from clearance.vocabulary import plural
 
 app = typer.Typer(help="Run and inspect evaluations.", no_args_is_help=True)
 

@@ -13,8 +13,8 @@ import typer
 
 from clearance.cli._errors import EXIT_TAMPERED, fail, user_errors
 from clearance.cli._render import err_console, out_console
-from clearance.english import plural
 from clearance.errors import ClearanceError
+from clearance.vocabulary import plural
 
 if TYPE_CHECKING:
     from clearance.accountability import LedgerVerification

@@ -23,7 +23,7 @@ from rich.segment import Segment
 from rich.table import Table
 from rich.text import Text
 
-from clearance.english import plural
+from clearance.vocabulary import plural
 
 if TYPE_CHECKING:  # the engine and store load only when a command needs them
     from clearance.runner import RunSummary

@@ -13,7 +13,7 @@ import typer
 from clearance.cli._errors import fail, user_errors
 from clearance.cli._render import err_console, out_console
 from clearance.cli._session import open_session
-from clearance.english import plural
+from clearance.vocabulary import plural
 
 if TYPE_CHECKING:
     from clearance.reports import CoverDetails, Report, ReportKind

@@ -31,7 +31,7 @@ from clearance.cli._render import (
     show_batch,
 )
 from clearance.cli._session import open_session
-from clearance.english import plural
+from clearance.vocabulary import plural
 
 if TYPE_CHECKING:
     from clearance.accountability import Acting

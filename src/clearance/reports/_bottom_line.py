@@ -6,10 +6,10 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from clearance.assess import DomainSummary, MitigationEfficacy
-from clearance.english import plural
 from clearance.reports._document import UNDERPOWERED, Paragraph
 from clearance.reports._reading import StoredAssessment
 from clearance.reports._sections import domain_verdicts
+from clearance.vocabulary import plural
 
 
 def in_words(items: Sequence[str]) -> str:

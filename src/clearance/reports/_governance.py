@@ -38,6 +38,7 @@ from clearance.reports._sections import (
     withheld_notice,
 )
 from clearance.store import DecisionRecord, Store
+from clearance.vocabulary import plural
 
 GOVERNANCE_RECORD_TYPES = ("use_case", "waiver")
 WaiverState = Literal["active", "expired", "revoked", "renewed"]

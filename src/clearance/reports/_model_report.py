@@ -10,7 +10,6 @@ from typing import Any
 import clearance
 from clearance.access import Action, Principal, marking_of, readable
 from clearance.assess import domain_of, resolve_model
-from clearance.english import plural
 from clearance.reports._annual import (
     assessment_provenance,
     bottom_line_section,
@@ -50,7 +49,7 @@ from clearance.reports._sections import (
     withheld_notice,
 )
 from clearance.store import RunRecord, SampleRecord, Store
-from clearance.vocabulary import DOMAINS
+from clearance.vocabulary import DOMAINS, plural
 
 TRANSCRIPT_CHARS = 4000
 """Longer turns are cut here in the report (the store keeps them whole)."""

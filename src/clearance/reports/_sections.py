@@ -8,7 +8,6 @@ from collections import Counter
 from collections.abc import Sequence
 
 from clearance.access import marking_of
-from clearance.english import plural
 from clearance.reports._charts import (
     BeforeAfter,
     ScorePoint,
@@ -33,6 +32,7 @@ from clearance.reports._document import (
 )
 from clearance.reports._reading import StoredAssessment
 from clearance.store import FindingRecord, RunRecord
+from clearance.vocabulary import plural
 
 FINDING_COLUMNS = [
     "finding",
