@@ -458,7 +458,7 @@ class StoreGovernance:
                 decision=view.decision.state,
                 practices_required=len(required),
                 practices_met=sum(1 for p in required if p.satisfied),
-                risk_accepted=_accepted_risk(decided[0] if decided else None),
+                risk_accepted=_accepted_risk(view.decision.decision),
                 marking_level=use_case.marking_level,
                 marking_compartments=tuple(use_case.marking_compartments),
             )
