@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import importlib.util
 import json
+import threading
 from pathlib import Path
 from typing import Any
 
@@ -117,7 +118,7 @@ class _Watcher:
     def __init__(self, model: Any, loop: asyncio.AbstractEventLoop, close_at: int) -> None:
         self.model, self.loop, self.close_at = model, loop, close_at
         self.reports: list[tuple[int, int]] = []
-        self.closing: Any = None
+        self.closed = threading.Event()
 
     def generating(self, tokens: int, planned: int, seconds: float) -> None:
         assert seconds >= 0
@@ -125,8 +126,8 @@ class _Watcher:
         if len(self.reports) == self.close_at:
             # Ctrl-C arrives while this step runs; the close finishes without waiting for the
             # batch (it only cancels), so waiting for it here cannot deadlock.
-            self.closing = asyncio.run_coroutine_threadsafe(self.model.aclose(), self.loop)
-            self.closing.result(timeout=60)
+            asyncio.run_coroutine_threadsafe(self.model.aclose(), self.loop).result(timeout=60)
+            self.closed.set()
 
 
 @pytest.fixture
@@ -165,8 +166,7 @@ async def test_closing_the_model_stops_its_batch_within_a_step(endless_model: Pa
     answer = asyncio.create_task(model.generate(PROMPT, GenerateConfig(max_tokens=40)))
     await asyncio.wait([answer], timeout=300)
     assert answer.cancelled()
-    await asyncio.wrap_future(watcher.closing)
-    await asyncio.to_thread(lambda: None)  # the generating thread has returned
+    assert await asyncio.to_thread(watcher.closed.wait, 60)
     # The close arrived during step 3 and the batch stopped at the end of that step, instead
     # of generating all 40 tokens: Ctrl-C stops a local model's batch within one step.
     assert len(watcher.reports) == 3, watcher.reports

@@ -112,8 +112,8 @@ async def test_an_ambiguous_prefix_lists_every_candidate_in_full(
 ) -> None:
     store = Store.open(store_url)
     task, script = load_task(str(_task(tmp_path, 2))), _script(tmp_path, 2)
-    first = await run_task(task, script, store=store)
-    second = await run_task(task, script, store=store)
+    first = await run_task(task, script, store=store, principal=LOCAL_ADMIN)
+    second = await run_task(task, script, store=store, principal=LOCAL_ADMIN)
     shared = next(i for i in range(len(first.id)) if first.id[i] != second.id[i])
     with pytest.raises(RunNotFoundError) as caught:
         store.runs.resolve(first.id[:shared])
