@@ -222,12 +222,12 @@ def test_linking_evidence_starts_a_practice_and_says_what_is_next(
     assert states["impact-assessment"] == "in_progress"
     assert states["independent-evaluation"] == "in_progress"
     assert states["training"] == "not_started"
-    assert next_step(uc, "independent-evaluation") == (
+    assert next_step(sqlite_store, uc, "independent-evaluation") == (
         f"sign it: `clearance practice sign {uc} independent-evaluation` (by someone who did "
         "not develop the use)"
     )
     assert f"`clearance practice update {uc} impact-assessment --status implemented`" in (
-        next_step(uc, "impact-assessment")
+        next_step(sqlite_store, uc, "impact-assessment")
     )
     signed = sign_independent_evaluation(sqlite_store, uc, principal=REVIEWER, now=T0)
     assert signed.status == "implemented"

@@ -161,7 +161,9 @@ def practice_link(
         out_console.print(
             f"linked {link.kind} {link.ref} to {practice}: {pins}", highlight=False, soft_wrap=True
         )
-        out_console.print(f"  next: {next_step(link.use_case_id, practice)}", highlight=False)
+        out_console.print(
+            f"  next: {next_step(store, link.use_case_id, practice)}", highlight=False
+        )
 
 
 @practice_app.command("sign")

@@ -265,9 +265,9 @@ def link_document_file(
     )
 
 
-def next_step(use_case_id: str, code: str) -> str:
+def next_step(store: Store, use_case_id: str, code: str) -> str:
     """What to do once evidence is linked to practice ``code``, as the command to type."""
-    if _is_independent(code):
+    if _is_independent(store, code):
         return (
             f"sign it: `clearance practice sign {use_case_id} {code}` (by someone who did not "
             "develop the use)"
