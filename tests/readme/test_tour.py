@@ -121,7 +121,7 @@ def test_the_readme_tour_runs_as_written(tmp_path: Path) -> None:
     script.write_text(_script(tour_lines(README.read_text(encoding="utf-8"))))
     env = _environment(work)
     done = subprocess.run(
-        ["bash", str(script)], cwd=work, env=env, capture_output=True, text=True, timeout=900
+        ["bash", str(script)], cwd=work, env=env, capture_output=True, text=True, timeout=2400
     )
     assert done.returncode == 0, done.stdout[-6000:] + "\n" + done.stderr[-6000:]
 
