@@ -103,7 +103,27 @@ def test_suite_run_prints_each_runs_id(tmp_path: Path) -> None:
 
 
 @pytest.fixture
-def high_impact(tmp_path: Path) -> str:
+def high_impact(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> str:
+    # Waivers and sign-offs need a named person: the store's first user, its chief AI officer.
+    password = "correct horse battery staple"
+    added = CliRunner().invoke(
+        app,
+        [
+            "user",
+            "add",
+            "carol",
+            "--role",
+            "admin",
+            "--role",
+            "chief_ai_officer",
+            "--password-stdin",
+        ],
+        input=password + "\n",
+    )
+    assert added.exit_code == 0, added.output
+    monkeypatch.setenv("CLEARANCE_USER", "carol")
+    monkeypatch.setenv("CLEARANCE_PASSWORD", password)
+    _invoke("user", "add", "dev-dana", "--role", "evaluator")
     intake = tmp_path / "intake.yaml"
     intake.write_text(
         (Path(__file__).resolve().parents[2] / "examples" / "intake.yaml").read_text()

@@ -127,6 +127,8 @@ def test_the_readme_tour_runs_as_written(tmp_path: Path) -> None:
 
     # It ends where the README says: an approved use case with an active, reported waiver.
     env["CLEARANCE_HOME"] = str(work / "tour-store")
+    # The tour's store has a user by then (approvals need a named person): read as her.
+    env |= {"CLEARANCE_USER": "carol", "CLEARANCE_PASSWORD": "correct horse battery staple"}
     shown = subprocess.run(
         [
             str(work / ".venv" / "bin" / "clearance"),

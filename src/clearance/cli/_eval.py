@@ -28,21 +28,10 @@ from clearance.cli._render import (
     runs_table,
     terminal_safe,
 )
-from clearance.cli._session import open_session
+from clearance.cli._session import open_session, store_location
 from clearance.vocabulary import plural
 
 app = typer.Typer(help="Run and inspect evaluations.", no_args_is_help=True)
-
-
-def _location() -> str:
-    from sqlalchemy.engine import make_url
-
-    from clearance.store import database_url
-
-    url = make_url(database_url())
-    if url.get_backend_name() == "sqlite" and url.database:
-        return f"{url.database} (SQLite)"
-    return url.render_as_string(hide_password=True)
 
 
 def _parse_task_args(pairs: list[str]) -> dict[str, Any]:
@@ -62,10 +51,10 @@ def _finish(summary: Any, as_json: bool, print_id: bool = False) -> None:
     if as_json:
         sys.stdout.write(summary.model_dump_json() + "\n")
     elif print_id:
-        print_summary(summary, _location(), err_console)
+        print_summary(summary, store_location(), err_console)
         sys.stdout.write(f"{summary.id}\n")
     else:
-        print_summary(summary, _location())
+        print_summary(summary, store_location())
     if summary.status == "failed":
         # Tolerating some errors is a choice; a run that measured nothing, or stopped on errors,
         # is a failure, or a script would read an unreachable server as a passing evaluation.

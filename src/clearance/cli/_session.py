@@ -41,3 +41,16 @@ def open_session() -> tuple[Store, Acting]:
         # Nobody may act, so nothing will use the store: release its connections now.
         store.close()
         raise
+
+
+def store_location() -> str:
+    """Where the store is, as a reader recognises it: the SQLite file, or the database URL
+    without its password."""
+    from sqlalchemy.engine import make_url
+
+    from clearance.store import database_url
+
+    url = make_url(database_url())
+    if url.get_backend_name() == "sqlite" and url.database:
+        return f"{url.database} (SQLite)"
+    return url.render_as_string(hide_password=True)
