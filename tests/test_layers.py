@@ -48,6 +48,9 @@ LAYERS: dict[str, int] = {
     "atomicfile": 0,
     "yamldoc": 0,
     "spreadsheet": 0,
+    "commithooks": 0,
+    "filemodes": 0,
+    "urls": 0,
 }
 """DESIGN.md's table, by package (or top-level module) under ``clearance``."""
 
