@@ -160,7 +160,12 @@ def test_fetched_gsm8k_runs_in_place_of_the_starter_items(
     result = _invoke("suite", "run", "maths", "--model", f"scripted/{script}", "--limit", "2", "-q")
     assert result.exit_code == 0, result.output
     assert "starter-mathematics" not in result.stdout
-    (row,) = [line.split() for line in result.stdout.splitlines() if "gsm8k" in line]
+    # The results table's row (the run ids printed after it name gsm8k too).
+    (row,) = [
+        line.split()
+        for line in result.stdout.splitlines()
+        if line.split()[:2] == ["mathematics", "gsm8k"]
+    ]
     assert row[:5] == ["mathematics", "gsm8k", "accuracy", "0.500", "0.095–0.905"]
     shutil.rmtree(data_cache())
 

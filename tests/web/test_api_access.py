@@ -67,7 +67,7 @@ def test_a_hidden_run_answers_as_a_missing_one(
     }
     assert hidden.text.replace(hidden_id, "ID") == missing.text.replace(missing_id, "ID")
     assert (
-        hidden.json()["detail"] == f"no run match {hidden_id!r}; `clearance eval list` shows them"
+        hidden.json()["detail"] == f"no run matches {hidden_id!r}; `clearance eval list` shows them"
     )
     assert client.get(f"/api/v1/runs/{hidden_id}{suffix}", headers=world.auth("eve")).is_success
 
