@@ -1,4 +1,5 @@
-"""Honest statistics for evaluation results: intervals, paired tests, power, multiplicity."""
+"""Honest statistics for evaluation results: intervals, paired and sequential tests, power,
+multiplicity."""
 
 from clearance.stats._bootstrap import bootstrap_interval
 from clearance.stats._estimate import (
@@ -19,20 +20,34 @@ from clearance.stats._power import (
     power_one_proportion,
     required_sample_size,
 )
+from clearance.stats._sequential import (
+    SequentialLook,
+    SpendingPlan,
+    Worse,
+    one_sided_fisher,
+    one_sided_mcnemar,
+    sequential_look,
+)
 
 __all__ = [
     "Estimate",
     "PairedResult",
+    "SequentialLook",
+    "SpendingPlan",
+    "Worse",
     "benjamini_hochberg",
     "bootstrap_interval",
     "holm",
     "mcnemar_exact",
     "mean_estimate",
     "minimum_detectable_effect",
+    "one_sided_fisher",
+    "one_sided_mcnemar",
     "paired_bootstrap",
     "paired_permutation",
     "power_one_proportion",
     "proportion_estimate",
     "required_sample_size",
+    "sequential_look",
     "wilson_interval",
 ]
