@@ -26,6 +26,7 @@ from clearance.cli import (
     _run,
     _serve,
     _suite,
+    _supplychain,
     _usecase,
     _user,
     _waiver,
@@ -63,6 +64,7 @@ app.add_typer(_user.app, name="user")
 app.add_typer(_report.app, name="report")
 app.add_typer(_witness.app, name="witness")
 app.command("serve")(_serve.serve)
+app.command("bom")(_supplychain.bom)
 
 
 def _version(value: bool) -> None:
