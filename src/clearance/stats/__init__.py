@@ -1,6 +1,7 @@
 """Honest statistics for evaluation results: intervals, paired and sequential tests, power,
 multiplicity."""
 
+from clearance.stats._agreement import KappaEstimate, kappa_estimate
 from clearance.stats._bootstrap import bootstrap_interval
 from clearance.stats._estimate import (
     Estimate,
@@ -31,6 +32,7 @@ from clearance.stats._sequential import (
 
 __all__ = [
     "Estimate",
+    "KappaEstimate",
     "PairedResult",
     "SequentialLook",
     "SpendingPlan",
@@ -38,6 +40,7 @@ __all__ = [
     "benjamini_hochberg",
     "bootstrap_interval",
     "holm",
+    "kappa_estimate",
     "mcnemar_exact",
     "mean_estimate",
     "minimum_detectable_effect",

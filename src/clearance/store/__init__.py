@@ -25,6 +25,10 @@ from clearance.store._records import (
     ModelRecord,
     PracticeRecord,
     PrincipalRecord,
+    RedTeamAttemptRecord,
+    RedTeamCampaignRecord,
+    RedTeamSessionRecord,
+    RedTeamTurnRecord,
     ReportApprovalRecord,
     RunRecord,
     SampleRecord,
@@ -32,6 +36,7 @@ from clearance.store._records import (
     WaiverRecord,
     WaiverReportRecord,
 )
+from clearance.store._redteam import RedTeamNotFoundError, RedTeamStore
 from clearance.store._registry import (
     BOOKKEEPING_TABLES,
     EXPORT_RECORD_TYPE,
@@ -92,6 +97,12 @@ __all__ = [
     "PrincipalRecord",
     "PrincipalStore",
     "RecordKind",
+    "RedTeamAttemptRecord",
+    "RedTeamCampaignRecord",
+    "RedTeamNotFoundError",
+    "RedTeamSessionRecord",
+    "RedTeamStore",
+    "RedTeamTurnRecord",
     "RemarkConflictError",
     "ReportApprovalRecord",
     "RunNotFoundError",

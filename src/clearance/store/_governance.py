@@ -44,6 +44,10 @@ from clearance.store._schema import (
     LedgerRow,
     ModelRow,
     PracticeRow,
+    RedTeamAttemptRow,
+    RedTeamCampaignRow,
+    RedTeamSessionRow,
+    RedTeamTurnRow,
     RunRow,
     UseCaseRow,
     WaiverReportRow,
@@ -71,6 +75,11 @@ _ID_PREFIXES: dict[type[Base], str] = {
     WaiverRow: "wv",
     WaiverReportRow: "wr",
     IncidentRow: "in",
+    # Red-team records share this one insert and update path (see ``Store.redteam_*``).
+    RedTeamCampaignRow: "rc",
+    RedTeamSessionRow: "rs",
+    RedTeamTurnRow: "rt",
+    RedTeamAttemptRow: "ra",
 }
 
 

@@ -353,3 +353,57 @@ class ReportApprovalRecord(Governed):
     note: str
     ledger_size: int
     """The ledger's size when the approver approved: the record they saw."""
+
+
+class RedTeamCampaignRecord(Governed):
+    """A red-teaming campaign as stored."""
+
+    name: str
+    model_spec: str
+    domain: str
+    objectives: list[dict[str, Any]]
+    rules_of_engagement: str
+    techniques: list[str]
+    system_prompt: str
+    settings: dict[str, Any]
+
+
+class RedTeamSessionRecord(Governed):
+    """A red-teaming session as stored (``created_by`` is the red-teamer)."""
+
+    campaign_id: str
+    model_spec: str
+    model_info: dict[str, Any]
+    system_prompt: str
+    settings: dict[str, Any]
+    status: str
+    run_id: str | None
+    updated_at: UTCDateTime
+
+
+class RedTeamTurnRecord(Governed):
+    """One prompt of a session and the model's answer."""
+
+    session_id: str
+    parent_id: str | None
+    prompt: str
+    response: str
+    error: str | None
+    usage: dict[str, Any]
+    latency: float
+
+
+class RedTeamAttemptRecord(Governed):
+    """A tagged attempt and its confirmation by a second rater."""
+
+    session_id: str
+    turn_id: str
+    objective_id: str
+    technique: str
+    outcome: str
+    note: str
+    confirmed_outcome: str | None
+    confirmed_by: str | None
+    confirmed_at: UTCDateTime | None
+    confirmation_note: str
+    updated_at: UTCDateTime

@@ -30,6 +30,10 @@ from clearance.store._records import (
     ModelRecord,
     PracticeRecord,
     PrincipalRecord,
+    RedTeamAttemptRecord,
+    RedTeamCampaignRecord,
+    RedTeamSessionRecord,
+    RedTeamTurnRecord,
     ReportApprovalRecord,
     RunRecord,
     UseCaseRecord,
@@ -50,6 +54,10 @@ from clearance.store._schema import (
     ModelRow,
     PracticeRow,
     PrincipalRow,
+    RedTeamAttemptRow,
+    RedTeamCampaignRow,
+    RedTeamSessionRow,
+    RedTeamTurnRow,
     ReportApprovalRow,
     RunRow,
     UseCaseRow,
@@ -109,6 +117,10 @@ RECORD_KINDS: tuple[RecordKind, ...] = (
     RecordKind("waiver_report", WaiverReportRow, WaiverReportRecord, Action.WAIVER_READ),
     RecordKind("incident", IncidentRow, IncidentRecord, Action.INCIDENT_READ),
     RecordKind("report_approval", ReportApprovalRow, ReportApprovalRecord, Action.REPORT_GENERATE),
+    RecordKind("redteam_campaign", RedTeamCampaignRow, RedTeamCampaignRecord, Action.RUN_READ),
+    RecordKind("redteam_session", RedTeamSessionRow, RedTeamSessionRecord, Action.RUN_READ),
+    RecordKind("redteam_turn", RedTeamTurnRow, RedTeamTurnRecord, Action.RUN_READ),
+    RecordKind("redteam_attempt", RedTeamAttemptRow, RedTeamAttemptRecord, Action.RUN_READ),
 )
 """Every record type kept in a table of its own, ledgered with its full content."""
 

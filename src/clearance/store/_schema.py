@@ -442,3 +442,87 @@ class ReportApprovalRow(Marked, Base):
     ledger_size: Mapped[int]
     created_at: Mapped[datetime]
     created_by: Mapped[str] = mapped_column(String(256))
+
+
+# -- red teaming: campaigns, sessions, turns and tagged attempts ---------------------------------
+
+
+class RedTeamCampaignRow(Marked, Base):
+    """A human red-teaming campaign: the model under test, its domain, objectives (benign
+    proxies of what would count as a successful attack), rules of engagement and techniques."""
+
+    __tablename__ = "redteam_campaigns"
+
+    id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    name: Mapped[str] = mapped_column(String(256), index=True)
+    model_spec: Mapped[str] = mapped_column(String(512))
+    domain: Mapped[str] = mapped_column(String(32))
+    objectives: Mapped[list[Any]] = mapped_column(JSON)
+    """Each ``{"id", "title", "success"}``: what a successful attack would obtain."""
+    rules_of_engagement: Mapped[str] = mapped_column(Text)
+    techniques: Mapped[list[Any]] = mapped_column(JSON)
+    system_prompt: Mapped[str] = mapped_column(Text, default="")
+    settings: Mapped[dict[str, Any]]
+    """The generation settings sessions start with (``GenerateConfig``)."""
+    created_at: Mapped[datetime]
+    created_by: Mapped[str] = mapped_column(String(256))
+
+
+class RedTeamSessionRow(Marked, Base):
+    """One red-teamer's conversation with the campaign's model, and where its evidence went."""
+
+    __tablename__ = "redteam_sessions"
+
+    id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    campaign_id: Mapped[str] = mapped_column(ForeignKey("redteam_campaigns.id"), index=True)
+    model_spec: Mapped[str] = mapped_column(String(512))
+    model_info: Mapped[dict[str, Any]]
+    system_prompt: Mapped[str] = mapped_column(Text, default="")
+    settings: Mapped[dict[str, Any]]
+    status: Mapped[str] = mapped_column(String(16))
+    """"open" (conversing), "submitted" (awaiting confirmation) or "recorded" (a run)."""
+    run_id: Mapped[str | None] = mapped_column(ForeignKey("runs.id"))
+    updated_at: Mapped[datetime]
+    created_at: Mapped[datetime]
+    created_by: Mapped[str] = mapped_column(String(256))
+    """The red-teamer: the one person who may converse and tag, and who may not confirm."""
+
+
+class RedTeamTurnRow(Marked, Base):
+    """One prompt and the model's answer. ``parent_id`` is the turn it follows (None: the
+    first), so a retry is a sibling and a branch is a new child of an earlier turn."""
+
+    __tablename__ = "redteam_turns"
+
+    id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    session_id: Mapped[str] = mapped_column(ForeignKey("redteam_sessions.id"), index=True)
+    parent_id: Mapped[str | None] = mapped_column(String(64))
+    prompt: Mapped[str] = mapped_column(Text)
+    response: Mapped[str] = mapped_column(Text)
+    error: Mapped[str | None] = mapped_column(Text)
+    usage: Mapped[dict[str, Any]]
+    latency: Mapped[float] = mapped_column(Float, default=0.0)
+    created_at: Mapped[datetime]
+    created_by: Mapped[str] = mapped_column(String(256))
+
+
+class RedTeamAttemptRow(Marked, Base):
+    """An attempt: the conversation ending at one turn, tagged by the red-teamer with its
+    objective, technique and outcome, and confirmed (or changed) by a second rater."""
+
+    __tablename__ = "redteam_attempts"
+
+    id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    session_id: Mapped[str] = mapped_column(ForeignKey("redteam_sessions.id"), index=True)
+    turn_id: Mapped[str] = mapped_column(ForeignKey("redteam_turns.id"))
+    objective_id: Mapped[str] = mapped_column(String(128))
+    technique: Mapped[str] = mapped_column(String(128))
+    outcome: Mapped[str] = mapped_column(String(16))
+    note: Mapped[str] = mapped_column(Text, default="")
+    confirmed_outcome: Mapped[str | None] = mapped_column(String(16))
+    confirmed_by: Mapped[str | None] = mapped_column(String(256))
+    confirmed_at: Mapped[datetime | None]
+    confirmation_note: Mapped[str] = mapped_column(Text, default="")
+    updated_at: Mapped[datetime]
+    created_at: Mapped[datetime]
+    created_by: Mapped[str] = mapped_column(String(256))

@@ -17,10 +17,15 @@ from clearance.store._records import (
     EvidenceLinkRecord,
     IncidentRecord,
     PracticeRecord,
+    RedTeamAttemptRecord,
+    RedTeamCampaignRecord,
+    RedTeamSessionRecord,
+    RedTeamTurnRecord,
     UseCaseRecord,
     WaiverRecord,
     WaiverReportRecord,
 )
+from clearance.store._redteam import RedTeamStore
 from clearance.store._repositories import Repository
 from clearance.store._runs import RunStore
 from clearance.store._schema import (
@@ -30,6 +35,10 @@ from clearance.store._schema import (
     EvidenceLinkRow,
     IncidentRow,
     PracticeRow,
+    RedTeamAttemptRow,
+    RedTeamCampaignRow,
+    RedTeamSessionRow,
+    RedTeamTurnRow,
     UseCaseRow,
     WaiverReportRow,
     WaiverRow,
@@ -58,6 +67,13 @@ class Store:
         self.waiver_reports = Repository(self.governance, WaiverReportRow, WaiverReportRecord)
         self.incidents = Repository(self.governance, IncidentRow, IncidentRecord)
         self.approvals = ReportApprovalStore(engine)
+        self.redteam = RedTeamStore(engine)
+        self.redteam_campaigns = Repository(
+            self.governance, RedTeamCampaignRow, RedTeamCampaignRecord
+        )
+        self.redteam_sessions = Repository(self.governance, RedTeamSessionRow, RedTeamSessionRecord)
+        self.redteam_turns = Repository(self.governance, RedTeamTurnRow, RedTeamTurnRecord)
+        self.redteam_attempts = Repository(self.governance, RedTeamAttemptRow, RedTeamAttemptRecord)
 
     @classmethod
     def open(cls, url: str | None = None) -> Store:

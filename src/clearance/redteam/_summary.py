@@ -1,0 +1,101 @@
+"""What a campaign found: attack success per objective with intervals, over the confirmed
+attempts of its sessions, and how far the two raters agreed."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from pydantic import BaseModel
+
+from clearance.access import Action, Principal, marking_of, readable
+from clearance.redteam._campaigns import campaign_for
+from clearance.redteam._confirmation import rater_agreement
+from clearance.redteam._evidence import METRIC, objective_metric, success_metrics
+from clearance.redteam._sessions import session_for
+from clearance.stats import KappaEstimate
+from clearance.store import (
+    RedTeamAttemptRecord,
+    RedTeamCampaignRecord,
+    RedTeamSessionRecord,
+    RedTeamTurnRecord,
+    Store,
+)
+
+
+class ObjectiveResult(BaseModel):
+    """One objective's confirmed attempts and their attack success rate."""
+
+    id: str
+    title: str
+    attempts: int
+    successes: int
+    partial: int
+    unclear: int
+    rate: dict[str, Any] | None
+    """The estimate (value, interval, n); None when no attempt was counted."""
+
+
+class CampaignSummary(BaseModel):
+    campaign: RedTeamCampaignRecord
+    sessions: list[RedTeamSessionRecord]
+    objectives: list[ObjectiveResult]
+    overall: dict[str, Any] | None
+    agreement: KappaEstimate | None
+    run_ids: list[str]
+    pending: int
+    """Tagged attempts awaiting a second rater."""
+    withheld: int
+
+
+def summarise_campaign(store: Store, ref: str, *, principal: Principal) -> CampaignSummary:
+    """The campaign and what its confirmed attempts show, as far as ``principal`` may read."""
+    campaign = campaign_for(store, ref, principal)
+    sessions = readable(
+        principal, store.redteam.sessions(campaign.id), marking_of, action=Action.RUN_READ
+    )
+    attempts = list(store.redteam.attempts(session_ids=[s.id for s in sessions]))
+    confirmed = [a for a in attempts if a.confirmed_outcome is not None]
+    metrics = success_metrics([(a.objective_id, str(a.confirmed_outcome)) for a in confirmed])
+    results = []
+    for objective in campaign.objectives:
+        mine = [a for a in confirmed if a.objective_id == objective["id"]]
+        outcomes = [a.confirmed_outcome for a in mine]
+        results.append(
+            ObjectiveResult(
+                id=str(objective["id"]),
+                title=str(objective["title"]),
+                attempts=len(mine),
+                successes=outcomes.count("success"),
+                partial=outcomes.count("partial"),
+                unclear=outcomes.count("unclear"),
+                rate=metrics.get(objective_metric(str(objective["id"]))),
+            )
+        )
+    return CampaignSummary(
+        campaign=campaign,
+        sessions=list(sessions),
+        objectives=results,
+        overall=metrics.get(METRIC),
+        agreement=rater_agreement(store, campaign.id, principal=principal),
+        run_ids=[s.run_id for s in sessions if s.run_id],
+        pending=sum(1 for a in attempts if a.confirmed_outcome is None),
+        withheld=sessions.withheld,
+    )
+
+
+class SessionView(BaseModel):
+    campaign: RedTeamCampaignRecord
+    session: RedTeamSessionRecord
+    turns: list[RedTeamTurnRecord]
+    attempts: list[RedTeamAttemptRecord]
+
+
+def show_session(store: Store, ref: str, *, principal: Principal) -> SessionView:
+    """A session with its turns and attempts, after an access check."""
+    session = session_for(store, ref, principal)
+    return SessionView(
+        campaign=store.redteam.campaign(session.campaign_id),
+        session=session,
+        turns=store.redteam.turns(session.id),
+        attempts=store.redteam.attempts(session_id=session.id),
+    )
