@@ -79,19 +79,30 @@ class Stub:
 
 
 def drive(task: str, base_url: str, connections: int) -> None:
-    from clearance.accountability import start_auto_checkpoints, stop_auto_checkpoints
+    from clearance.accountability import acting, start_auto_checkpoints, stop_auto_checkpoints
     from clearance.runner import RunOptions, run_task
     from clearance.store import Store
     from clearance.tasks import load_task
 
     loaded = load_task(task)
     store = Store.open()
+    # Whoever the store says is acting (the local administrator on this fresh home), as the CLI.
+    who = acting(store)
     options = RunOptions(base_url=base_url, max_connections=connections)
     wall, cpu = time.perf_counter(), time.process_time()
     # As `clearance eval run` does: checkpoints while the run writes, and one when it ends
     # (none when CLEARANCE_AUTO_CHECKPOINT=off).
     auto = start_auto_checkpoints()
-    summary = asyncio.run(run_task(loaded, "openai/stub", store=store, options=options))
+    summary = asyncio.run(
+        run_task(
+            loaded,
+            "openai/stub",
+            store=store,
+            options=options,
+            actor=who.actor,
+            principal=who.principal,
+        )
+    )
     if auto is not None:
         auto.finish()
         stop_auto_checkpoints(auto)

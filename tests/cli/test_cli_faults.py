@@ -15,6 +15,7 @@ from sqlalchemy.exc import OperationalError
 from typer.testing import CliRunner
 
 from clearance.cli import app
+from clearance.spreadsheet import without_banners
 
 
 def _run(*args: str) -> Any:
@@ -68,7 +69,11 @@ def test_run_csv_export_neutralises_formulas(task_and_model: tuple[Path, str]) -
     assert _run("eval", "run", str(task), "--model", model).exit_code == 0
     run_id = json.loads(_run("eval", "list", "--json").stdout)[0]["id"]
     rows = list(
-        csv.DictReader(io.StringIO(_run("eval", "export", run_id, "--format", "csv").stdout))
+        csv.DictReader(
+            io.StringIO(
+                without_banners(_run("eval", "export", run_id, "--format", "csv").stdout)[1]
+            )
+        )
     )
     assert [r["output"] for r in rows] == ["'" + formula, "'+1-2", "A"]
     plain = _run("eval", "export", run_id).stdout  # JSON lines carry the text as it was

@@ -12,6 +12,7 @@ import pytest
 from typer.testing import CliRunner
 
 from clearance.cli import app
+from clearance.spreadsheet import without_banners
 
 runner = CliRunner()
 
@@ -73,8 +74,12 @@ def test_list_show_and_export(task_and_model: tuple[Path, str]) -> None:
     assert [r["choice"] for r in rows] == [1.0, 0.0, 1.0]
     assert rows[1]["output"] == "I think A"
 
+    assert {r["marking"] for r in rows} == {"UNCLASSIFIED"}
+
     code, out, _ = _run("eval", "export", first, "--format", "csv")
-    table = list(csv.DictReader(io.StringIO(out)))
+    banner, body = without_banners(out)
+    assert banner == "UNCLASSIFIED"
+    table = list(csv.DictReader(io.StringIO(body)))
     assert list(table[0]) == ["id", "epoch", "input", "output", "target", "choice", "error"]
     assert table[2]["choice"] == "1.0"
 

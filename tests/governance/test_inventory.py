@@ -26,6 +26,7 @@ from clearance.governance import (
     revoke_waiver,
     validate_omb_csv,
 )
+from clearance.spreadsheet import without_banners
 from clearance.store import Store
 
 FINDING = "Fulfilling the practice now would delay a critical mission; reviewed monthly instead."
@@ -108,7 +109,7 @@ def inventory_store(sqlite_store: Store, intake: Callable[..., dict[str, Any]]) 
 
 
 def _rows(text: str) -> list[dict[str, str]]:
-    return list(csv.DictReader(io.StringIO(text)))
+    return list(csv.DictReader(io.StringIO(without_banners(text)[1])))
 
 
 def test_the_omb_csv_conforms_to_the_pinned_fields_and_allowed_values(
@@ -116,7 +117,9 @@ def test_the_omb_csv_conforms_to_the_pinned_fields_and_allowed_values(
 ) -> None:
     text = omb_inventory_csv(inventory_store, now=T0, principal=LOCAL_ADMIN)
     assert validate_omb_csv(text) == []
-    header = next(csv.reader(io.StringIO(text)))
+    banner, table = without_banners(text)
+    assert banner == "SECRET"  # the promotion board's use case
+    header = next(csv.reader(io.StringIO(table)))
     assert header == omb_spec().columns
     rows = {r["Use Case Name"]: r for r in _rows(text)}
     assert len(rows) == 4
@@ -167,8 +170,8 @@ def test_the_field_spec_is_a_versioned_data_file_with_its_source() -> None:
 
 def _with_cell(text: str, column: str, value: str) -> str:
     rows = list(csv.reader(io.StringIO(text)))
-    index = rows[0].index(column)
-    rows[1][index] = value
+    index = rows[1].index(column)  # under the banner row
+    rows[2][index] = value
     out = io.StringIO()
     csv.writer(out, lineterminator="\n").writerows(rows)
     return out.getvalue()
@@ -214,6 +217,9 @@ def test_the_validator_reports_missing_and_unknown_columns(inventory_store: Stor
         "unknown column 'Bureau' (not in omb-2024-use-case-inventory 2024.1)",
     ]
     assert validate_omb_csv("") != []
+    # A banner that opens the file but does not close it: cut short, or rows appended.
+    cut = text.rstrip("\n").rsplit("\n", 1)[0] + "\n"
+    assert validate_omb_csv(cut)[0].startswith("the file opens with the banner 'SECRET'")
 
 
 def test_the_framework_inventory_lists_high_impact_uses_and_counts_waivers(
@@ -251,6 +257,8 @@ def test_exports_leave_out_what_the_exporter_may_not_read(inventory_store: Store
     text = omb_inventory_csv(inventory_store, principal=analyst, now=T0)
     assert "Promotion board ranking" not in text
     assert validate_omb_csv(text) == []
+    assert without_banners(text)[0] == "UNCLASSIFIED"  # the marking of what it holds
+    assert without_banners(framework_inventory_csv(inventory))[0] == "UNCLASSIFIED"
 
 
 def test_a_topic_area_outside_the_pinned_list_is_refused_at_intake(

@@ -338,7 +338,9 @@ def export(
     ] = ExportFormat.jsonl,
     out: Annotated[Path | None, typer.Option(help="Write here instead of stdout.")] = None,
 ) -> None:
-    """One row per sample-epoch: id, input, output, target, every score by name, error."""
+    """One row per sample-epoch: id, input, output, target, every score by name, error. Marked
+    with the run's marking: a `marking` field on every JSON line; the banner as the first and
+    last row of a CSV."""
     from clearance.access import Action
     from clearance.accountability import readable_run
 
@@ -348,11 +350,10 @@ def export(
         names = list(r.provenance.get("scorers", []))
         stream = out.open("w", encoding="utf-8", newline="") if out else sys.stdout
         try:
-            _write_rows(store.runs.samples(r.id), names, fmt, stream)
+            _write_rows(store.runs.samples(r.id), names, fmt, stream, _banner(r))
         finally:
             if out:
                 stream.close()
-    # The rows carry no marking of their own: the banner goes where a reader looks first.
     err_console.print(f"marking: {_banner(r)}", highlight=False)
     if out:
         err_console.print(f"wrote {out}")
@@ -368,13 +369,16 @@ def _text(value: Any) -> str:
     return value if isinstance(value, str) else json.dumps(value, ensure_ascii=False)
 
 
-def _write_rows(samples: Any, names: list[str], fmt: ExportFormat, stream: Any) -> None:
+def _write_rows(
+    samples: Any, names: list[str], fmt: ExportFormat, stream: Any, banner: str
+) -> None:
     from clearance.spreadsheet import SafeCsvDictWriter
 
     writer = None
     if fmt is ExportFormat.csv:
         header = ["id", "epoch", "input", "output", "target", *names, "error"]
         writer = SafeCsvDictWriter(stream, fieldnames=header)
+        writer.banner(banner)
         writer.writeheader()
     for s in samples:
         row: dict[str, Any] = {
@@ -388,6 +392,9 @@ def _write_rows(samples: Any, names: list[str], fmt: ExportFormat, stream: Any) 
             row[name] = s.scores[name]["value"] if name in s.scores else None
         row["error"] = s.error
         if writer is None:
-            stream.write(json.dumps(row, ensure_ascii=False) + "\n")
+            # Each line marked: a line copied out of the file still says what it holds.
+            stream.write(json.dumps(row | {"marking": banner}, ensure_ascii=False) + "\n")
         else:
             writer.writerow(row | {"input": _text(s.input), "target": _text(s.target)})
+    if writer is not None:
+        writer.banner(banner)

@@ -222,10 +222,11 @@ FRAMEWORK_CSV_COLUMNS = (
 
 
 def framework_inventory_csv(inventory: FrameworkInventory) -> str:
-    """The annual inventory as CSV, one row per use case (the totals and waiver counts are in
-    the JSON export, which has a place for them)."""
+    """The annual inventory as CSV, one row per use case, between two rows of its banner (the
+    totals and waiver counts are in the JSON export, which has a place for them)."""
     out = io.StringIO()
     writer = SafeCsvWriter(out, lineterminator="\n")
+    writer.banner(inventory.marking)
     writer.writerow(FRAMEWORK_CSV_COLUMNS)
     for e in inventory.use_cases:
         states = [p.state for p in e.practices]
@@ -257,6 +258,7 @@ def framework_inventory_csv(inventory: FrameworkInventory) -> str:
                 "; ".join(e.missing),
             ]
         )
+    writer.banner(inventory.marking)
     return out.getvalue()
 
 
@@ -400,13 +402,16 @@ def omb_rows(views: Sequence[UseCaseView]) -> list[list[str]]:
 
 def omb_inventory_csv(store: Store, *, principal: Principal, now: datetime | None = None) -> str:
     """The 2024 OMB use-case inventory of every use case the principal may read, as CSV with
-    the pinned column names and allowed values."""
+    the pinned column names and allowed values, between two rows of its banner (the highest
+    marking of the use cases it lists)."""
     require_permission(principal, Action.REPORT_GENERATE)
     views = list_use_cases(store, principal=principal, now=now)
     out = io.StringIO()
     writer = SafeCsvWriter(out, lineterminator="\n")
+    writer.banner(views.banner.banner())
     writer.writerow(omb_spec().columns)
     writer.writerows(omb_rows(list(views)))
+    writer.banner(views.banner.banner())
     return out.getvalue()
 
 

@@ -14,6 +14,8 @@ from typing import Literal
 import yaml
 from pydantic import BaseModel, ConfigDict, Field
 
+from clearance.spreadsheet import BannerError, without_banners
+
 OMB_FIELDS_FILE = "omb-2024-fields.yaml"
 
 
@@ -92,9 +94,15 @@ def check_value(spec: OmbSpec, field: OmbField, value: str) -> str | None:
 
 def validate_omb_csv(text: str) -> list[str]:
     """Every problem with an inventory CSV: missing, extra or misordered columns, empty required
-    cells, values outside the allowed ones, malformed dates. Empty when it conforms."""
+    cells, values outside the allowed ones, malformed dates, an opening banner row that does not
+    close the file. Empty when it conforms. Rows are numbered from the header row (row 1),
+    whether or not a banner row stands above it."""
     spec = omb_spec()
-    rows = list(csv.reader(io.StringIO(text)))
+    try:
+        _, table = without_banners(text)
+    except BannerError as error:
+        return [str(error)]
+    rows = list(csv.reader(io.StringIO(table)))
     if not rows:
         return ["the file is empty: expected a header row of the inventory's columns"]
     header, body = rows[0], rows[1:]
