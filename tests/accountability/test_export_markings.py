@@ -216,4 +216,3 @@ def test_a_ledger_export_states_its_contents_marking(
         if "marking_level" in r["content"]
     }
     assert markings == {"UNCLASSIFIED", READERS[who]}
-
