@@ -42,7 +42,9 @@ from clearance.assess._findings import (
     Finding,
     Verdict,
     assess_findings,
+    elicitation_sentences,
     judge_run,
+    strongest_elicitation,
     summarise_domains,
 )
 from clearance.assess._mitigation import (
@@ -100,6 +102,7 @@ __all__ = [
     "decision_checks",
     "default_policy",
     "domain_of",
+    "elicitation_sentences",
     "gather_evidence",
     "judge_run",
     "list_assessments",
@@ -114,5 +117,6 @@ __all__ = [
     "run_elicitation",
     "run_identity",
     "show_mitigations",
+    "strongest_elicitation",
     "summarise_domains",
 ]

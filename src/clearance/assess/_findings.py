@@ -67,6 +67,11 @@ class DomainSummary(BaseModel):
     """The severity of the threshold behind the verdict (None for "no threshold")."""
     benchmarks: list[str]
     sentence: str
+    strongest_elicitation: str | None = None
+    """The most concerning finding among runs with elicitation overrides (system prompt,
+    few-shot, chain of thought, majority vote, likelihood), flagged as such; or, for a tested
+    domain with none, a sentence saying only the plain test was tried (NSM 3.3(f)(iii)(A):
+    capability findings that ignore stronger elicitation understate hazards)."""
 
 
 def _interval_verdict(threshold: Threshold, low: float, high: float) -> Verdict:
@@ -226,6 +231,42 @@ def _worst(findings: list[Finding]) -> Finding:
     return min(findings, key=lambda f: (_ORDER[f.verdict], _SEVERITY_ORDER[f.severity]))
 
 
+def _concern(finding: Finding) -> float:
+    """How far a finding's value lies on its threshold's side of concern (higher: worse)."""
+    value = finding.value if finding.value is not None else float("-inf")
+    return value if finding.direction == "above" else -value
+
+
+_PLAIN_ONLY = "only the plain test was tried"
+
+
+def strongest_elicitation(domain: str, findings: list[Finding], runs: list[RunRecord]) -> str:
+    """A sentence naming the strongest elicitation tried in ``domain``: the elicited run's
+    finding that lies furthest on the side of concern, or that none beyond the plain test was
+    tried."""
+    elicited = {run.id for run in runs if run_elicitation(run)}
+    judged = [f for f in findings if f.run_id in elicited and f.value is not None]
+    if not judged:
+        return f"{domain}: {_PLAIN_ONLY}"
+    strongest = max(judged, key=_concern)
+    return f"{domain}: strongest elicitation tried (flagged as elicited): {strongest.reason}"
+
+
+def elicitation_sentences(domains: list[DomainSummary]) -> list[str]:
+    """What the assessment says about elicitation: each domain's strongest elicited finding,
+    then one sentence naming the tested domains where only the plain test was tried."""
+    said = [d.strongest_elicitation for d in domains if d.strongest_elicitation]
+    plain = [s.partition(":")[0] for s in said if s.endswith(_PLAIN_ONLY)]
+    sentences = [s for s in said if not s.endswith(_PLAIN_ONLY)]
+    if plain:
+        sentences.append(
+            f"Only the plain test was tried in {', '.join(plain)} (no system prompt, few-shot, "
+            "chain of thought or majority-vote elicitation): a stronger elicitation might "
+            "score higher there (NSM 3.3(f)(iii)(A))."
+        )
+    return sentences
+
+
 def summarise_domains(findings: list[Finding], evidence: Evidence) -> list[DomainSummary]:
     """Each of the twelve domains with its most serious verdict and a sentence saying why."""
     summaries = []
@@ -261,6 +302,7 @@ def summarise_domains(findings: list[Finding], evidence: Evidence) -> list[Domai
                 severity=worst.severity,
                 benchmarks=benchmarks,
                 sentence=f"{domain}: {worst.reason}",
+                strongest_elicitation=strongest_elicitation(domain, mine, runs) if runs else None,
             )
         )
     return summaries

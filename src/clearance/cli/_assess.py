@@ -112,6 +112,7 @@ def _print_assessment(a: Assessment) -> None:
     c.print(_domains_table(a))
     c.print("[bold]Findings[/]")
     c.print(_findings_table(a))
+    _print_elicitation(a)
     if a.mitigations:
         c.print("[bold]Mitigations[/]")
         for m in a.mitigations:
@@ -127,6 +128,16 @@ def _print_assessment(a: Assessment) -> None:
             f"[yellow]{plural(a.withheld_runs, 'run')} withheld by your clearance and not "
             "counted[/]"
         )
+
+
+def _print_elicitation(a: Assessment) -> None:
+    from clearance.assess import elicitation_sentences
+
+    sentences = elicitation_sentences(a.domains)
+    if sentences:
+        out_console.print("[bold]Elicitation[/]")
+    for sentence in sentences:
+        out_console.print(f"  {sentence}", highlight=False)
 
 
 def _domains_table(a: Assessment) -> Table:

@@ -8,6 +8,7 @@ from collections import Counter
 from collections.abc import Sequence
 
 from clearance.access import marking_of
+from clearance.assess import elicitation_sentences
 from clearance.reports._charts import (
     BeforeAfter,
     ScorePoint,
@@ -251,6 +252,7 @@ def findings_blocks(assessment: StoredAssessment, prefix: str) -> list[Block]:
     blocks.extend(
         Paragraph(text=d.sentence) for d in assessment.domains if d.verdict != "not tested"
     )
+    blocks.extend(Paragraph(text=s) for s in elicitation_sentences(assessment.domains))
     if untested:
         blocks.append(
             Paragraph(
