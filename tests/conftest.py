@@ -7,8 +7,12 @@ import subprocess
 import sys
 from collections.abc import Iterator
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pytest
+
+if TYPE_CHECKING:
+    from clearance.store import Store
 
 REPO = Path(__file__).resolve().parents[1]
 SHARED_DATASETS = REPO.parent / "shared" / "datasets"
@@ -119,6 +123,27 @@ def store_url(
         url = request.getfixturevalue("postgres_url")
     monkeypatch.setenv("CLEARANCE_DATABASE_URL", url)
     return url
+
+
+@pytest.fixture
+def store(store_url: str) -> Iterator[Store]:
+    """A migrated store on each supported database (packages' conftests may refine it)."""
+    from clearance.store import Store
+
+    opened = Store.open(store_url)
+    yield opened
+    opened.close()
+
+
+@pytest.fixture
+def sqlite_store(clearance_home: Path) -> Iterator[Store]:
+    """A store on SQLite only, for tests that check logic rather than the database."""
+    from clearance.store import Store
+
+    clearance_home.mkdir(parents=True, exist_ok=True)
+    opened = Store.open(f"sqlite:///{clearance_home / 'clearance.db'}")
+    yield opened
+    opened.close()
 
 
 def _postgres_base_url() -> str | None:

@@ -16,6 +16,7 @@ from clearance.cli import (
     _data,
     _decision,
     _eval,
+    _import,
     _incident,
     _inventory,
     _ledger,
@@ -63,6 +64,7 @@ app.add_typer(_ledger.app, name="ledger")
 app.add_typer(_user.app, name="user")
 app.add_typer(_report.app, name="report")
 app.add_typer(_witness.app, name="witness")
+app.add_typer(_import.import_app, name="import")
 app.command("serve")(_serve.serve)
 app.command("bom")(_supplychain.bom)
 

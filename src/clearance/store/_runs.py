@@ -140,14 +140,22 @@ class RunStore:
         return count
 
     def finish_run(
-        self, uow: UnitOfWork, run_id: str, *, status: str, metrics: dict[str, Any] | None
+        self,
+        uow: UnitOfWork,
+        run_id: str,
+        *,
+        status: str,
+        metrics: dict[str, Any] | None,
+        finished_at: datetime | None = None,
     ) -> RunRecord:
+        """Record the run's final status and metrics; a completed run finished ``finished_at``
+        (default now; an import passes the time the source harness finished it)."""
         row = uow.session.get(RunRow, run_id)
         if row is None:
             raise RunNotFoundError(f"no run {run_id!r}")
         row.status = status
         row.metrics = metrics
-        row.finished_at = datetime.now(UTC) if status == "completed" else None
+        row.finished_at = (finished_at or datetime.now(UTC)) if status == "completed" else None
         return uow.record_row(f"run.{status}", row, RunRecord)
 
     def set_status(self, uow: UnitOfWork, run_id: str, status: str) -> None:

@@ -66,6 +66,7 @@ from clearance.tasks._metrics import (
     compute_metrics,
     is_proportion,
     metric,
+    metric_key,
     metrics,
 )
 from clearance.tasks._registry import (
@@ -143,6 +144,7 @@ __all__ = [
     "load_task",
     "load_task_file",
     "metric",
+    "metric_key",
     "metrics",
     "model_graded",
     "multiple_choice",
