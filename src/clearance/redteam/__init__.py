@@ -21,6 +21,7 @@ from clearance.redteam._campaigns import (
 from clearance.redteam._confirmation import confirm_attempt, rater_agreement
 from clearance.redteam._errors import RED_TEAMER_CANNOT_CONFIRM, RedTeamError
 from clearance.redteam._evidence import METRIC, SCORER, objective_metric, success_metrics
+from clearance.redteam._replay import JUDGE, ReplayResult, replay_campaign
 from clearance.redteam._sessions import (
     conversation,
     retry_turn,
@@ -41,6 +42,7 @@ from clearance.redteam._summary import (
 
 __all__ = [
     "DEFAULT_TECHNIQUES",
+    "JUDGE",
     "METRIC",
     "OUTCOMES",
     "RED_TEAMER_CANNOT_CONFIRM",
@@ -50,6 +52,7 @@ __all__ = [
     "ObjectiveResult",
     "Outcome",
     "RedTeamError",
+    "ReplayResult",
     "SessionView",
     "campaign_for",
     "confirm_attempt",
@@ -58,6 +61,7 @@ __all__ = [
     "list_campaigns",
     "objective_metric",
     "rater_agreement",
+    "replay_campaign",
     "retry_turn",
     "send_turn",
     "session_for",

@@ -11,7 +11,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 import clearance
-from clearance.access import marking_of
+from clearance.access import Marking, marking_of
 from clearance.models import ModelInfo
 from clearance.redteam._sessions import conversation, messages_for
 from clearance.stats import proportion_estimate
@@ -130,27 +130,26 @@ def _rate(outcomes: Sequence[str]) -> dict[str, Any]:
     return estimate.model_dump(mode="json")
 
 
-def record_session_run(
+def store_run(
     store: Store,
     uow: UnitOfWork,
-    campaign: RedTeamCampaignRecord,
-    session: RedTeamSessionRecord,
-    turns: Sequence[RedTeamTurnRecord],
-    attempts: Sequence[RedTeamAttemptRecord],
+    *,
+    info: ModelInfo,
+    name: str,
+    ref: dict[str, Any],
+    domain: str | None,
+    definition: dict[str, Any],
+    settings: dict[str, Any],
+    rows: Sequence[dict[str, Any]],
+    metrics: dict[str, dict[str, Any]],
+    marking: Marking,
+    redteam: dict[str, Any],
+    scorer_spec: dict[str, Any],
 ) -> RunRecord:
-    """Store the session, every attempt confirmed, as a completed run in ``uow``."""
-    info = ModelInfo.model_validate(session.model_info)
+    """Write a completed red-team run (a session, or one side of a replay) in ``uow``, with
+    the provenance any run carries, so the runs, assessment and report readers need nothing
+    special for it."""
     model_id = store.runs.ensure_model(uow, info)
-    rows = [_sample_row(session, turns, a) for a in attempts]
-    name = task_name(campaign, session)
-    ref = {"redteam": {"campaign": campaign.id, "session": session.id}}
-    definition = {
-        "campaign": campaign.model_dump(mode="json", exclude={"created_at"}),
-        "session": session.id,
-        "system_prompt": session.system_prompt,
-        "settings": session.settings,
-    }
-    marking = marking_of(session)
     run = store.runs.create_run(
         uow,
         id=new_record_id(),
@@ -160,39 +159,64 @@ def record_session_run(
         total=len(rows),
         provenance={
             "dataset": {
-                "name": f"red-team session {session.id}",
+                "name": name,
                 "path": None,
                 "digest": _digest([r["messages"] for r in rows]),
                 "samples": len(rows),
             },
-            "task": {
-                "name": name,
-                "digest": _digest(definition),
-                "ref": ref,
-                "domain": campaign.domain,
-            },
+            "task": {"name": name, "digest": _digest(definition), "ref": ref, "domain": domain},
             "model": info.model_dump(mode="json"),
-            "generate_config": session.settings,
+            "generate_config": settings,
             "scorers": [SCORER],
-            "scorer_specs": {SCORER: {"kind": "human", "rule": "confirmed outcome is success"}},
+            "scorer_specs": {SCORER: scorer_spec},
             "epochs": 1,
             "epoch_reducer": "mean",
             "seed": None,
             "clearance_version": clearance.__version__,
             "python": platform.python_version(),
-            "redteam": {
-                "campaign_id": campaign.id,
-                "campaign": campaign.name,
-                "session_id": session.id,
-                "red_teamer": session.created_by,
-                "raters": sorted({str(a.confirmed_by) for a in attempts}),
-                "system_prompt": session.system_prompt,
-            },
+            "redteam": redteam,
         },
         options={"redteam": True},
         marking_level=marking.level.value,
         marking_compartments=sorted(marking.compartments),
     )
     store.runs.append_samples(uow, run.id, rows)
-    metrics = success_metrics([(a.objective_id, str(a.confirmed_outcome)) for a in attempts])
     return store.runs.finish_run(uow, run.id, status="completed", metrics=metrics)
+
+
+def record_session_run(
+    store: Store,
+    uow: UnitOfWork,
+    campaign: RedTeamCampaignRecord,
+    session: RedTeamSessionRecord,
+    turns: Sequence[RedTeamTurnRecord],
+    attempts: Sequence[RedTeamAttemptRecord],
+) -> RunRecord:
+    """Store the session, every attempt confirmed, as a completed run in ``uow``."""
+    return store_run(
+        store,
+        uow,
+        info=ModelInfo.model_validate(session.model_info),
+        name=task_name(campaign, session),
+        ref={"redteam": {"campaign": campaign.id, "session": session.id}},
+        domain=campaign.domain,
+        definition={
+            "campaign": campaign.model_dump(mode="json", exclude={"created_at"}),
+            "session": session.id,
+            "system_prompt": session.system_prompt,
+            "settings": session.settings,
+        },
+        settings=session.settings,
+        rows=[_sample_row(session, turns, a) for a in attempts],
+        metrics=success_metrics([(a.objective_id, str(a.confirmed_outcome)) for a in attempts]),
+        marking=marking_of(session),
+        redteam={
+            "campaign_id": campaign.id,
+            "campaign": campaign.name,
+            "session_id": session.id,
+            "red_teamer": session.created_by,
+            "raters": sorted({str(a.confirmed_by) for a in attempts}),
+            "system_prompt": session.system_prompt,
+        },
+        scorer_spec={"kind": "human", "rule": "the second rater's confirmed outcome is success"},
+    )

@@ -20,6 +20,7 @@ from clearance.models import (
     ChatMessage,
     GenerateConfig,
     ModelError,
+    ModelInfo,
     ModelOutput,
     current_epoch,
     current_sample_id,
@@ -85,11 +86,7 @@ async def start_session(
     settings it will use (the campaign's unless given)."""
     campaign = campaign_for(store, campaign_ref, principal)
     require(principal, Action.RUN_CREATE, marking_of(campaign))
-    model = get_model(campaign.model_spec)
-    try:
-        info = model.info
-    finally:
-        await model.aclose()
+    info = await model_info(campaign.model_spec)
     at = now or datetime.now(UTC)
     with store.unit_of_work(actor_of(principal)) as uow:
         record: RedTeamSessionRecord = store.redteam_sessions.add(
@@ -137,6 +134,15 @@ def messages_for(
         messages.append(ChatMessage(role="assistant", content=turn.response))
     messages.append(ChatMessage(role="user", content=prompt))
     return messages
+
+
+async def model_info(spec: str) -> ModelInfo:
+    """What ``spec`` names, as a run records it (opening the provider, calling nothing)."""
+    model = get_model(spec)
+    try:
+        return model.info
+    finally:
+        await model.aclose()
 
 
 async def ask_model(

@@ -69,6 +69,7 @@ from clearance.tasks._metrics import (
     metric_key,
     metrics,
 )
+from clearance.tasks._refusal import REFUSAL_RULES_VERSION, RefusalVerdict, classify_refusal
 from clearance.tasks._registry import (
     ComponentSpec,
     Registry,
@@ -96,6 +97,7 @@ __all__ = [
     "MAX_CHOICES",
     "REDUCERS",
     "REFUSAL_RUBRIC",
+    "REFUSAL_RULES_VERSION",
     "RUBRICS",
     "SHIPPED_CALIBRATIONS",
     "STRONGREJECT_RUBRIC",
@@ -104,6 +106,7 @@ __all__ = [
     "Generate",
     "MetricFn",
     "ModelGraded",
+    "RefusalVerdict",
     "Registry",
     "Rubric",
     "SandboxedStep",
@@ -127,6 +130,7 @@ __all__ = [
     "assemble_program",
     "calibration_from",
     "choice",
+    "classify_refusal",
     "code_execution",
     "compliance",
     "compute_metrics",
