@@ -21,6 +21,7 @@ from clearance.cli import (
     _inventory,
     _ledger,
     _mitigation,
+    _monitor,
     _practice,
     _report,
     _rules,
@@ -57,6 +58,7 @@ app.add_typer(_practice.practice_app, name="practice")
 app.add_typer(_decision.decision_app, name="decision")
 app.add_typer(_waiver.waiver_app, name="waiver")
 app.add_typer(_incident.incident_app, name="incident")
+app.add_typer(_monitor.monitor_app, name="monitor")
 app.add_typer(_inventory.inventory_app, name="inventory")
 app.add_typer(_rules.app, name="rules")
 app.add_typer(_run.run_app, name="run")

@@ -23,7 +23,9 @@ from clearance.governance._context import moment, readable_by
 from clearance.governance._errors import GovernanceError
 from clearance.store import IncidentRecord, Store
 
-IncidentKind = Literal["incident", "misuse"]
+IncidentKind = Literal["incident", "misuse", "monitoring"]
+"""A "monitoring" incident is an alarm raised by a monitor of the deployed system: while it is
+open it puts the use case's approval back into review."""
 INCIDENT_KINDS: tuple[IncidentKind, ...] = get_args(IncidentKind)
 IncidentSeverity = Literal["low", "moderate", "high", "critical"]
 INCIDENT_SEVERITIES: tuple[IncidentSeverity, ...] = get_args(IncidentSeverity)

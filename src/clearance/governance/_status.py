@@ -173,7 +173,22 @@ def approval_lapses(
         ]
     reasons += _model_changes(store, pinned.get("models", {}))
     reasons += _waiver_changes(store, use_case, pinned.get("practices", {}), now)
+    reasons += _monitoring_alarms(store, use_case, approval)
     return list(dict.fromkeys(reasons))
+
+
+def _monitoring_alarms(
+    store: Store, use_case: UseCaseRecord, approval: DecisionRecord
+) -> list[str]:
+    """Open monitoring incidents raised after the approval: what was approved no longer behaves
+    as it did when it was tested, so the approval goes back to review."""
+    return [
+        f"monitoring raised incident {incident.id} after the approval: {incident.summary}"
+        for incident in store.governance.incidents(use_case.id)
+        if incident.kind == "monitoring"
+        and incident.status == "open"
+        and incident.created_at > approval.created_at
+    ]
 
 
 def _model_changes(store: Store, pinned_models: dict[str, Any]) -> list[str]:

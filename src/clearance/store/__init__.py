@@ -7,12 +7,14 @@ from clearance.store._engine import StoreError, create_store_engine, database_ur
 from clearance.store._governance import GovernanceNotFoundError, GovernanceStore
 from clearance.store._ids import new_record_id
 from clearance.store._ledger import LedgerReader, MalformedEntryError
+from clearance.store._monitoring import MonitoringStore
 from clearance.store._principals import (
     PrincipalExistsError,
     PrincipalNotFoundError,
     PrincipalStore,
 )
 from clearance.store._records import (
+    AlertRecord,
     ApiTokenRecord,
     AssessmentRecord,
     ClassificationRecord,
@@ -23,6 +25,8 @@ from clearance.store._records import (
     IncidentRecord,
     MitigationRecord,
     ModelRecord,
+    MonitoringRunRecord,
+    MonitorRecord,
     PracticeRecord,
     PrincipalRecord,
     RedTeamAttemptRecord,
@@ -32,6 +36,7 @@ from clearance.store._records import (
     ReportApprovalRecord,
     RunRecord,
     SampleRecord,
+    TranscriptRecord,
     UseCaseRecord,
     WaiverRecord,
     WaiverReportRecord,
@@ -73,6 +78,7 @@ __all__ = [
     "SAMPLES_TABLE",
     "SIGNING_KEY_RECORD_TYPE",
     "SIGN_IN_RECORD_TYPE",
+    "AlertRecord",
     "ApiTokenRecord",
     "AssessmentNotFoundError",
     "AssessmentRecord",
@@ -91,6 +97,9 @@ __all__ = [
     "MitigationRecord",
     "MitigationStore",
     "ModelRecord",
+    "MonitorRecord",
+    "MonitoringRunRecord",
+    "MonitoringStore",
     "PracticeRecord",
     "PrincipalExistsError",
     "PrincipalNotFoundError",
@@ -113,6 +122,7 @@ __all__ = [
     "SampleRecord",
     "Store",
     "StoreError",
+    "TranscriptRecord",
     "UnitOfWork",
     "UnregisteredRecordError",
     "UseCaseRecord",

@@ -34,6 +34,7 @@ from clearance.store._records import (
 )
 from clearance.store._registry import kind_of_row, kind_of_table
 from clearance.store._schema import (
+    AlertRow,
     Base,
     ClassificationRow,
     DecisionRow,
@@ -43,12 +44,15 @@ from clearance.store._schema import (
     IncidentRow,
     LedgerRow,
     ModelRow,
+    MonitoringRunRow,
+    MonitorRow,
     PracticeRow,
     RedTeamAttemptRow,
     RedTeamCampaignRow,
     RedTeamSessionRow,
     RedTeamTurnRow,
     RunRow,
+    TranscriptRow,
     UseCaseRow,
     WaiverReportRow,
     WaiverRow,
@@ -80,6 +84,10 @@ _ID_PREFIXES: dict[type[Base], str] = {
     RedTeamSessionRow: "rs",
     RedTeamTurnRow: "rt",
     RedTeamAttemptRow: "ra",
+    MonitorRow: "mon",
+    MonitoringRunRow: "mr",
+    AlertRow: "al",
+    TranscriptRow: "tr",
 }
 
 

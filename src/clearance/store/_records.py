@@ -407,3 +407,57 @@ class RedTeamAttemptRecord(Governed):
     confirmed_at: UTCDateTime | None
     confirmation_note: str
     updated_at: UTCDateTime
+
+
+class MonitorRecord(Governed):
+    """A monitor of a deployed model, as stored."""
+
+    use_case_id: str
+    model_spec: str
+    suite: str | None
+    task: str | None
+    every_seconds: int
+    samples: int | None
+    alpha: float
+    outbox: str
+    webhook_url: str | None
+    status: str
+    next_due: UTCDateTime
+    looks: int
+
+
+class MonitoringRunRecord(Governed):
+    """One look of a monitor, as stored."""
+
+    monitor_id: str
+    use_case_id: str
+    look: int
+    approval_id: str | None
+    run_ids: list[str]
+    comparisons: list[dict[str, Any]]
+    alarm: bool
+    incident_id: str | None
+
+
+class AlertRecord(Governed):
+    """An alarm sent to the outbox (and the webhook, when configured), as stored."""
+
+    use_case_id: str
+    monitor_id: str | None
+    source_id: str
+    incident_id: str
+    reasons: list[str]
+    outbox_path: str
+    webhook_status: str
+
+
+class TranscriptRecord(Governed):
+    """An ingested production transcript (redacted before storing), as stored."""
+
+    use_case_id: str
+    batch_id: str
+    source_format: str
+    occurred_at: UTCDateTime
+    messages: list[dict[str, Any]]
+    redactions: int
+    scores: dict[str, Any]

@@ -18,6 +18,7 @@ from pydantic import BaseModel
 from clearance.access import Action
 from clearance.errors import ClearanceError
 from clearance.store._records import (
+    AlertRecord,
     ApiTokenRecord,
     AssessmentRecord,
     ClassificationRecord,
@@ -28,6 +29,8 @@ from clearance.store._records import (
     IncidentRecord,
     MitigationRecord,
     ModelRecord,
+    MonitoringRunRecord,
+    MonitorRecord,
     PracticeRecord,
     PrincipalRecord,
     RedTeamAttemptRecord,
@@ -36,11 +39,13 @@ from clearance.store._records import (
     RedTeamTurnRecord,
     ReportApprovalRecord,
     RunRecord,
+    TranscriptRecord,
     UseCaseRecord,
     WaiverRecord,
     WaiverReportRecord,
 )
 from clearance.store._schema import (
+    AlertRow,
     ApiTokenRow,
     AssessmentRow,
     Base,
@@ -52,6 +57,8 @@ from clearance.store._schema import (
     IncidentRow,
     MitigationRow,
     ModelRow,
+    MonitoringRunRow,
+    MonitorRow,
     PracticeRow,
     PrincipalRow,
     RedTeamAttemptRow,
@@ -60,6 +67,7 @@ from clearance.store._schema import (
     RedTeamTurnRow,
     ReportApprovalRow,
     RunRow,
+    TranscriptRow,
     UseCaseRow,
     WaiverReportRow,
     WaiverRow,
@@ -121,6 +129,10 @@ RECORD_KINDS: tuple[RecordKind, ...] = (
     RecordKind("redteam_session", RedTeamSessionRow, RedTeamSessionRecord, Action.RUN_READ),
     RecordKind("redteam_turn", RedTeamTurnRow, RedTeamTurnRecord, Action.RUN_READ),
     RecordKind("redteam_attempt", RedTeamAttemptRow, RedTeamAttemptRecord, Action.RUN_READ),
+    RecordKind("monitor", MonitorRow, MonitorRecord, Action.USECASE_READ),
+    RecordKind("monitoring_run", MonitoringRunRow, MonitoringRunRecord, Action.USECASE_READ),
+    RecordKind("alert", AlertRow, AlertRecord, Action.INCIDENT_READ),
+    RecordKind("transcript", TranscriptRow, TranscriptRecord, Action.USECASE_READ),
 )
 """Every record type kept in a table of its own, ledgered with its full content."""
 

@@ -526,3 +526,79 @@ class RedTeamAttemptRow(Marked, Base):
     updated_at: Mapped[datetime]
     created_at: Mapped[datetime]
     created_by: Mapped[str] = mapped_column(String(256))
+
+
+class MonitorRow(Marked, Base):
+    """A deployed model watched on a schedule: which use case, which tests, how often."""
+
+    __tablename__ = "monitors"
+
+    id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    use_case_id: Mapped[str] = mapped_column(ForeignKey("use_cases.id"), index=True)
+    model_spec: Mapped[str] = mapped_column(String(512))
+    suite: Mapped[str | None] = mapped_column(String(128))
+    task: Mapped[str | None] = mapped_column(String(512))
+    every_seconds: Mapped[int]
+    samples: Mapped[int | None]
+    alpha: Mapped[float] = mapped_column(Float)
+    outbox: Mapped[str] = mapped_column(String(1024))
+    webhook_url: Mapped[str | None] = mapped_column(String(1024))
+    status: Mapped[str] = mapped_column(String(16))
+    next_due: Mapped[datetime]
+    looks: Mapped[int]
+    """Monitoring runs taken so far: the next is look ``looks + 1`` of the spending plan."""
+    created_at: Mapped[datetime]
+    created_by: Mapped[str] = mapped_column(String(256))
+
+
+class MonitoringRunRow(Marked, Base):
+    """One look of a monitor: the runs it made and each domain compared with the baseline."""
+
+    __tablename__ = "monitoring_runs"
+
+    id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    monitor_id: Mapped[str] = mapped_column(ForeignKey("monitors.id"), index=True)
+    use_case_id: Mapped[str] = mapped_column(ForeignKey("use_cases.id"), index=True)
+    look: Mapped[int]
+    approval_id: Mapped[str | None] = mapped_column(String(64))
+    run_ids: Mapped[list[Any]] = mapped_column(JSON, default=list)
+    comparisons: Mapped[list[Any]] = mapped_column(JSON, default=list)
+    alarm: Mapped[bool]
+    incident_id: Mapped[str | None] = mapped_column(String(64))
+    created_at: Mapped[datetime] = mapped_column(index=True)
+    created_by: Mapped[str] = mapped_column(String(256))
+
+
+class AlertRow(Marked, Base):
+    """An alarm sent out: what it said, where it was written and whether the webhook took it."""
+
+    __tablename__ = "monitoring_alerts"
+
+    id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    use_case_id: Mapped[str] = mapped_column(ForeignKey("use_cases.id"), index=True)
+    monitor_id: Mapped[str | None] = mapped_column(String(64), index=True)
+    source_id: Mapped[str] = mapped_column(String(64))
+    """The monitoring run or ingest batch that raised it."""
+    incident_id: Mapped[str] = mapped_column(String(64))
+    reasons: Mapped[list[Any]] = mapped_column(JSON, default=list)
+    outbox_path: Mapped[str] = mapped_column(String(1024))
+    webhook_status: Mapped[str] = mapped_column(String(512))
+    created_at: Mapped[datetime]
+    created_by: Mapped[str] = mapped_column(String(256))
+
+
+class TranscriptRow(Marked, Base):
+    """A production transcript, sampled and redacted before it was stored, with its scores."""
+
+    __tablename__ = "monitoring_transcripts"
+
+    id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    use_case_id: Mapped[str] = mapped_column(ForeignKey("use_cases.id"), index=True)
+    batch_id: Mapped[str] = mapped_column(String(64), index=True)
+    source_format: Mapped[str] = mapped_column(String(32))
+    occurred_at: Mapped[datetime] = mapped_column(index=True)
+    messages: Mapped[list[Any]] = mapped_column(JSON, default=list)
+    redactions: Mapped[int]
+    scores: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    created_at: Mapped[datetime]
+    created_by: Mapped[str] = mapped_column(String(256))

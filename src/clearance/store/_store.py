@@ -9,18 +9,23 @@ from clearance.store._approvals import ReportApprovalStore
 from clearance.store._assess import FindingStore, MitigationStore
 from clearance.store._engine import create_store_engine
 from clearance.store._governance import GovernanceStore
+from clearance.store._monitoring import MonitoringStore
 from clearance.store._principals import PrincipalStore
 from clearance.store._records import (
+    AlertRecord,
     ClassificationRecord,
     DecisionRecord,
     DocumentRecord,
     EvidenceLinkRecord,
     IncidentRecord,
+    MonitoringRunRecord,
+    MonitorRecord,
     PracticeRecord,
     RedTeamAttemptRecord,
     RedTeamCampaignRecord,
     RedTeamSessionRecord,
     RedTeamTurnRecord,
+    TranscriptRecord,
     UseCaseRecord,
     WaiverRecord,
     WaiverReportRecord,
@@ -29,16 +34,20 @@ from clearance.store._redteam import RedTeamStore
 from clearance.store._repositories import Repository
 from clearance.store._runs import RunStore
 from clearance.store._schema import (
+    AlertRow,
     ClassificationRow,
     DecisionRow,
     DocumentRow,
     EvidenceLinkRow,
     IncidentRow,
+    MonitoringRunRow,
+    MonitorRow,
     PracticeRow,
     RedTeamAttemptRow,
     RedTeamCampaignRow,
     RedTeamSessionRow,
     RedTeamTurnRow,
+    TranscriptRow,
     UseCaseRow,
     WaiverReportRow,
     WaiverRow,
@@ -74,6 +83,12 @@ class Store:
         self.redteam_sessions = Repository(self.governance, RedTeamSessionRow, RedTeamSessionRecord)
         self.redteam_turns = Repository(self.governance, RedTeamTurnRow, RedTeamTurnRecord)
         self.redteam_attempts = Repository(self.governance, RedTeamAttemptRow, RedTeamAttemptRecord)
+
+        self.monitoring = MonitoringStore(engine)
+        self.monitors = Repository(self.governance, MonitorRow, MonitorRecord)
+        self.monitoring_runs = Repository(self.governance, MonitoringRunRow, MonitoringRunRecord)
+        self.alerts = Repository(self.governance, AlertRow, AlertRecord)
+        self.transcripts = Repository(self.governance, TranscriptRow, TranscriptRecord)
 
     @classmethod
     def open(cls, url: str | None = None) -> Store:

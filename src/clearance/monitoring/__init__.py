@@ -1,0 +1,31 @@
+"""Post-deployment monitoring: monitors of deployed models re-tested on a schedule against the
+use case's approved baseline with a sequential test, alarms that open an incident and send the
+approval back to review, and ingest of production transcripts (sampled, redacted, scored)."""
+
+from clearance.monitoring._alarms import WEBHOOK_TIMEOUT, deliver_webhook, raise_alarm
+from clearance.monitoring._compare import DomainComparison
+from clearance.monitoring._errors import MonitoringError
+from clearance.monitoring._looks import MonitoringOutcome, run_due, run_monitor
+from clearance.monitoring._monitors import (
+    MonitorView,
+    add_monitor,
+    list_monitors,
+    parse_every,
+    show_monitor,
+)
+
+__all__ = [
+    "WEBHOOK_TIMEOUT",
+    "DomainComparison",
+    "MonitorView",
+    "MonitoringError",
+    "MonitoringOutcome",
+    "add_monitor",
+    "deliver_webhook",
+    "list_monitors",
+    "parse_every",
+    "raise_alarm",
+    "run_due",
+    "run_monitor",
+    "show_monitor",
+]
