@@ -14,6 +14,7 @@ import clearance
 from clearance.cli import (
     _assess,
     _data,
+    _db,
     _decision,
     _eval,
     _import,
@@ -53,6 +54,7 @@ app.add_typer(_assess.findings_app, name="findings")
 app.add_typer(_mitigation.mitigation_app, name="mitigation")
 app.add_typer(_suite.app, name="suite")
 app.add_typer(_data.app, name="data")
+app.add_typer(_db.app, name="db")
 app.add_typer(_usecase.usecase_app, name="usecase")
 app.add_typer(_practice.practice_app, name="practice")
 app.add_typer(_decision.decision_app, name="decision")

@@ -29,22 +29,10 @@ from clearance.cli._render import (
     terminal_safe,
 )
 from clearance.cli._session import open_session, store_location
+from clearance.cli._task_loading import load_task_lazily, parse_task_args
 from clearance.vocabulary import plural
 
 app = typer.Typer(help="Run and inspect evaluations.", no_args_is_help=True)
-
-
-def _parse_task_args(pairs: list[str]) -> dict[str, Any]:
-    """``KEY=VALUE`` pairs; values read as YAML scalars (true, 3, 0.5, text)."""
-    import yaml
-
-    out: dict[str, Any] = {}
-    for pair in pairs:
-        key, sep, value = pair.partition("=")
-        if not sep or not key.strip():
-            fail(f"task argument {pair!r} is not KEY=VALUE (e.g. -T judge=openai/gpt-4o)")
-        out[key.strip()] = yaml.safe_load(value) if value else ""
-    return out
 
 
 def _finish(summary: Any, as_json: bool, print_id: bool = False) -> None:
@@ -172,15 +160,16 @@ def run(
     ] = "UNCLASSIFIED",
 ) -> None:
     """Evaluate a model on a task; every sample is stored as it finishes."""
-    import clearance.suites  # noqa: F401  (registers the catalogue's tasks by name)
     from clearance.access import Marking
     from clearance.runner import RunOptions, run_task
-    from clearance.tasks import allow_unsafe_local_exec, load_task, with_calibration
+    from clearance.tasks import allow_unsafe_local_exec, with_calibration
 
     with user_errors():
         marking_of = Marking.parse(marking)
         store, who = open_session()
-        loaded = load_task(task, data=data, limit=limit, args=_parse_task_args(task_args or []))
+        loaded = load_task_lazily(
+            task, data=data, limit=limit, args=parse_task_args(task_args or [])
+        )
         if calibration is not None:
             try:
                 loaded = with_calibration(loaded, calibration)

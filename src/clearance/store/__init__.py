@@ -3,7 +3,13 @@
 from clearance.commithooks import CommitHook, on_commit, remove_commit_hook
 from clearance.settings import clearance_home
 from clearance.store._assess import AssessmentNotFoundError, FindingStore, MitigationStore
-from clearance.store._engine import StoreError, create_store_engine, database_url
+from clearance.store._engine import (
+    SchemaStatus,
+    StoreError,
+    create_store_engine,
+    database_url,
+    schema_status,
+)
 from clearance.store._governance import GovernanceNotFoundError, GovernanceStore
 from clearance.store._ids import new_record_id
 from clearance.store._ledger import LedgerReader, MalformedEntryError
@@ -120,6 +126,7 @@ __all__ = [
     "SampleNotFoundError",
     "SampleQuery",
     "SampleRecord",
+    "SchemaStatus",
     "Store",
     "StoreError",
     "TranscriptRecord",
@@ -137,4 +144,5 @@ __all__ = [
     "on_commit",
     "record_kind",
     "remove_commit_hook",
+    "schema_status",
 ]
