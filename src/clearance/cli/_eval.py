@@ -317,29 +317,41 @@ _IDS_SHOWN = 10
 class ExportFormat(StrEnum):
     jsonl = "jsonl"
     csv = "csv"
+    inspect = "inspect"
+    lm_eval = "lm-eval"
 
 
 @app.command("export")
 def export(
     run_id: Annotated[str, typer.Argument(help="The run id (or a unique prefix of it).")],
     fmt: Annotated[
-        ExportFormat, typer.Option("--format", help="jsonl or csv.")
+        ExportFormat,
+        typer.Option(
+            "--format",
+            help="jsonl, csv, inspect (--out FILE.eval|.json) or lm-eval (--out FOLDER).",
+        ),
     ] = ExportFormat.jsonl,
     out: Annotated[Path | None, typer.Option(help="Write here instead of stdout.")] = None,
 ) -> None:
     """One row per sample-epoch: id, input, output, target, every score by name, error. Marked
     with the run's marking: a `marking` field on every JSON line; the banner as the first and
-    last row of a CSV."""
+    last row of a CSV. Or the run in Inspect's or lm-eval's format, for their tools to read."""
     from clearance.access import Action
     from clearance.accountability import readable_run
+    from clearance.cli._sample_rows import write_rows
 
+    if fmt in (ExportFormat.inspect, ExportFormat.lm_eval):
+        from clearance.cli._import import export_peer
+
+        export_peer(run_id, fmt.value, out)
+        return
     with user_errors():
         store, who = open_session()
         r = readable_run(store, who.principal, run_id, Action.RUN_EXPORT)
         names = list(r.provenance.get("scorers", []))
         stream = out.open("w", encoding="utf-8", newline="") if out else sys.stdout
         try:
-            _write_rows(store.runs.samples(r.id), names, fmt, stream, _banner(r))
+            write_rows(store.runs.samples(r.id), names, fmt is ExportFormat.csv, stream, _banner(r))
         finally:
             if out:
                 stream.close()
@@ -352,38 +364,3 @@ def _banner(run: Any) -> str:
     from clearance.access import marking_of
 
     return str(marking_of(run).banner())
-
-
-def _text(value: Any) -> str:
-    return value if isinstance(value, str) else json.dumps(value, ensure_ascii=False)
-
-
-def _write_rows(
-    samples: Any, names: list[str], fmt: ExportFormat, stream: Any, banner: str
-) -> None:
-    from clearance.spreadsheet import SafeCsvDictWriter
-
-    writer = None
-    if fmt is ExportFormat.csv:
-        header = ["id", "epoch", "input", "output", "target", *names, "error"]
-        writer = SafeCsvDictWriter(stream, fieldnames=header)
-        writer.banner(banner)
-        writer.writeheader()
-    for s in samples:
-        row: dict[str, Any] = {
-            "id": s.sample_id,
-            "epoch": s.epoch,
-            "input": s.input,
-            "output": s.output,
-            "target": s.target,
-        }
-        for name in names:
-            row[name] = s.scores[name]["value"] if name in s.scores else None
-        row["error"] = s.error
-        if writer is None:
-            # Each line marked: a line copied out of the file still says what it holds.
-            stream.write(json.dumps(row | {"marking": banner}, ensure_ascii=False) + "\n")
-        else:
-            writer.writerow(row | {"input": _text(s.input), "target": _text(s.target)})
-    if writer is not None:
-        writer.banner(banner)

@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
-from clearance.cli._errors import user_errors
+from clearance.cli._errors import fail, user_errors
 from clearance.cli._options import JsonOption, parse_marking
 from clearance.cli._render import err_console, out_console
 from clearance.cli._session import open_session
@@ -162,3 +162,20 @@ def _print(result: ImportResult) -> None:
             f"{c.source_value}  {verdict}",
             highlight=False,
         )
+
+
+def export_peer(run_id: str, fmt: str, out: Path | None) -> None:
+    """`eval export RUN --format inspect|lm-eval --out PATH`: the run in a peer's format."""
+    from clearance.access import marking_of
+    from clearance.interop import export_run
+
+    if out is None:
+        fail(
+            f"--format {fmt} writes files: give --out (FILE.eval for inspect, a folder for lm-eval)"
+        )
+    with user_errors():
+        store, who = open_session()
+        run, written = export_run(store, who.principal, run_id, out, fmt)
+    err_console.print(f"marking: {marking_of(run).banner()}", highlight=False)
+    for path in written:
+        err_console.print(f"wrote {path}", highlight=False)

@@ -2,6 +2,7 @@
 exporters, and signed evidence bundles between stores."""
 
 from clearance.interop._errors import BundleRejected, InteropError
+from clearance.interop._export import export_run, inspect_log
 from clearance.interop._imported import IMPORTER_VERSION, ImportedRun, MetricCheck
 from clearance.interop._importing import (
     IMPORT_KEY,
@@ -22,8 +23,10 @@ __all__ = [
     "InteropError",
     "MetricCheck",
     "TaskMapping",
+    "export_run",
     "import_runs",
     "imported_run_id",
+    "inspect_log",
     "inspect_logs",
     "inspect_run",
     "lmeval_runs",

@@ -215,7 +215,10 @@ def _sample_row(sample: Any, where: str) -> dict[str, Any]:
         "epoch": int(s["epoch"]),
         "input": s["input"],
         "target": s.get("target"),
-        "output": output.get("completion") if isinstance(output, dict) else None,
+        # An errored sample's empty completion is no answer at all.
+        "output": (output.get("completion") or (None if error else ""))
+        if isinstance(output, dict)
+        else None,
         "messages": messages,
         "scores": {} if error else scores,
         "cluster": None,
