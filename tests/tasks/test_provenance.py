@@ -39,20 +39,20 @@ PINNED_DIGESTS = {
     "starter-autonomy": "96d3061172548f64e8f9f0e11f0f0d4b20a66e1d80ddaeb7d7a6611b364abfe1",
     "starter-privacy": "2e1b3f25f1ea2612f0340a1b94bb14d66044aae55de1e8445b3bfec7b7887ffa",
     "starter-bias": "8b36e224c3093ee81c5c830245c9aff4a4310625e5edba5f95e5aee3a31dde52",
-    "starter-expression": "698a902531eeefb71a260a302b388812a70bc5ab534d63e8d39bc46bf5e039a7",
-    "starter-safety": "54aad10b0043ec88978be946e7216e4e7c27411cc6955a85bd040748ea9ef573",
+    "starter-expression": "e96ff271d28d130b56ee7965f9489d05396df1d6c89f4ceb3c4e8f94d2626c73",
+    "starter-safety": "38ac9fe484ba52e8b87f07eec3b75ec9d7cb0c7b1ad932ce93852d6cffe32c6f",
 }
 """The task digest of every benchmark whose data ships with Clearance."""
 
 UPSTREAM_DIGESTS = {
     "bbh": "5b0e9cd80697eec9d98ab1a3ddb3891240f9f7e45de271648a2e7bf57e36ff24",
     "bbq": "ba2ea5971b234dd67a1d0333019d67508493a854f3713fd798f625ef7657676a",
-    "donotanswer": "a862e264a00ae7565473fb222585e53c258610bbc3f4e5365eac6ae57d3d0ec9",
+    "donotanswer": "e916905aaf6f9675a68a1768054a872cbf7706d56b6a248e590c9b2e46981630",
     "gsm8k": "aafceb3a383b6471c764c050b069dd2b5531535ffb0b01bfb5ab718a34aa812b",
-    "harmbench": "c92deace416a4fa16e723728a21eeab6e88093235e68ca0c854d055171fd451e",
+    "harmbench": "24beb4b4b0a54efe80a9f372a712bb7d75ae63b0dcbe68eaca6868ef00f91590",
     "humaneval": "cc624707fe76e0e9bee6166d42eb5b9eccd51572383bcd555c099f7cf42a1680",
-    "strongreject": "e6d9bf01d1d73147a311b48e1fc72c1c617f774a8a6daf2c6a5498cd0b761382",
-    "xstest": "7a6423e177843bfaeedf030b46b01664e01a04fdd23ab67b3e83dd30c2951c3d",
+    "strongreject": "413c2377e20ce99524dbba5a5d08e55df13542374490e508e2c01ce2a1f785b5",
+    "xstest": "3f350eb8941514f770b98597bb7e9539dc23724ab482a983ef81d11025e0d318",
     "arc": "98dcfa4a80490ba503b6ae75f6192f50217f5840f0046be2480c33b6382f64e2",
     "gpqa": "1234b574e01bbebc263169d83210a97d7b2db502a9a0b833ab504deb8a5f3373",
     "mmlu": "adf658e114027e5a4bcce18fb46e20af3b9d5b113b041b70110b830875a9fc0e",
@@ -60,7 +60,7 @@ UPSTREAM_DIGESTS = {
     "wmdp-cyber": "4fdab1938fee6c1cb84202aa6e1830747f848dcedda097b0cbadab05756d1efb",
     "wmdp-bio": "1741e5032bb809ccf6fa05fa299f3108bf5f14e40157395db7937a92523cdabc",
     "wmdp-chem": "77968d2484312b2a86d5e4e5020a4ca8a9d51c7ef4d0f078f50a2f980b871228",
-    "advbench": "b3374def78bc0719cd11768a7f7f48721b4886c606d8d3a6a61aaffb949c920b",
+    "advbench": "19ed3efb870dac1504ea8c7001c01824e9aa09820b07d29a68676dbd47334e00",
 }
 """The task digest of every benchmark that needs upstream data: built from the shared copies of
 the public datasets beside the repository, or from a one-item file in the upstream format (the
