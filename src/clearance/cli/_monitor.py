@@ -172,6 +172,69 @@ def monitor_show(
         )
 
 
+@monitor_app.command("ingest")
+def monitor_ingest(
+    path: Annotated[Path, typer.Argument(help="OpenAI chat JSONL or OpenTelemetry spans JSON.")],
+    use_case: Annotated[str, typer.Option("--use-case", help="The use case they came from.")],
+    source_format: Annotated[
+        str, typer.Option("--format", help="auto, openai-chat or otel-genai.")
+    ] = "auto",
+    rate: Annotated[float, typer.Option("--rate", help="Share of transcripts kept (0-1].")] = 1.0,
+    seed: Annotated[int, typer.Option("--seed", help="Seed of the sampling.")] = 0,
+    window: Annotated[str, typer.Option("--window", help="Summary window: 1h, 1d, 1w.")] = "1d",
+    canary: Annotated[
+        list[str] | None, typer.Option("--canary", help="A planted secret to look for (repeat).")
+    ] = None,
+    monitor: Annotated[
+        str | None, typer.Option("--monitor", help="Send alarms to this monitor's outbox/webhook.")
+    ] = None,
+    as_json: JsonOption = False,
+) -> None:
+    """Sample, redact, score and store production transcripts; rates per window with 95%
+    intervals; an alarm where personal data leaks past the policy's line."""
+    from clearance.monitoring import ingest_transcripts
+
+    with user_errors():
+        store, who = open_session()
+        summary = ingest_transcripts(
+            store,
+            use_case,
+            path,
+            source_format=source_format,
+            rate=rate,
+            seed=seed,
+            window=window,
+            canaries=canary or [],
+            monitor_ref=monitor,
+            principal=who.principal,
+        )
+    if as_json:
+        emit_json(summary.model_dump(mode="json"))
+        return
+    out_console.print(
+        f"batch {summary.batch_id}: {summary.sampled} of {summary.read} transcripts kept "
+        f"({summary.source_format}), {summary.redactions} pieces of personal data redacted",
+        highlight=False,
+    )
+    table = Table(show_header=True, header_style="bold")
+    for col in ("window from (UTC)", "n", "refusal rate (95% CI)", "PII leak rate (95% CI)"):
+        table.add_column(col)
+    for w in summary.windows:
+        table.add_row(
+            f"{w.start:%Y-%m-%d %H:%M}",
+            str(w.n),
+            f"{w.refusal.value:.1%} ({w.refusal.ci_low:.1%}-{w.refusal.ci_high:.1%})",
+            f"{w.pii_leak.value:.1%} ({w.pii_leak.ci_low:.1%}-{w.pii_leak.ci_high:.1%})",
+        )
+    out_console.print(table)
+    if summary.alert is not None:
+        out_console.print(
+            f"[red]ALARM[/] incident {summary.alert.incident_id} opened; alert written to "
+            f"{summary.alert.outbox_path}",
+            highlight=False,
+        )
+
+
 def _span(seconds: int) -> str:
     for unit, size in (("w", 604800), ("d", 86400), ("h", 3600), ("m", 60)):
         if seconds % size == 0:

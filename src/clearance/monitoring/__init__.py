@@ -5,6 +5,14 @@ approval back to review, and ingest of production transcripts (sampled, redacted
 from clearance.monitoring._alarms import WEBHOOK_TIMEOUT, deliver_webhook, raise_alarm
 from clearance.monitoring._compare import DomainComparison
 from clearance.monitoring._errors import MonitoringError
+from clearance.monitoring._ingest import (
+    IngestSummary,
+    Rate,
+    WindowSummary,
+    ingest_transcripts,
+    redact,
+    summarise_windows,
+)
 from clearance.monitoring._looks import MonitoringOutcome, run_due, run_monitor
 from clearance.monitoring._monitors import (
     MonitorView,
@@ -17,15 +25,21 @@ from clearance.monitoring._monitors import (
 __all__ = [
     "WEBHOOK_TIMEOUT",
     "DomainComparison",
+    "IngestSummary",
     "MonitorView",
     "MonitoringError",
     "MonitoringOutcome",
+    "Rate",
+    "WindowSummary",
     "add_monitor",
     "deliver_webhook",
+    "ingest_transcripts",
     "list_monitors",
     "parse_every",
     "raise_alarm",
+    "redact",
     "run_due",
     "run_monitor",
     "show_monitor",
+    "summarise_windows",
 ]

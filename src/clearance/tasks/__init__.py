@@ -69,6 +69,7 @@ from clearance.tasks._metrics import (
     metric_key,
     metrics,
 )
+from clearance.tasks._pii import PIIMatch, contains_secret, find_pii
 from clearance.tasks._refusal import REFUSAL_RULES_VERSION, RefusalVerdict, classify_refusal
 from clearance.tasks._registry import (
     ComponentSpec,
@@ -106,6 +107,7 @@ __all__ = [
     "Generate",
     "MetricFn",
     "ModelGraded",
+    "PIIMatch",
     "RefusalVerdict",
     "Registry",
     "Rubric",
@@ -134,12 +136,14 @@ __all__ = [
     "code_execution",
     "compliance",
     "compute_metrics",
+    "contains_secret",
     "destructive_actions",
     "elicit",
     "elicitation_of",
     "extract_choice",
     "extract_number",
     "extract_program",
+    "find_pii",
     "index_for",
     "is_multiple_choice",
     "is_proportion",
