@@ -210,3 +210,18 @@ def _wait_until_up(base: str, process: subprocess.Popen[bytes]) -> None:
         except OSError:
             time.sleep(0.2)
     raise RuntimeError("clearance serve did not answer within 60 s")
+
+
+REDTEAM_PROXY = "Harmless stand-in: PROXY-OBJECTIVE-MET."
+"""What the red-team tests' scripted model says once an attack works: a marker standing in for
+an objective's content, never the content itself (DESIGN's rule for hazard items)."""
+
+
+def redteam_model(directory: Path) -> str:
+    """A scripted model that refuses a conversation's first prompt and gives the proxy at the
+    second (it answers by turn position, ``turn-1``, ``turn-2``)."""
+    path = directory / "redteam-model.jsonl"
+    lines = [{"id": "turn-1", "output": "I can't help with that."},
+             {"id": "turn-2", "output": REDTEAM_PROXY}]  # fmt: skip
+    path.write_text("".join(json.dumps(line) + "\n" for line in lines))
+    return f"scripted/{path}"

@@ -33,9 +33,11 @@ from clearance.redteam._sessions import (
     turn_key,
 )
 from clearance.redteam._summary import (
+    CampaignExport,
     CampaignSummary,
     ObjectiveResult,
     SessionView,
+    export_campaign,
     show_session,
     summarise_campaign,
 )
@@ -47,6 +49,7 @@ __all__ = [
     "OUTCOMES",
     "RED_TEAMER_CANNOT_CONFIRM",
     "SCORER",
+    "CampaignExport",
     "CampaignSummary",
     "Objective",
     "ObjectiveResult",
@@ -58,6 +61,7 @@ __all__ = [
     "confirm_attempt",
     "conversation",
     "create_campaign",
+    "export_campaign",
     "list_campaigns",
     "objective_metric",
     "rater_agreement",

@@ -7,7 +7,7 @@ from typing import Any
 
 from pydantic import BaseModel
 
-from clearance.access import Action, Principal, marking_of, readable
+from clearance.access import Action, Marking, Principal, join_markings, marking_of, readable
 from clearance.redteam._campaigns import campaign_for
 from clearance.redteam._confirmation import rater_agreement
 from clearance.redteam._evidence import METRIC, objective_metric, success_metrics
@@ -45,6 +45,11 @@ class CampaignSummary(BaseModel):
     pending: int
     """Tagged attempts awaiting a second rater."""
     withheld: int
+
+    @property
+    def marking(self) -> Marking:
+        """What a page or export of this summary must be marked: the join of what it shows."""
+        return join_markings([marking_of(self.campaign), *(marking_of(s) for s in self.sessions)])
 
 
 def summarise_campaign(store: Store, ref: str, *, principal: Principal) -> CampaignSummary:
@@ -98,4 +103,20 @@ def show_session(store: Store, ref: str, *, principal: Principal) -> SessionView
         session=session,
         turns=store.redteam.turns(session.id),
         attempts=store.redteam.attempts(session_id=session.id),
+    )
+
+
+class CampaignExport(BaseModel):
+    """Everything a campaign holds that the principal may read: for archives and review."""
+
+    summary: CampaignSummary
+    sessions: list[SessionView]
+
+
+def export_campaign(store: Store, ref: str, *, principal: Principal) -> CampaignExport:
+    """The campaign's summary and every readable session with its turns and attempts."""
+    summary = summarise_campaign(store, ref, principal=principal)
+    return CampaignExport(
+        summary=summary,
+        sessions=[show_session(store, s.id, principal=principal) for s in summary.sessions],
     )

@@ -2,12 +2,13 @@
 
 from fastapi import APIRouter
 
-from clearance.web.api import _governance, _records, _runs
+from clearance.web.api import _governance, _records, _redteam, _runs
 
 router = APIRouter(prefix="/api/v1")
 router.include_router(_runs.router)
 router.include_router(_runs.jobs_router)
 router.include_router(_governance.router)
 router.include_router(_records.router)
+router.include_router(_redteam.router)
 
 __all__ = ["router"]

@@ -9,7 +9,10 @@ from fastapi.responses import RedirectResponse, Response
 
 from clearance.accountability import AuthenticationError
 from clearance.web._problems import on_user_error, problem_kind
+from clearance.web.pages import _redteam
 from clearance.web.pages._routes import router
+
+router.include_router(_redteam.router)
 
 __all__ = ["on_error", "router"]
 
