@@ -57,28 +57,12 @@ class WitnessClient(Protocol):
     ) -> Witnessed: ...
 
 
-@dataclass
-class DirectoryWitness:
+class DirectoryWitness(Witness):
     """A witness kept in a directory this process can write (its key and record are there)."""
-
-    path: Path
 
     @property
     def name(self) -> str:
-        return str(self.path)
-
-    def latest(self, log: str) -> Witnessed | None:
-        return Witness(self.path).latest(log)
-
-    def submit(
-        self,
-        log: str,
-        checkpoint: Checkpoint,
-        proof: list[str],
-        log_key_pem: bytes,
-        endorsement: str | None = None,
-    ) -> Witnessed:
-        return Witness(self.path).submit(log, checkpoint, proof, log_key_pem, endorsement)
+        return str(self.directory)
 
 
 @dataclass
