@@ -13,6 +13,7 @@ import typer
 import clearance
 from clearance.cli import (
     _assess,
+    _bundle,
     _data,
     _db,
     _decision,
@@ -69,6 +70,7 @@ app.add_typer(_user.app, name="user")
 app.add_typer(_report.app, name="report")
 app.add_typer(_witness.app, name="witness")
 app.add_typer(_import.import_app, name="import")
+app.add_typer(_bundle.bundle_app, name="bundle")
 app.command("serve")(_serve.serve)
 app.command("bom")(_supplychain.bom)
 

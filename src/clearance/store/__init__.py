@@ -12,7 +12,12 @@ from clearance.store._engine import (
 )
 from clearance.store._governance import GovernanceNotFoundError, GovernanceStore
 from clearance.store._ids import new_record_id
-from clearance.store._ledger import LedgerReader, MalformedEntryError
+from clearance.store._ledger import (
+    BatchMismatch,
+    LedgerReader,
+    MalformedEntryError,
+    match_sample_batches,
+)
 from clearance.store._monitoring import MonitoringStore
 from clearance.store._principals import (
     PrincipalExistsError,
@@ -88,6 +93,7 @@ __all__ = [
     "ApiTokenRecord",
     "AssessmentNotFoundError",
     "AssessmentRecord",
+    "BatchMismatch",
     "ClassificationRecord",
     "CommitHook",
     "DecisionRecord",
@@ -139,6 +145,7 @@ __all__ = [
     "create_store_engine",
     "database_url",
     "kind_of_row",
+    "match_sample_batches",
     "model_id_for",
     "new_record_id",
     "on_commit",

@@ -172,6 +172,12 @@ class LedgerReader:
         with Session(self._engine) as s:
             return _match_batches(run_id, stored_sample_rows(s, run_id), batch_digests)
 
+    def sample_rows(self, run_id: str) -> list[dict[str, Any]]:
+        """A run's stored sample-epochs in the order written, as the runner wrote them (what
+        its ``samples.append`` entries digest)."""
+        with Session(self._engine) as s:
+            return list(stored_sample_rows(s, run_id))
+
     def sample_batches(self, run_id: str) -> list[tuple[int, str]]:
         """(seq, change_sha256) of the ledger entries that vouch for a run's stored samples: its
         ``samples.append`` batches since the last ``samples.rebase`` (that rebase first)."""
@@ -266,6 +272,15 @@ def _row_json(row: dict[str, Any]) -> bytes:
 def _batch_change_digest(run_id: str, count: int, rows_sha256: str) -> str:
     change = {"run_id": run_id, "count": count, "rows_sha256": rows_sha256}
     return hashlib.sha256(_CHANGE_ENCODER.encode(change).encode("utf-8")).hexdigest()
+
+
+def match_sample_batches(
+    run_id: str, rows: Sequence[dict[str, Any]], batch_digests: Sequence[str]
+) -> BatchMismatch | None:
+    """None when ``rows`` (sample rows as the runner wrote them, in order) are exactly the
+    batches whose ledger entries have ``batch_digests``: how a copy of a run's samples held
+    outside the store (an evidence bundle) is checked against its ledger entries."""
+    return _match_batches(run_id, iter(rows), batch_digests)
 
 
 def _match_batches(

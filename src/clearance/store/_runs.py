@@ -185,11 +185,21 @@ class RunStore:
                 f"run {run_id} was re-marked by someone else meanwhile (now {current.banner()}); "
                 "check it with `clearance eval show` and try again"
             )
-        history = [*row.provenance.get(history_key, []), change]
-        row.provenance = {**row.provenance, history_key: history}
+        _append_history(row, history_key, change)
         for column, value in marking_fields(new).items():
             setattr(row, column, value)
         return uow.record_row("run.remark", row, RunRecord)
+
+    def append_history(
+        self, uow: UnitOfWork, run_id: str, *, action: str, history_key: str, change: dict[str, Any]
+    ) -> RunRecord:
+        """Append ``change`` to the ``history_key`` list of run ``run_id``'s provenance (e.g.
+        each time it is shared), as one ``action`` entry holding the run's whole content."""
+        row = uow.session.get(RunRow, run_id, with_for_update=True)
+        if row is None:
+            raise RunNotFoundError(f"no run {run_id!r}")
+        _append_history(row, history_key, change)
+        return uow.record_row(action, row, RunRecord)
 
     @staticmethod
     def _row(uow: UnitOfWork, run_id: str) -> RunRow:
@@ -334,3 +344,8 @@ class RunStore:
                 .order_by(func.count().desc())
             )
             return [(str(t), int(n)) for t, n in s.execute(stmt)]
+
+
+def _append_history(row: RunRow, history_key: str, change: dict[str, Any]) -> None:
+    history = [*row.provenance.get(history_key, []), change]
+    row.provenance = {**row.provenance, history_key: history}
