@@ -43,12 +43,14 @@ ANNUAL_SECTIONS = (
     "findings",
     "mitigation",
     "adequacy",
+    "monitoring",
     "appendix-adequacy",
     "appendix-provenance",
     "appendix-ledger",
     "appendix-verify",
 )
 MODEL_SECTIONS = (*ANNUAL_SECTIONS[:5], "transcripts", *ANNUAL_SECTIONS[5:])
+"""The model report puts its transcripts after (C) and before monitoring."""
 APPENDIX_TITLES = [
     "Appendix A. Adequacy checks in detail",
     "Appendix B. Provenance",

@@ -21,6 +21,7 @@ from clearance.monitoring._monitors import (
     parse_every,
     show_monitor,
 )
+from clearance.monitoring._trends import TrendPoint, monitoring_runs_of, trend_points
 
 __all__ = [
     "WEBHOOK_TIMEOUT",
@@ -30,11 +31,13 @@ __all__ = [
     "MonitoringError",
     "MonitoringOutcome",
     "Rate",
+    "TrendPoint",
     "WindowSummary",
     "add_monitor",
     "deliver_webhook",
     "ingest_transcripts",
     "list_monitors",
+    "monitoring_runs_of",
     "parse_every",
     "raise_alarm",
     "redact",
@@ -42,4 +45,5 @@ __all__ = [
     "run_monitor",
     "show_monitor",
     "summarise_windows",
+    "trend_points",
 ]

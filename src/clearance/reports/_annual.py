@@ -23,6 +23,7 @@ from clearance.reports._document import (
     Table,
 )
 from clearance.reports._ledger_state import ledger_state
+from clearance.reports._monitoring import monitoring_section
 from clearance.reports._reading import (
     Reading,
     StoredAssessment,
@@ -203,6 +204,7 @@ def build_annual_report(
         _per_model("findings", "(A) Summary of findings", assessments, "findings"),
         _per_model("mitigation", "(B) Mitigation: need and efficacy", assessments, "mitigation"),
         _per_model("adequacy", "(C) Adequacy of tools and methods", assessments, "adequacy"),
+        monitoring_section(reading, within=details.within),
         *lettered(
             [
                 adequacy_details(assessments),

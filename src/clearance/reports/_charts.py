@@ -160,3 +160,50 @@ def _short(verdict: str) -> str:
 def finite_or_none(value: float | None) -> float | None:
     """None for a missing or non-finite figure, so charts never plot NaN."""
     return value if value is not None and math.isfinite(value) else None
+
+
+@dataclass(frozen=True)
+class TrendSeries:
+    """One domain watched by one monitor: its rate at each look, and the approved baseline."""
+
+    label: str
+    times: tuple[Any, ...]
+    """Each look's time (datetime)."""
+    rates: tuple[float, ...]
+    alarms: tuple[bool, ...]
+    baseline: float | None
+
+
+_SERIES_COLOURS = ("#1f618d", "#117a65", "#7d3c98", "#a04000", "#2e4053", "#b7950b", "#922b21")
+
+
+def trend_chart(series: Sequence[TrendSeries], prefix: str) -> str:
+    """Each series' rate over monitoring looks (solid, with dots), its approved baseline
+    (dotted, same colour), and the looks that raised an alarm (a red cross, labelled)."""
+    import matplotlib
+    from matplotlib.dates import AutoDateLocator, DateFormatter
+
+    with matplotlib.rc_context(_RC):
+        figure, axes = _figure(7.0, 3.2)
+        alarm_labelled = False
+        for index, one in enumerate(series):
+            colour = _SERIES_COLOURS[index % len(_SERIES_COLOURS)]
+            axes.plot(one.times, one.rates, "-o", color=colour, lw=1.8, ms=4, label=one.label)
+            if one.baseline is not None:
+                axes.plot(
+                    [one.times[0], one.times[-1]], [one.baseline] * 2, ":", color=colour, lw=1.4
+                )
+            for when, rate, alarm in zip(one.times, one.rates, one.alarms, strict=True):
+                if alarm:
+                    axes.plot([when], [rate], "x", color="#b03a2e", ms=10, mew=2.5,
+                              label=None if alarm_labelled else "alarm raised")  # fmt: skip
+                    alarm_labelled = True
+        axes.set_ylim(-0.03, 1.03)
+        axes.set_ylabel("rate (primary score)")
+        axes.set_xlabel("monitoring look (UTC date); dotted: approved baseline")
+        # matplotlib's date helpers carry no annotations.
+        axes.xaxis.set_major_locator(AutoDateLocator(maxticks=6))  # type: ignore[no-untyped-call]
+        axes.xaxis.set_major_formatter(DateFormatter("%Y-%m-%d"))  # type: ignore[no-untyped-call]
+        axes.grid(axis="y", color="#e5e8e8", lw=0.6)
+        axes.legend(loc="upper left", bbox_to_anchor=(1.01, 1.0), frameon=False, fontsize=8)
+        return _svg(figure, prefix)

@@ -30,6 +30,7 @@ from clearance.reports._document import (
     Transcript,
 )
 from clearance.reports._ledger_state import ledger_state
+from clearance.reports._monitoring import monitoring_section
 from clearance.reports._reading import (
     Reading,
     StoredAssessment,
@@ -297,6 +298,7 @@ def build_model_report(
         _summary(reading, spec, assessment, runs),
         *_assessed_sections(assessment),
         transcripts_section(store, runs),
+        monitoring_section(reading, model_spec=spec, within=details.within),
         *lettered(
             [
                 adequacy_details(found),
