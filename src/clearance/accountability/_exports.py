@@ -25,6 +25,7 @@ from clearance.accountability._checkpoints import (
     sign_head,
     signing_key,
 )
+from clearance.accountability._entry_sight import EntrySight
 from clearance.accountability._session import Acting
 from clearance.accountability._verification import LedgerIndex
 from clearance.errors import ClearanceError
@@ -62,6 +63,9 @@ class LedgerExport(BaseModel):
     records: int
     withheld: int
     """Records left out because the exporter may not read them."""
+    entries_withheld: int = 0
+    """Entries written as their seq and hashes only: those of records the exporter may not
+    read (and of users and sign-ins, for an exporter who does not manage users)."""
     in_progress: int
     """Runs left out because they are still running (their content is not final)."""
     banner: str
@@ -83,14 +87,15 @@ def export_ledger(
 ) -> LedgerExport:
     """Write an offline export of the whole ledger into ``directory`` (``ledger.export``).
 
-    Holds every entry (the chain cannot be checked with any missing: entries name record ids and
-    actors but never content), a checkpoint signed over all of them, the public key, and the
-    content of each record of every registered kind that the exporter may read (plus the models
-    of those runs; principals and tokens never leave the store). The export itself is ledgered
-    first: its entry's record, listed in ``records.jsonl``, states the banner (the join of the
-    exported records' markings) and how many records were withheld, so both are covered by the
-    signature. ``clearance ledger
-    verify-export`` then checks the directory with nothing but its files and the public key.
+    Holds every entry the exporter may see whole (:class:`EntrySight`) and every other one as
+    its seq and hashes only, so the chain and the Merkle root verify while nothing says who did
+    what to a record above the exporter's clearance; a checkpoint signed over all of them; the
+    public key; and the content of each record of every registered kind that the exporter may
+    read (plus the models of those runs; principals and tokens never leave the store). The
+    export itself is ledgered first: its entry's record, listed in ``records.jsonl``, states the
+    banner (the join of the exported records' markings) and how many records and entries were
+    withheld, so all are covered by the signature. ``clearance ledger verify-export`` then
+    checks the directory with nothing but its files and the public key.
     """
     principal = acting.principal
     require_permission(principal, Action.LEDGER_EXPORT)
@@ -100,14 +105,23 @@ def export_ledger(
     index = LedgerIndex()
     _verified(reader, index, reader.size(), key)
     selection = _select(reader, principal, index)
+    sight = EntrySight.of(reader, principal)
+    entries_withheld = _withheld_entries(reader, sight, reader.size())
     export_id = new_record_id("ex")
     banner = join_markings(selection.markings)
-    content = _export_content(export_id, principal, banner, selection)
+    content = _export_content(export_id, principal, banner, selection) | {
+        "withheld_entries": entries_withheld
+    }
     with store.unit_of_work(acting.actor) as uow:
         entry = uow.record("ledger.export", EXPORT_RECORD_TYPE, export_id, content)
     final = LedgerIndex()
     report = _verified(reader, final, entry.seq, key)
     _check_unchanged(selection, final)
+    if _withheld_entries(reader, sight, entry.seq) != entries_withheld:
+        raise ExportChangedError(
+            "entries were written while the export was being made; run `clearance ledger "
+            "export` again (into a new directory)"
+        )
     written = sign_head(report, key)
     records = [*selection.records, (EXPORT_RECORD_TYPE, export_id, content)]
     write_export(
@@ -116,6 +130,7 @@ def export_ledger(
         written.checkpoint,
         public_key_pem(key),
         records,
+        withhold=lambda e: not sight.shows(e),
     )
     return LedgerExport(
         directory=str(directory),
@@ -123,10 +138,15 @@ def export_ledger(
         entries=entry.seq,
         records=len(selection.records),
         withheld=selection.withheld,
+        entries_withheld=entries_withheld,
         in_progress=selection.in_progress,
         banner=banner.banner(),
         checkpoint=str(written.path),
     )
+
+
+def _withheld_entries(reader: LedgerReader, sight: EntrySight, up_to: int) -> int:
+    return sum(1 for e in reader.entries(up_to=up_to) if not sight.shows(e))
 
 
 def _check_empty(directory: Path) -> None:

@@ -15,6 +15,7 @@ from clearance.accountability._checkpoints import (
     newest_checkpoint,
     public_key,
 )
+from clearance.accountability._entry_sight import EntrySight
 from clearance.accountability._witnesses import configured_witnesses, witness_problems
 from clearance.filemodes import wider_than_private
 from clearance.ledger import (
@@ -61,6 +62,12 @@ class LedgerVerification(BaseModel):
     """What was not checked, and why (no checkpoint; runs in progress)."""
     witnesses_checked: list[str] = Field(default_factory=list)
     """The witnesses whose countersigned checkpoints the log was held against."""
+    entries_withheld: int = 0
+    """Entries checked (chained, hashed, held against checkpoints and witnesses) whose records
+    the reader may not know of: counted here, never named."""
+    records_withheld: int = 0
+    """Records checked against their entries that the reader may not read; a mismatch among
+    them is reported without its type or id."""
 
 
 class LedgerIndex:
@@ -69,11 +76,14 @@ class LedgerIndex:
     def __init__(self) -> None:
         self.last: dict[tuple[str, str], tuple[int, str, str]] = {}
         self.head: tuple[int, str] | None = None
+        self.entries_of: dict[tuple[str, str], int] = {}
+        """How many entries each record has (as many keys as ``last``: one per record)."""
 
     def observe(self, entries: Iterable[LedgerEntry]) -> Iterator[LedgerEntry]:
         """Pass ``entries`` through, noting each."""
         for entry in entries:
             key = (entry.record_type, entry.record_id)
+            self.entries_of[key] = self.entries_of.get(key, 0) + 1
             self.last[key] = (entry.seq, entry.action, entry.change_sha256)
             self.head = (entry.seq, entry.hash)
             yield entry
@@ -116,12 +126,13 @@ def verify_ledger(
     landing mid-check may be reported.
     """
     require_permission(principal, Action.LEDGER_VERIFY)
+    reader = LedgerReader(store.engine)
+    sight = EntrySight.of(reader, principal)
     key = public_key(public_key_file) if public_key_file or checkpoint_file else None
     if checkpoint_file is None:
         key = key or default_public_key()
         checkpoint_file = newest_checkpoint(signed_by=key_id(key)) if key else None
     checkpoint = load_checkpoint(checkpoint_file) if checkpoint_file is not None else None
-    reader = LedgerReader(store.engine)
     index = LedgerIndex()
     try:
         report = verify_chain(
@@ -138,6 +149,10 @@ def verify_ledger(
         )
     base: dict[str, Any] = {
         "entries_checked": report.entries_checked,
+        "entries_withheld": sum(
+            n for key, n in index.entries_of.items() if not sight.sees_record(*key)
+        ),
+        "records_withheld": sight.records_withheld,
         "merkle_root": report.merkle_root,
         "checkpoint": str(checkpoint_file) if checkpoint_file is not None else None,
         "checkpoint_size": checkpoint.tree_size if checkpoint is not None else None,
@@ -152,7 +167,7 @@ def verify_ledger(
         return witnessed
     if not records:
         return LedgerVerification(ok=True, **base)
-    return _with_records(reader, index, base)
+    return _with_records(reader, index, base, sight)
 
 
 def permission_notes(limit: int = 10) -> list[str]:
@@ -188,14 +203,16 @@ _NO_CHECKPOINT = (
 
 
 def _with_records(
-    reader: LedgerReader, index: LedgerIndex, base: dict[str, Any]
+    reader: LedgerReader, index: LedgerIndex, base: dict[str, Any], sight: EntrySight
 ) -> LedgerVerification:
-    check = _RecordCheck(reader, index)
+    check = _RecordCheck(reader, index, sight)
     check.head()
     for kind in RECORD_KINDS:
         check.table(kind.record_type)
     check.samples()
-    problems = sorted(check.problems, key=lambda p: (p.seq is None, p.seq or 0))
+    problems = sorted(
+        (_as_seen(p, sight) for p in check.problems), key=lambda p: (p.seq is None, p.seq or 0)
+    )
     first = problems[0] if problems else None
     return LedgerVerification(
         ok=first is None,
@@ -208,6 +225,27 @@ def _with_records(
     )
 
 
+WITHHELD = "withheld"
+"""The record type and id a reader is shown for a record they may not know of."""
+
+
+def _as_seen(problem: RecordMismatch, sight: EntrySight) -> RecordMismatch:
+    """``problem`` as the reader may see it: about a record they may not know of, it says that
+    one such record disagrees with the ledger, at which entry, and nothing more (the tampering
+    is still reported; what was tampered with is for someone cleared for it to look at)."""
+    if problem.record_type == "ledger_head" or sight.sees_record(
+        problem.record_type, problem.record_id
+    ):
+        return problem
+    return RecordMismatch(
+        record_type=WITHHELD,
+        record_id=WITHHELD,
+        seq=problem.seq,
+        problem="a record you may not read disagrees with the ledger (someone cleared for it "
+        "can see which, with `clearance ledger verify`)",
+    )
+
+
 def _record_sentence(problem: RecordMismatch) -> str:
     if problem.seq is None:
         return problem.problem
@@ -215,9 +253,10 @@ def _record_sentence(problem: RecordMismatch) -> str:
 
 
 class _RecordCheck:
-    def __init__(self, reader: LedgerReader, index: LedgerIndex) -> None:
+    def __init__(self, reader: LedgerReader, index: LedgerIndex, sight: EntrySight) -> None:
         self.reader = reader
         self.index = index
+        self.sight = sight
         self.latest = index.latest_digests()
         self.problems: list[RecordMismatch] = []
         self.notes: list[str] = []
@@ -259,6 +298,8 @@ class _RecordCheck:
         for record_id, content in self.reader.contents(record_type):
             stored.add(record_id)
             if record_type == "run" and not self.index.run_at_rest(record_id):
+                if not self.sight.sees_record("run", record_id):
+                    continue  # withheld; counted among records_withheld
                 self.notes.append(
                     f"run {record_id} is in progress (or its process was killed): its content "
                     "and samples are checked once it finishes (`clearance eval resume` it)"

@@ -94,6 +94,7 @@ def _print_verification(result: LedgerVerification) -> None:
         )
         for extra in result.record_problems[1:]:
             err_console.print(f"  also: {extra.problem}", highlight=False)
+        _print_withheld(result)
         return
     where = (
         f"; matches checkpoint {result.checkpoint} ({plural(result.checkpoint_size or 0, 'entry')})"
@@ -107,6 +108,17 @@ def _print_verification(result: LedgerVerification) -> None:
         f"Merkle root {result.merkle_root}",
         highlight=False,
     )
+    _print_withheld(result)
+
+
+def _print_withheld(result: LedgerVerification) -> None:
+    if result.entries_withheld or result.records_withheld:
+        err_console.print(
+            f"[yellow]withheld[/]: {plural(result.entries_withheld, 'entry')} and "
+            f"{plural(result.records_withheld, 'record')} above your clearance or outside your "
+            "compartments were checked but are not named",
+            highlight=False,
+        )
 
 
 @app.command("checkpoint")
@@ -177,11 +189,12 @@ def export(
     with _ledger_errors():
         store, who = _store_and_acting()
         result = export_ledger(store, who, directory, key_file=key)
-    if result.withheld:
+    if result.withheld or result.entries_withheld:
         noun = "record" if result.withheld == 1 else "records"
         err_console.print(
             f"[yellow]{result.withheld} {noun} withheld[/]: above your clearance or outside your "
-            "compartments",
+            f"compartments; {plural(result.entries_withheld, 'entry')} written as their seq and "
+            "hashes only (the chain still verifies)",
             highlight=False,
         )
     if result.in_progress:
@@ -214,7 +227,7 @@ def verify_export(
     """Check an export offline with nothing but its files and the public key: every file's
     digest, the chain, the signed checkpoint, and each record against its last entry."""
     from clearance.ledger import verify_export as verify_files
-    from clearance.store import EXPORTED_RECORD_TYPES
+    from clearance.store import EXPORT_RECORD_TYPE, EXPORTED_RECORD_TYPES
 
     with _ledger_errors():
         if not directory.is_dir():
@@ -222,7 +235,10 @@ def verify_export(
         if not public_key.is_file():
             fail(f"public key {public_key} does not exist")
         report = verify_files(
-            directory, public_key.read_bytes(), record_types=EXPORTED_RECORD_TYPES
+            directory,
+            public_key.read_bytes(),
+            record_types=EXPORTED_RECORD_TYPES,
+            statement_type=EXPORT_RECORD_TYPE,
         )
     if as_json:
         sys.stdout.write(report.model_dump_json() + "\n")
@@ -234,9 +250,15 @@ def verify_export(
 
 def _print_export_report(report: VerifyReport) -> None:
     if report.ok:
+        withheld = (
+            f" ({report.entries_withheld} withheld: their seq and hashes only)"
+            if report.entries_withheld
+            else ""
+        )
         out_console.print(
-            f"[bold green]export verified[/]: {plural(report.entries_checked, 'entry')}, "
-            f"{plural(report.records_checked, 'record')}; Merkle root {report.merkle_root}",
+            f"[bold green]export verified[/]: {plural(report.entries_checked, 'entry')}"
+            f"{withheld}, {plural(report.records_checked, 'record')}; "
+            f"Merkle root {report.merkle_root}",
             highlight=False,
         )
         return

@@ -26,10 +26,14 @@ from clearance.ledger._checkpoint import (
 )
 from clearance.ledger._entry import (
     GENESIS_HASH,
+    ChainLink,
     LedgerEntry,
+    WithheldEntry,
     entry_hash,
     entry_json,
+    link_json,
     next_entry,
+    withheld_entry,
 )
 from clearance.ledger._export import verify_export, write_export
 from clearance.ledger._merkle import (
@@ -56,12 +60,14 @@ __all__ = [
     "EMPTY_ROOT",
     "GENESIS_HASH",
     "CanonicalJSONError",
+    "ChainLink",
     "Checkpoint",
     "Cosignature",
     "LedgerEntry",
     "MerkleAccumulator",
     "RecordProblem",
     "VerifyReport",
+    "WithheldEntry",
     "Witness",
     "WitnessRefusal",
     "Witnessed",
@@ -74,6 +80,7 @@ __all__ = [
     "inclusion_proof",
     "key_id",
     "leaf_hash",
+    "link_json",
     "load_or_create_signing_key",
     "load_public_key",
     "merkle_root",
@@ -90,6 +97,7 @@ __all__ = [
     "verify_export",
     "verify_inclusion",
     "verify_records",
+    "withheld_entry",
     "write_checkpoint",
     "write_export",
 ]

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from collections.abc import Mapping
 from datetime import UTC, datetime
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
@@ -60,6 +60,36 @@ class LedgerEntry(BaseModel):
                 "time has no time zone; pass an aware UTC datetime, e.g. datetime.now(UTC)"
             )
         return value.astimezone(UTC)
+
+
+class WithheldEntry(BaseModel):
+    """An entry in the place of one its reader may not see: only its seq and the two hashes
+    that chain it, so the chain and the Merkle root still verify while who did what to which
+    record stays in the store. Its content cannot be checked, only its place in the chain."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    seq: int = Field(ge=1)
+    withheld: Literal[True] = True
+    prev_hash: HexDigest
+    hash: HexDigest
+
+
+ChainLink = LedgerEntry | WithheldEntry
+"""What a chain is made of as a reader gets it: whole entries, and withheld ones."""
+
+
+def withheld_entry(entry: LedgerEntry) -> WithheldEntry:
+    """``entry`` reduced to its place in the chain."""
+    return WithheldEntry(seq=entry.seq, prev_hash=entry.prev_hash, hash=entry.hash)
+
+
+def link_json(link: ChainLink) -> bytes:
+    """The canonical JSON of a whole entry, or of a withheld one (one line of an export)."""
+    if isinstance(link, WithheldEntry):
+        fields = {"seq": link.seq, "withheld": True, "prev_hash": link.prev_hash, "hash": link.hash}
+        return _canonical_entry_json(fields)
+    return entry_json(link)
 
 
 def entry_fields(entry: LedgerEntry) -> dict[str, Any]:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Collection, Iterable, Iterator, Mapping
+from collections.abc import Callable, Collection, Iterable, Iterator, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -21,7 +21,13 @@ from clearance.ledger._checkpoint import (
     key_id,
     load_public_key,
 )
-from clearance.ledger._entry import LedgerEntry, entry_json
+from clearance.ledger._entry import (
+    ChainLink,
+    LedgerEntry,
+    WithheldEntry,
+    link_json,
+    withheld_entry,
+)
 from clearance.ledger._verify import VerifyReport, verify_chain, verify_records
 
 ENTRIES_FILE = "entries.jsonl"
@@ -51,10 +57,13 @@ def write_export(
     checkpoint: Checkpoint,
     public_key_pem: bytes,
     records: Iterable[tuple[str, str, Mapping[str, Any]]] | None = None,
+    *,
+    withhold: Callable[[LedgerEntry], bool] | None = None,
 ) -> None:
     """Write an offline export into ``dir`` (created; it must be empty or absent).
 
-    Files: entries.jsonl (one canonical JSON entry per line), checkpoint.json, public_key.pem,
+    Files: entries.jsonl (one canonical JSON entry per line; an entry ``withhold`` picks is
+    written as a :class:`WithheldEntry`, its seq and hashes only), checkpoint.json, public_key.pem,
     records.jsonl when ``records`` is given (record_type, record_id, content), and manifest.json
     with the SHA-256 of each. ``checkpoint`` must be signed by ``public_key_pem`` and cover exactly
     the entries written, so the signature vouches for the whole export.
@@ -67,7 +76,8 @@ def write_export(
     # Staged beside ``dir`` and renamed into place whole: an export that failed half way (a
     # damaged entry, a killed process) leaves nothing that could pass for an export.
     with staged_directory(dir) as staging:
-        entries_digest = _write_entries(staging / ENTRIES_FILE, entries, checkpoint.tree_size)
+        links = (withheld_entry(e) if withhold is not None and withhold(e) else e for e in entries)
+        entries_digest = _write_entries(staging / ENTRIES_FILE, links, checkpoint.tree_size)
         digests = {ENTRIES_FILE: entries_digest}
         digests[CHECKPOINT_FILE] = _write_file(
             staging / CHECKPOINT_FILE, canonical_json(checkpoint_fields(checkpoint))
@@ -80,12 +90,19 @@ def write_export(
 
 
 def verify_export(
-    dir: Path, public_key_pem: bytes, *, record_types: Collection[str] | None = None
+    dir: Path,
+    public_key_pem: bytes,
+    *,
+    record_types: Collection[str] | None = None,
+    statement_type: str | None = None,
 ) -> VerifyReport:
     """Verify an export offline: manifest digests, the public key, the chain, the checkpoint's
     signature (against ``public_key_pem``, not merely the key in the directory) and Merkle root,
     and each record against the change digest of its last ledger entry. With ``record_types``
-    (the store's record registry), a record of any other type is refused as well.
+    (the store's record registry), a record of any other type is refused as well. With
+    ``statement_type``, the export's record of that type (the exporter's signed statement of
+    what it holds) must state ``withheld_entries`` equal to the entries withheld in the file, so
+    a whole entry cannot be passed off as withheld to hide it.
 
     A damaged or forged export gives a report whose ``problem`` names the file (and line, or
     entry) at fault; a ``public_key_pem`` that is not an Ed25519 public key raises ValueError.
@@ -106,9 +123,14 @@ def verify_export(
         return report
     try:
         _check_covered(report, checkpoint)
+        statements: list[Mapping[str, Any]] = []
         records_checked = (
-            _check_records(dir / RECORDS_FILE, latest, record_types) if has_records else 0
+            _check_records(dir / RECORDS_FILE, latest, record_types, statement_type, statements)
+            if has_records
+            else 0
         )
+        if statement_type is not None:
+            _check_statement(statements, statement_type, report.entries_withheld)
     except _ExportProblem as fault:
         return _failed_export(fault, entries_checked=report.entries_checked)
     return report.model_copy(update={"records_checked": records_checked})
@@ -135,12 +157,12 @@ def _check_empty_dir(dir: Path) -> None:
         )
 
 
-def _write_entries(path: Path, entries: Iterable[LedgerEntry], expected: int) -> str:
+def _write_entries(path: Path, entries: Iterable[ChainLink], expected: int) -> str:
     digest = hashlib.sha256()
     count = 0
     with path.open("wb") as handle:
         for entry in entries:
-            line = entry_json(entry) + b"\n"
+            line = link_json(entry) + b"\n"
             handle.write(line)
             digest.update(line)
             count += 1
@@ -234,27 +256,32 @@ def _read_checkpoint(path: Path) -> Checkpoint:
         ) from error
 
 
-def _read_entries(path: Path, latest: dict[tuple[str, str], str]) -> Iterator[LedgerEntry]:
+def _read_entries(path: Path, latest: dict[tuple[str, str], str]) -> Iterator[ChainLink]:
     with path.open("rb") as handle:
         for number, line in enumerate(handle, start=1):
             entry = _parse_entry(line, number)
-            latest[(entry.record_type, entry.record_id)] = entry.change_sha256
+            if isinstance(entry, LedgerEntry):
+                latest[(entry.record_type, entry.record_id)] = entry.change_sha256
             yield entry
 
 
-def _parse_entry(line: bytes, number: int) -> LedgerEntry:
+def _parse_entry(line: bytes, number: int) -> ChainLink:
     where = f"{ENTRIES_FILE} line {number}"
     body = _line_body(line, where)
     data = _json_object(body, where, seq=number)
+    shape: type[LedgerEntry] | type[WithheldEntry] = (
+        WithheldEntry if "withheld" in data else LedgerEntry
+    )
+    entry: ChainLink
     try:
-        entry = LedgerEntry.model_validate(data)
+        entry = shape.model_validate(data)
     except ValidationError as error:
         raise _ExportProblem(
             f"{where}: not a ledger entry ({_summary(error)})", seq=number
         ) from error
     # Stricter than a canonical-JSON check: the entry must also spell its time the one way.
     try:
-        canonical = entry_json(entry)
+        canonical = link_json(entry)
     except CanonicalJSONError as error:
         raise _ExportProblem(f"{where}: {error}", seq=number) from error
     if canonical != body:
@@ -273,7 +300,11 @@ def _check_covered(report: VerifyReport, checkpoint: Checkpoint) -> None:
 
 
 def _check_records(
-    path: Path, latest: Mapping[tuple[str, str], str], record_types: Collection[str] | None
+    path: Path,
+    latest: Mapping[tuple[str, str], str],
+    record_types: Collection[str] | None,
+    statement_type: str | None,
+    statements: list[Mapping[str, Any]],
 ) -> int:
     count = 0
 
@@ -288,12 +319,30 @@ def _check_records(
                         f"{RECORDS_FILE} line {number}: record type {record[0]!r} is not one "
                         "this store's registry knows (forged, or from another program?)"
                     )
+                if record[0] == statement_type:
+                    statements.append(record[2])
                 yield record
 
     problems = verify_records(latest, numbered_records())
     if problems:
         raise _ExportProblem(f"{RECORDS_FILE}: {problems[0].problem}")
     return count
+
+
+def _check_statement(
+    statements: list[Mapping[str, Any]], statement_type: str, withheld: int
+) -> None:
+    if len(statements) != 1:
+        raise _ExportProblem(
+            f"{RECORDS_FILE}: holds {len(statements)} records of type {statement_type!r} where "
+            "an export holds exactly one, its own statement (altered?)"
+        )
+    stated = statements[0].get("withheld_entries", 0)
+    if stated != withheld:
+        raise _ExportProblem(
+            f"{ENTRIES_FILE}: {withheld} entries are withheld but the export's signed statement "
+            f"says {stated} (whole entries passed off as withheld, or the reverse?)"
+        )
 
 
 def _parse_record(line: bytes, number: int) -> tuple[str, str, Mapping[str, Any]]:

@@ -11,7 +11,7 @@ from pydantic import BaseModel, ConfigDict
 
 from clearance.ledger._canonical import CanonicalJSONError, change_digest
 from clearance.ledger._checkpoint import Checkpoint, checkpoint_problem
-from clearance.ledger._entry import GENESIS_HASH, LedgerEntry, entry_hash
+from clearance.ledger._entry import GENESIS_HASH, ChainLink, WithheldEntry, entry_hash
 from clearance.ledger._merkle import EMPTY_ROOT, MerkleAccumulator
 
 
@@ -33,6 +33,9 @@ class VerifyReport(BaseModel):
     """The Merkle root of all entries read, when the chain itself is intact."""
     records_checked: int = 0
     """Records compared with their last ledger entry (exports that include records)."""
+    entries_withheld: int = 0
+    """Entries read as withheld (seq and hashes only): chained and hashed into the Merkle root,
+    their content not checked."""
 
 
 class RecordProblem(BaseModel):
@@ -46,7 +49,7 @@ class RecordProblem(BaseModel):
 
 
 def verify_chain(
-    entries: Iterable[LedgerEntry],
+    entries: Iterable[ChainLink],
     *,
     checkpoint: Checkpoint | None = None,
     public_key: Ed25519PublicKey | None = None,
@@ -56,7 +59,10 @@ def verify_chain(
     Detects edited, deleted, inserted and reordered entries and names the first bad one; with a
     checkpoint (which needs ``public_key``), also a forged checkpoint, a log truncated below the
     checkpoint's size, and entries rewritten consistently since the checkpoint (its root differs).
-    Only O(log n) Merkle hashes are held, so the entries may come from a cursor.
+    Only O(log n) Merkle hashes are held, so the entries may come from a cursor. A
+    :class:`WithheldEntry` is checked for its seq and its links only (its hash stands for
+    content the reader may not see); the links and the signed root still catch its removal or
+    any change to its hashes.
     """
     if checkpoint is not None and public_key is None:
         raise ValueError(
@@ -73,7 +79,12 @@ def verify_chain(
         fault = _checkpoint_fault(walk, checkpoint, public_key)
         if fault is not None:
             return _failed(walk.checked, fault, merkle_root=walk.merkle.root())
-    return VerifyReport(ok=True, entries_checked=walk.checked, merkle_root=walk.merkle.root())
+    return VerifyReport(
+        ok=True,
+        entries_checked=walk.checked,
+        merkle_root=walk.merkle.root(),
+        entries_withheld=walk.withheld,
+    )
 
 
 def verify_records(
@@ -109,14 +120,16 @@ class _ChainWalk:
 
     def __init__(self, checkpoint_size: int | None) -> None:
         self.checked = 0
+        self.withheld = 0
         self.last_hash = GENESIS_HASH
         self.hash_before_last: str | None = None
         self.merkle = MerkleAccumulator()
         self.checkpoint_size = checkpoint_size
         self.root_at_checkpoint = EMPTY_ROOT if checkpoint_size == 0 else None
 
-    def fault(self, entry: LedgerEntry, following: LedgerEntry | None) -> _Fault | None:
+    def fault(self, entry: ChainLink, following: ChainLink | None) -> _Fault | None:
         self.checked += 1
+        self.withheld += isinstance(entry, WithheldEntry)
         position = self.checked
         return (
             self._inserted_before(entry, position)
@@ -125,13 +138,13 @@ class _ChainWalk:
             or self._link_fault(entry, following, position)
         )
 
-    def accept(self, entry: LedgerEntry) -> None:
+    def accept(self, entry: ChainLink) -> None:
         self.hash_before_last, self.last_hash = self.last_hash, entry.hash
         self.merkle.add(entry.hash)
         if self.merkle.size == self.checkpoint_size:
             self.root_at_checkpoint = self.merkle.root()
 
-    def _inserted_before(self, entry: LedgerEntry, position: int) -> _Fault | None:
+    def _inserted_before(self, entry: ChainLink, position: int) -> _Fault | None:
         # An entry that chains past its predecessor to the one before shows that predecessor
         # was slipped in; checked first because the entry itself may have been renumbered.
         if entry.prev_hash == self.last_hash or entry.prev_hash != self.hash_before_last:
@@ -145,7 +158,7 @@ class _ChainWalk:
         )
 
     def _link_fault(
-        self, entry: LedgerEntry, following: LedgerEntry | None, position: int
+        self, entry: ChainLink, following: ChainLink | None, position: int
     ) -> _Fault | None:
         if entry.prev_hash == self.last_hash:
             return None
@@ -170,7 +183,9 @@ class _ChainWalk:
         )
 
 
-def _content_fault(entry: LedgerEntry, position: int) -> _Fault | None:
+def _content_fault(entry: ChainLink, position: int) -> _Fault | None:
+    if isinstance(entry, WithheldEntry):
+        return None  # its content is not here to hash: only its links can be checked
     try:
         expected = entry_hash(entry)
     except CanonicalJSONError as error:
@@ -180,7 +195,7 @@ def _content_fault(entry: LedgerEntry, position: int) -> _Fault | None:
     return _Fault(position, f"entry {position}: its hash does not match its content (edited?)")
 
 
-def _seq_fault(entry: LedgerEntry, position: int) -> _Fault | None:
+def _seq_fault(entry: ChainLink, position: int) -> _Fault | None:
     if entry.seq == position:
         return None
     if entry.seq > position:
@@ -243,7 +258,7 @@ def _record_problem(
     return None
 
 
-def _with_next(entries: Iterable[LedgerEntry]) -> Iterator[tuple[LedgerEntry, LedgerEntry | None]]:
+def _with_next(entries: Iterable[ChainLink]) -> Iterator[tuple[ChainLink, ChainLink | None]]:
     iterator = iter(entries)
     current = next(iterator, None)
     while current is not None:
