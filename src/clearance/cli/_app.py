@@ -25,6 +25,7 @@ from clearance.cli import (
     _mitigation,
     _monitor,
     _practice,
+    _redteam,
     _report,
     _rules,
     _run,
@@ -61,6 +62,7 @@ app.add_typer(_practice.practice_app, name="practice")
 app.add_typer(_decision.decision_app, name="decision")
 app.add_typer(_waiver.waiver_app, name="waiver")
 app.add_typer(_incident.incident_app, name="incident")
+app.add_typer(_redteam.redteam_app, name="redteam")
 app.add_typer(_monitor.monitor_app, name="monitor")
 app.add_typer(_inventory.inventory_app, name="inventory")
 app.add_typer(_rules.app, name="rules")

@@ -22,6 +22,30 @@ from clearance.store import (
 )
 
 
+def describe_rate(estimate: dict[str, Any] | None) -> str:
+    """``0.750 (95% CI 0.41-0.93, n=8)``, or "not tested" when nothing was counted."""
+    if not estimate:
+        return "not tested"
+    low, high = estimate.get("ci_low"), estimate.get("ci_high")
+    interval = f"95% CI {low:.2f}-{high:.2f}, " if low is not None and high is not None else ""
+    return f"{estimate['value']:.3f} ({interval}n={estimate['n']})"
+
+
+def describe_agreement(agreement: KappaEstimate | None) -> str:
+    """Cohen's kappa with its interval, or why there is none, in one phrase."""
+    if agreement is None:
+        return "no attempt confirmed yet"
+    if agreement.kappa is None or agreement.ci_low is None or agreement.ci_high is None:
+        return (
+            f"undefined: every outcome was the same (n={agreement.n}, observed agreement "
+            f"{agreement.observed:.2f})"
+        )
+    return (
+        f"{agreement.kappa:.2f} (95% CI {agreement.ci_low:.2f}-{agreement.ci_high:.2f}, "
+        f"observed agreement {agreement.observed:.2f}, n={agreement.n})"
+    )
+
+
 class ObjectiveResult(BaseModel):
     """One objective's confirmed attempts and their attack success rate."""
 

@@ -31,6 +31,11 @@ from clearance.reports._reading import (
     count_withheld_everywhere,
     newest_assessments,
 )
+from clearance.reports._redteam import (
+    campaign_summaries,
+    red_team_agreement,
+    red_team_findings,
+)
 from clearance.reports._sections import (
     SHOWN_VERDICTS,
     adequacy_blocks,
@@ -198,12 +203,17 @@ def build_annual_report(
     )
     ledger = ledger_state(store)
     reader = reader_of(principal)
+    findings = _per_model("findings", "(A) Summary of findings", assessments, "findings")
+    adequacy = _per_model("adequacy", "(C) Adequacy of tools and methods", assessments, "adequacy")
+    campaigns = campaign_summaries(reading)
+    findings.subsections.append(red_team_findings(campaigns))
+    adequacy.subsections.append(red_team_agreement(campaigns))
     sections = [
         bottom_line_section(assessments),
         _summary_section(reading, assessments, len(runs)),
-        _per_model("findings", "(A) Summary of findings", assessments, "findings"),
+        findings,
         _per_model("mitigation", "(B) Mitigation: need and efficacy", assessments, "mitigation"),
-        _per_model("adequacy", "(C) Adequacy of tools and methods", assessments, "adequacy"),
+        adequacy,
         monitoring_section(reading, within=details.within),
         *lettered(
             [
