@@ -133,3 +133,28 @@ def test_export_needs_out_and_a_known_suffix(sqlite_store: Store, tmp_path: Path
     refused = CliRunner().invoke(app, ["eval", "export", result.run.id, "--format", "inspect"])
     assert refused.exit_code == 1
     assert "give --out" in refused.stderr
+
+
+def test_inspects_own_reader_opens_the_export(sqlite_store: Store, tmp_path: Path) -> None:
+    """Inspect is not a dependency: give CLEARANCE_TEST_INSPECT_PYTHON, an interpreter with
+    inspect_ai installed (0.3.285 was checked), to run this."""
+    import os
+    import subprocess
+
+    python = os.environ.get("CLEARANCE_TEST_INSPECT_PYTHON")
+    if not python:
+        pytest.skip("CLEARANCE_TEST_INSPECT_PYTHON (a Python with inspect_ai) is not set")
+    who = acting(sqlite_store)
+    [result] = import_runs(sqlite_store, who, [inspect_run(INSPECT_EVAL)])
+    read = (
+        "import sys; from inspect_ai.log import read_eval_log as r; log = r(sys.argv[1]); "
+        "print(log.status, len(log.samples), log.results.scores[0].metrics['accuracy'].value)"
+    )
+    for suffix in (".eval", ".json"):
+        _, [path] = export_run(
+            sqlite_store, who.principal, result.run.id, tmp_path / f"x{suffix}", "inspect"
+        )
+        shown = subprocess.run(
+            [python, "-c", read, str(path)], capture_output=True, text=True, check=True
+        )
+        assert shown.stdout.split() == ["success", "80", "0.275"]

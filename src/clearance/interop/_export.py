@@ -163,11 +163,8 @@ def _eval_score(
     for metric in _metrics(run, index):
         key = metric if index == 0 else f"{name}/{metric}"
         value = (run.metrics or {}).get(key, {}).get("value")
-        metrics[metric] = {
-            "name": metric,
-            "value": value if value is not None else 0.0,
-            "params": {},
-        }
+        if value is not None:  # a metric with no value is left out, never written as 0
+            metrics[metric] = {"name": metric, "value": value, "params": {}}
     scored = {s.sample_id for s in samples if name in s.scores}
     return {
         "name": name,
