@@ -27,7 +27,7 @@ from clearance.interop import (
     sharing_due,
     verify_bundle,
 )
-from clearance.interop._bundle import _dumps
+from clearance.interop._bundle import _dumps, _first_line
 from clearance.ledger import public_key_pem
 from clearance.store import Store
 from conftest import INSPECT_EVAL, LMEVAL_RESULTS
@@ -116,7 +116,7 @@ def _resigned(data: bytes, change: Any) -> bytes:
     key = signing_key()
     signature = {"key_id": payload["issuer"]["key_id"],
                  "signature": base64.b64encode(key.sign(new_body)).decode()}  # fmt: skip
-    return b"clearance-bundle 1\n" + new_body + b"\n" + _dumps(signature) + b"\n"
+    return _first_line(payload["marking"]) + b"\n" + new_body + b"\n" + _dumps(signature) + b"\n"
 
 
 def test_a_record_above_the_stated_clearance_is_rejected(
@@ -245,3 +245,53 @@ def test_bundle_commands(
     imported = cli.invoke(app, ["bundle", "import", str(out), "--public-key", str(public)])
     assert imported.exit_code == 0, imported.stderr
     assert run_id in imported.stdout
+
+
+def test_assessments_travel_with_their_findings_and_origin(
+    sqlite_store: Store, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from clearance.assess import assess_model
+    from clearance.interop import TaskMapping
+
+    who = acting(sqlite_store)
+    mapping = TaskMapping(benchmark="mmlu", model_spec="openai/mock")
+    [run] = import_runs(sqlite_store, who, [inspect_run(INSPECT_EVAL)], mapping=mapping)
+    assessment = assess_model(sqlite_store, "openai/mock", principal=who.principal)
+    assert assessment.id is not None
+    findings = sqlite_store.findings.findings(assessment_id=assessment.id)
+    out = tmp_path / "b"
+    made = create_bundle(
+        sqlite_store, who, runs=[run.run.id], assessments=[assessment.id],
+        recipient=Marking.of("U"), out=out,
+    )  # fmt: skip
+    assert made.assessments == (assessment.id,)
+    assert out.read_bytes().startswith(b"clearance-bundle 1 UNCLASSIFIED\n")
+    public = public_key_pem(signing_key())
+    monkeypatch.setenv("CLEARANCE_HOME", str(tmp_path / "recipient"))
+    (tmp_path / "recipient").mkdir()
+    other = Store.open(f"sqlite:///{tmp_path / 'recipient' / 'c.db'}")
+    try:
+        from clearance.ledger import load_public_key
+
+        done = import_bundle(other, acting(other), out.read_bytes(), load_public_key(public))
+        [received] = other.findings.assessments()
+        assert received.id in done.created
+        assert received.summary["origin"]["id"] == assessment.id
+        theirs = other.findings.findings(assessment_id=received.id)
+        assert [(f.threshold_id, f.verdict, f.value) for f in theirs] == [
+            (f.threshold_id, f.verdict, f.value) for f in findings
+        ]
+        again = import_bundle(other, acting(other), out.read_bytes(), load_public_key(public))
+        assert assessment.id in again.already
+        assert verify_ledger(other, acting(other).principal).ok
+    finally:
+        other.close()
+
+
+def test_a_changed_banner_line_is_rejected(issued: tuple[Path, Path, dict[str, str]]) -> None:
+    bundle, public, _ = issued
+    data = bundle.read_bytes().replace(
+        b"clearance-bundle 1 SECRET\n", b"clearance-bundle 1 UNCLASSIFIED\n", 1
+    )
+    with pytest.raises(BundleRejected, match="first line"):
+        verify_bundle(data, read_public_key(public))

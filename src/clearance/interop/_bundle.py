@@ -157,7 +157,8 @@ def create_bundle(
     }
     body = _dumps(payload)
     signature = {"key_id": key_id(key), "signature": base64.b64encode(key.sign(body)).decode()}
-    write_bytes_atomically(out, FORMAT_LINE + b"\n" + body + b"\n" + _dumps(signature) + b"\n")
+    first = _first_line(marking.banner())
+    write_bytes_atomically(out, first + b"\n" + body + b"\n" + _dumps(signature) + b"\n")
     change = {
         "bundle_id": bundle_id,
         "time": rfc3339_utc(created),
@@ -253,7 +254,7 @@ class VerifiedBundle:
 def verify_bundle(data: bytes, public_key: Ed25519PublicKey) -> VerifiedBundle:
     """Check a bundle offline against the issuer's public key; BundleRejected says why not."""
     lines = data.split(b"\n")
-    if len(lines) != 4 or lines[0] != FORMAT_LINE or lines[3] != b"":
+    if len(lines) != 4 or not lines[0].startswith(FORMAT_LINE + b" ") or lines[3] != b"":
         raise BundleRejected("not a Clearance evidence bundle (its layout was changed or cut)")
     body, signature_line = lines[1], lines[2]
     try:
@@ -275,6 +276,8 @@ def verify_bundle(data: bytes, public_key: Ed25519PublicKey) -> VerifiedBundle:
             "the signature does not verify: the bundle was altered after it was signed"
         ) from None
     payload = json.loads(body)
+    if lines[0] != _first_line(str(payload.get("marking"))):
+        raise BundleRejected("the marking on the bundle's first line is not the one it signed")
     try:
         return _verify_payload(payload, public_key, hashlib.sha256(body).hexdigest())
     except (KeyError, TypeError, ValueError, ValidationError, MarkingError) as exc:
@@ -344,6 +347,11 @@ def _verify_payload(payload: Any, public_key: Ed25519PublicKey, sha256: str) -> 
     )
 
 
+def _first_line(banner: str) -> bytes:
+    # The banner where a reader looks first; verification holds it to the signed marking.
+    return FORMAT_LINE + b" " + banner.encode()
+
+
 class _Marked:
     def __init__(self, content: dict[str, Any]) -> None:
         self.marking_level = str(content["marking_level"])
@@ -386,13 +394,17 @@ class ImportedBundle:
 def import_bundle(
     store: Store, acting: Acting, data: bytes, public_key: Ed25519PublicKey
 ) -> ImportedBundle:
-    """Verify a bundle, then write its runs and samples to ``store`` (``run.create`` at each
-    run's marking), each run's provenance naming its origin: issuer key, checkpoint, bundle."""
+    """Verify a bundle, then write its runs and samples (``run.create`` at each run's marking)
+    and its assessments with their findings (``finding.create``) to ``store``, each naming its
+    origin: issuer key, checkpoint, bundle. An assessment gets an id of this store; its origin
+    keeps the issuer's."""
     bundle = verify_bundle(data, public_key)
     models = {m["id"]: m for m in bundle.contents("model")}
     samples = {block["run_id"]: block["rows"] for block in bundle.payload["samples"]}
     created: list[str] = []
     already: list[str] = []
+    for assessment in bundle.contents("assessment"):
+        require(acting.principal, Action.FINDING_CREATE, marking_of(_Marked(assessment)))
     for run in bundle.runs:
         marking = marking_of(_Marked(run))
         require(acting.principal, Action.RUN_CREATE, marking)
@@ -401,7 +413,61 @@ def import_bundle(
             continue
         _write_run(store, acting, run, models[run["model_id"]], samples.get(run["id"], []), bundle)
         created.append(run["id"])
+    findings = bundle.contents("finding")
+    for assessment in bundle.contents("assessment"):
+        if _assessment_here(store, assessment["id"], bundle):
+            already.append(assessment["id"])
+            continue
+        own = [f for f in findings if f["assessment_id"] == assessment["id"]]
+        created.append(_write_assessment(store, acting, assessment, own, bundle))
     return ImportedBundle(bundle=bundle, created=tuple(created), already=tuple(already))
+
+
+def _origin(bundle: VerifiedBundle, record: dict[str, Any]) -> dict[str, Any]:
+    """Where a record received in a bundle came from: the issuer's key, the checkpoint that
+    vouched for it, the bundle, and the record's id, author and time at the issuer."""
+    return {
+        "issuer_key_id": bundle.issuer_key_id,
+        "issuer_public_key": bundle.payload["issuer"]["public_key"],
+        "bundle_id": bundle.bundle_id,
+        "bundle_sha256": bundle.sha256,
+        "checkpoint": bundle.payload["checkpoint"],
+        "id": record["id"],
+        "created_by": record["created_by"],
+        "created_at": record["created_at"],
+        "imported_at": rfc3339_utc(datetime.now(UTC)),
+    }
+
+
+def _assessment_here(store: Store, original_id: str, bundle: VerifiedBundle) -> bool:
+    for existing in store.findings.assessments():
+        origin = existing.summary.get(ORIGIN_KEY) or {}
+        if origin.get("id") == original_id and origin.get("issuer_key_id") == bundle.issuer_key_id:
+            return True
+    return False
+
+
+_FINDING_OWN = ("id", "assessment_id", "model_spec", "policy_digest", "created_at", "created_by",
+                "marking_level", "marking_compartments")  # fmt: skip
+"""A finding's columns that its assessment sets, not the finding itself."""
+
+
+def _write_assessment(
+    store: Store,
+    acting: Acting,
+    assessment: dict[str, Any],
+    findings: list[dict[str, Any]],
+    bundle: VerifiedBundle,
+) -> str:
+    fields = {key: assessment[key] for key in ("model_spec", "model_ids", "policy_name",
+                                               "policy_version", "policy_digest")}  # fmt: skip
+    fields["summary"] = {**assessment["summary"], ORIGIN_KEY: _origin(bundle, assessment)}
+    fields["marking_level"] = assessment["marking_level"]
+    fields["marking_compartments"] = assessment["marking_compartments"]
+    rows = [{k: v for k, v in f.items() if k not in _FINDING_OWN} for f in findings]
+    with store.unit_of_work(acting.actor) as uow:
+        record, _ = store.findings.create_assessment(uow, assessment=fields, findings=rows)
+    return record.id
 
 
 def _already_here(store: Store, principal: Principal, run_id: str, bundle: VerifiedBundle) -> bool:
@@ -430,17 +496,7 @@ def _write_run(
 ) -> RunRecord:
     info = ModelInfo(**{k: model[k] for k in ("spec", "provider", "name", "base_url", "version",
                                               "weights_sha256")})  # fmt: skip
-    origin = {
-        "issuer_key_id": bundle.issuer_key_id,
-        "issuer_public_key": bundle.payload["issuer"]["public_key"],
-        "bundle_id": bundle.bundle_id,
-        "bundle_sha256": bundle.sha256,
-        "checkpoint": bundle.payload["checkpoint"],
-        "created_by": run["created_by"],
-        "created_at": run["created_at"],
-        "imported_at": rfc3339_utc(datetime.now(UTC)),
-    }
-    provenance = {**run["provenance"], ORIGIN_KEY: origin}
+    provenance = {**run["provenance"], ORIGIN_KEY: _origin(bundle, run)}
     provenance.pop(SHARED_KEY, None)
     for row in rows:
         row["completed_at"] = datetime.fromisoformat(row["completed_at"])
