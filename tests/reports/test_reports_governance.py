@@ -48,6 +48,7 @@ class Waiver:
     use_case_id: str = "uc-1"
     practice_code: str = "impact-assessment"
     granted_at: datetime = datetime(2024, 1, 1, tzinfo=UTC)
+    created_at: datetime = datetime(2024, 1, 1, tzinfo=UTC)
     finding: str = "Testing would stop a critical operation; it runs in a closed range until then."
     created_by: str = "caio"
     revoked_at: datetime | None = None

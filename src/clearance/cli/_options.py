@@ -39,6 +39,25 @@ PrintIdOption = Annotated[
 ]
 
 
+StatedAtOption = Annotated[
+    str | None,
+    typer.Option(
+        "--at",
+        help="When it happened, as you state it (2025-06-30 or 2025-06-30T12:00Z; default: now). "
+        "It must lie between the record it concerns and now; the store keeps its own time of "
+        "recording beside it.",
+    ),
+]
+
+
+def recorded_and_stated(recorded: datetime, stated: datetime | None) -> str:
+    """Both times of a record, for a listing: the stated one is shown only when it differs."""
+    text = f"{recorded:%Y-%m-%d %H:%M} UTC"
+    if stated is not None and stated != recorded:
+        text += f" (stated {stated:%Y-%m-%d %H:%M})"
+    return text
+
+
 def parse_when(text: str | None, option: str) -> datetime | None:
     """A date (midnight UTC) or an ISO date-time; naive times are read as UTC."""
     if text is None:

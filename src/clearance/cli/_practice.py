@@ -11,12 +11,15 @@ import typer
 from clearance.cli._errors import fail, user_errors
 from clearance.cli._options import (
     JsonOption,
+    StatedAtOption,
     UseCaseArg,
+    parse_when,
 )
 from clearance.cli._render import emit_json, out_console, styled
 from clearance.cli._session import open_session
 from clearance.cli._usecase_view import (
     print_practices,
+    signed_when,
 )
 
 if TYPE_CHECKING:
@@ -173,6 +176,7 @@ def practice_sign(
         str, typer.Argument(help="The practice to sign.")
     ] = "independent-evaluation",
     note: Annotated[str, typer.Option("--note", help="What was evaluated, and how.")] = "",
+    at: StatedAtOption = None,
 ) -> None:
     """Sign the independent evaluation (not by a developer of the use case)."""
     from clearance.governance import sign_independent_evaluation
@@ -180,6 +184,14 @@ def practice_sign(
     with user_errors():
         store, who = open_session()
         record = sign_independent_evaluation(
-            store, use_case, practice, note=note, principal=who.principal
+            store,
+            use_case,
+            practice,
+            note=note,
+            signed_at=parse_when(at, "--at"),
+            principal=who.principal,
         )
-    out_console.print(f"{record.code}: [green]implemented[/], signed by {record.signed_by}")
+    out_console.print(
+        f"{record.code}: [green]implemented[/], signed by {record.signed_by} {signed_when(record)}",
+        highlight=False,
+    )

@@ -6,10 +6,12 @@ from typing import TYPE_CHECKING
 
 from rich.table import Table
 
+from clearance.cli._options import recorded_and_stated
 from clearance.cli._render import emit_json, out_console, styled
 
 if TYPE_CHECKING:
     from clearance.governance import ClassificationResult, UseCaseView, WaiverView
+    from clearance.store import PracticeRecord
 
 
 def render_use_case(view: UseCaseView, as_json: bool) -> None:
@@ -75,7 +77,7 @@ def print_practices(view: UseCaseView) -> None:
         ]
         status = styled(p.state.replace("_", " "))
         if p.practice.signed_by:
-            status += f"\nsigned by {p.practice.signed_by}"
+            status += f"\nsigned by {p.practice.signed_by} {signed_when(p.practice)}"
         if p.waiver_id:
             status += f"\n{p.waiver_id}"
         table.add_row(
@@ -93,7 +95,8 @@ def print_decision(view: UseCaseView) -> None:
     d = view.decision
     line = f"decision: {styled(d.state)}"
     if d.decision is not None:
-        line += f" ({d.decision.kind} by {d.decision.created_by} {d.decision.created_at:%Y-%m-%d})"
+        when = recorded_and_stated(d.decision.created_at, d.decision.stated_at)
+        line += f" ({d.decision.kind} by {d.decision.created_by}, recorded {when})"
     if d.review_due is not None:
         overdue = " [bold red]overdue[/]" if d.review_overdue else ""
         line += f"; annual review due {d.review_due:%Y-%m-%d}{overdue}"
@@ -116,20 +119,28 @@ def print_decision(view: UseCaseView) -> None:
             )
 
 
+def signed_when(practice: PracticeRecord) -> str:
+    """When a sign-off was recorded, and the time its signer stated when that differs."""
+    if practice.signed_at is None:
+        return ""
+    return recorded_and_stated(practice.sign_recorded_at or practice.signed_at, practice.signed_at)
+
+
 def waiver_line(w: WaiverView) -> str:
     r = w.waiver
     line = (
         f"waiver {r.id}: {r.practice_code} {styled(w.state)} until {r.expires_at:%Y-%m-%d} "
-        f"({r.category})"
+        f"({r.category}); granted {recorded_and_stated(r.created_at, r.granted_at)}"
     )
     if w.reassessment_due:
         line += " [bold red]reassess: the use case changed since the grant[/]"
     for report in w.reports:
         line += f"\n  {report.report.event} report: {styled(report.state)}"
         if report.report.reported_at:
+            recorded = report.report.recorded_at or report.report.reported_at
             line += (
-                f" to {', '.join(report.report.recipients)} "
-                f"{report.report.reported_at:%Y-%m-%d %H:%M}"
+                f" to {', '.join(report.report.recipients)}, "
+                f"{recorded_and_stated(recorded, report.report.reported_at)}"
             )
         else:
             line += f", due {report.report.due_at:%Y-%m-%d %H:%M} UTC"

@@ -12,6 +12,7 @@ from clearance.cli._options import (
     JsonOption,
     PracticeArg,
     PrintIdOption,
+    StatedAtOption,
     UseCaseArg,
     parse_when,
 )
@@ -46,6 +47,7 @@ def waiver_grant(
     days: DaysOption = None,
     as_json: JsonOption = False,
     print_id: PrintIdOption = False,
+    at: StatedAtOption = None,
 ) -> None:
     """Waive one practice of one use case (chief AI officer only). Report it within 3 days:
     `clearance waiver report WAIVER --to WHOM`."""
@@ -61,6 +63,7 @@ def waiver_grant(
             finding=finding,
             expires_at=parse_when(expires, "--expires"),
             days=days,
+            granted_at=parse_when(at, "--at"),
             principal=who.principal,
         )
     if print_id:
@@ -123,7 +126,7 @@ def waiver_renew(
 def waiver_report(
     waiver: Annotated[str, typer.Argument(help="The waiver id.")],
     to: Annotated[list[str], typer.Option("--to", help="To whom it was reported (repeatable).")],
-    at: Annotated[str | None, typer.Option("--at", help="When (default: now).")] = None,
+    at: StatedAtOption = None,
     note: Annotated[str, typer.Option("--note", help="How, or a reference.")] = "",
     as_json: JsonOption = False,
 ) -> None:

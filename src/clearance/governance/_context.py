@@ -35,6 +35,30 @@ def moment(now: datetime | None) -> datetime:
     return now.astimezone(UTC)
 
 
+def stated_time(
+    stated: datetime | None, *, now: datetime, since: datetime, since_what: str
+) -> datetime:
+    """The time someone states for what they record (``now``, the store's time of recording,
+    when they state none). It may only lie between the record it concerns (``since``, described
+    as ``since_what``) and now: dated earlier it could make a duty read as met before it arose,
+    dated later it records the future. Both times are kept, so a stated time never replaces the
+    store's own."""
+    if stated is None:
+        return now
+    when = moment(stated)
+    if when > now:
+        raise GovernanceError(
+            f"the stated time {when:%Y-%m-%d %H:%M} UTC is in the future; give a time between "
+            f"{since_what} ({since:%Y-%m-%d %H:%M} UTC) and now"
+        )
+    if when < since:
+        raise GovernanceError(
+            f"the stated time {when:%Y-%m-%d %H:%M} UTC is before {since_what} "
+            f"({since:%Y-%m-%d %H:%M} UTC); give a time between it and now"
+        )
+    return when
+
+
 def require_chief_ai_officer(
     principal: Principal, action: Action, marking: Marking, doing: str
 ) -> None:

@@ -23,7 +23,7 @@ from clearance.access import (
     readable,
     require_named_person,
 )
-from clearance.governance._context import moment, use_case_for
+from clearance.governance._context import moment, stated_time, use_case_for
 from clearance.governance._errors import GovernanceError
 from clearance.governance._intake import UseCaseIntake
 from clearance.governance._risk import (
@@ -85,7 +85,11 @@ def _insert_decision(
     now: datetime,
     pinned: dict[str, Any] | None = None,
     review_due: datetime | None = None,
+    stated_at: datetime | None = None,
 ) -> DecisionRecord:
+    stated = stated_time(
+        stated_at, now=now, since=use_case.created_at, since_what="the use case's creation"
+    )
     with store.unit_of_work(actor_of(principal)) as uow:
         record: DecisionRecord = store.decisions.add(
             uow,
@@ -98,6 +102,7 @@ def _insert_decision(
                 "pinned": pinned or {},
                 "pins_digest": change_digest(pinned) if pinned else None,
                 "review_due": review_due,
+                "stated_at": stated,
                 **marking_fields(marking_of(use_case)),
             },
         )
@@ -109,13 +114,17 @@ def request_decision(
     use_case_ref: str,
     *,
     rationale: str,
+    stated_at: datetime | None = None,
     principal: Principal,
     now: datetime | None = None,
 ) -> DecisionRecord:
-    """Ask for a decision on a use case. Whoever asks cannot approve it."""
+    """Ask for a decision on a use case. Whoever asks cannot approve it. ``stated_at`` (here
+    and for every decision) is when the person says it was made: between the use case's
+    creation and now; the store's time of recording is kept as ``created_at``."""
     use_case = use_case_for(store, use_case_ref, principal, Action.DECISION_REQUEST)
+    text = _rationale(rationale, "request")
     return _insert_decision(
-        store, principal, use_case, "request", _rationale(rationale, "request"), moment(now)
+        store, principal, use_case, "request", text, moment(now), stated_at=stated_at
     )
 
 
@@ -127,6 +136,7 @@ def approve_use_case(
     review_by: datetime | None = None,
     accept_risks: Sequence[str] = (),
     risk_rationale: str = "",
+    stated_at: datetime | None = None,
     principal: Principal,
     now: datetime | None = None,
 ) -> DecisionRecord:
@@ -156,7 +166,9 @@ def approve_use_case(
     if open_risk:
         pinned["risk_acceptance"] = acceptance_pins(open_risk, risk_rationale, actor_of(principal))
     text = _rationale(rationale, "approval")
-    return _insert_decision(store, principal, use_case, "approve", text, at, pinned, due)
+    return _insert_decision(
+        store, principal, use_case, "approve", text, at, pinned, due, stated_at=stated_at
+    )
 
 
 def _check_ready(
@@ -249,13 +261,16 @@ def deny_use_case(
     use_case_ref: str,
     *,
     rationale: str,
+    stated_at: datetime | None = None,
     principal: Principal,
     now: datetime | None = None,
 ) -> DecisionRecord:
     """Deny a use case."""
     use_case = use_case_for(store, use_case_ref, principal, Action.DECISION_DENY)
     text = _rationale(rationale, "denial")
-    return _insert_decision(store, principal, use_case, "deny", text, moment(now))
+    return _insert_decision(
+        store, principal, use_case, "deny", text, moment(now), stated_at=stated_at
+    )
 
 
 def suspend_use_case(
@@ -263,6 +278,7 @@ def suspend_use_case(
     use_case_ref: str,
     *,
     rationale: str,
+    stated_at: datetime | None = None,
     principal: Principal,
     now: datetime | None = None,
 ) -> DecisionRecord:
@@ -276,7 +292,7 @@ def suspend_use_case(
             "(deny it instead)"
         )
     text = _rationale(rationale, "suspension")
-    return _insert_decision(store, principal, use_case, "suspend", text, at)
+    return _insert_decision(store, principal, use_case, "suspend", text, at, stated_at=stated_at)
 
 
 def list_decisions(

@@ -20,7 +20,7 @@ from clearance.access import (
     require_named_person,
 )
 from clearance.governance._agency import rules_in_force
-from clearance.governance._context import moment, use_case_for
+from clearance.governance._context import moment, stated_time, use_case_for
 from clearance.governance._errors import GovernanceError
 from clearance.governance._evidence import add_document, pin_evidence, subject_of
 from clearance.governance._rules import practice_rank
@@ -81,6 +81,7 @@ def void_independent_sign_off(
                     "status": "in_progress",
                     "signed_by": None,
                     "signed_at": None,
+                    "sign_recorded_at": None,
                     "notes": _noted(practice.notes, reason, uow.actor, at),
                     "updated_at": at,
                     "updated_by": uow.actor,
@@ -156,7 +157,7 @@ def _status_change(store: Store, practice: PracticeRecord, status: str) -> dict[
         )
     changes: dict[str, object] = {"status": status}
     if practice.signed_by is not None and status != "implemented":
-        changes |= {"signed_by": None, "signed_at": None}
+        changes |= {"signed_by": None, "signed_at": None, "sign_recorded_at": None}
     return changes
 
 
@@ -236,6 +237,7 @@ def link_evidence(
                     "status": "in_progress",
                     "signed_by": None,
                     "signed_at": None,
+                    "sign_recorded_at": None,
                     "updated_at": at,
                     "updated_by": uow.actor,
                 },
@@ -284,12 +286,15 @@ def sign_independent_evaluation(
     code: str = "independent-evaluation",
     *,
     note: str = "",
+    signed_at: datetime | None = None,
     principal: Principal,
     now: datetime | None = None,
 ) -> PracticeRecord:
     """Sign a use case's independent evaluation, which marks it implemented. The signer must
     hold ``practice.sign_independent_evaluation`` and not be one of the use case's developers;
-    the evaluation's evidence must be linked first."""
+    the evaluation's evidence must be linked first. ``signed_at`` is when the signer says they
+    signed, between the practice's newest evidence and now; the store's time of recording is
+    kept beside it (``sign_recorded_at``)."""
     use_case = use_case_for(
         store, use_case_ref, principal, Action.PRACTICE_SIGN_INDEPENDENT_EVALUATION
     )
@@ -312,6 +317,8 @@ def sign_independent_evaluation(
             "--mitigation, --document)"
         )
     at = moment(now)
+    newest = max(link.created_at for link in store.governance.evidence(practice_id=practice.id))
+    stated = stated_time(signed_at, now=at, since=newest, since_what="its newest linked evidence")
     with store.unit_of_work(actor) as uow:
         record: PracticeRecord = store.practices.change(
             uow,
@@ -320,7 +327,8 @@ def sign_independent_evaluation(
             changes={
                 "status": "implemented",
                 "signed_by": actor,
-                "signed_at": at,
+                "signed_at": stated,
+                "sign_recorded_at": at,
                 "reviewer": practice.reviewer or actor,
                 "notes": _noted(practice.notes, note, actor, at),
                 "updated_at": at,

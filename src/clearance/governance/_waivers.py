@@ -19,7 +19,13 @@ from clearance.access import (
     readable,
     require_named_person,
 )
-from clearance.governance._context import moment, readable_by, use_case_for, waiver_for
+from clearance.governance._context import (
+    moment,
+    readable_by,
+    stated_time,
+    use_case_for,
+    waiver_for,
+)
 from clearance.governance._errors import GovernanceError
 from clearance.governance._rules import default_rules
 from clearance.store import (
@@ -213,14 +219,20 @@ def grant_waiver(
     finding: str,
     expires_at: datetime | None = None,
     days: int | None = None,
+    granted_at: datetime | None = None,
     principal: Principal,
     now: datetime | None = None,
 ) -> WaiverView:
     """Waive one practice of one use case, on a written finding in one of the Framework's
     justification categories, for at most a year (the default). Chief AI officer only; the
-    reporting duty, due in three days, is recorded with it."""
+    reporting duty, due in three days, is recorded with it. ``granted_at`` is when the officer
+    says it was granted (between the use case's creation and now); the store keeps its own time
+    of recording as ``created_at``, and the year and the duty run from that."""
     at = moment(now)
     use_case = use_case_for(store, use_case_ref, principal, Action.WAIVER_GRANT)
+    stated = stated_time(
+        granted_at, now=at, since=use_case.created_at, since_what="the use case's creation"
+    )
     require_named_person(principal)
     terms = default_rules().rules.waivers
     chosen = terms.category(category)
@@ -232,7 +244,7 @@ def grant_waiver(
             uow,
             action="waiver.grant",
             now=at,
-            fields=_waiver_fields(use_case, practice, chosen.code, written, at, expiry),
+            fields=_waiver_fields(use_case, practice, chosen.code, written, stated, expiry),
         )
         _report_duty(store, uow, waiver, "grant", at)
     return waiver_view(store, waiver, at)
@@ -365,21 +377,16 @@ def record_waiver_report(
     named = [r.strip() for r in recipients if r.strip()]
     if not named:
         raise GovernanceError("name to whom the waiver was reported (--to), e.g. 'Department head'")
-    when = moment(reported_at) if reported_at is not None else at
-    if when > at:
-        raise GovernanceError(f"the report time {when:%Y-%m-%d %H:%M} UTC is in the future")
     pending = [r for r in store.governance.waiver_reports(waiver.id) if r.reported_at is None]
     if not pending:
         raise GovernanceError(f"every event of waiver {waiver.id} is already reported")
-    if when < pending[0].event_at:
-        # A stated time lies between the event it reports and now: a report dated before its
-        # waiver existed would make an overdue duty read as met. The ledger entry keeps the
-        # store's own time of recording beside it.
-        raise GovernanceError(
-            f"the report time {when:%Y-%m-%d %H:%M} UTC is before the event it reports "
-            f"({pending[0].event} at {pending[0].event_at:%Y-%m-%d %H:%M} UTC); give a time "
-            "between the event and now"
-        )
+    # A report dated before its waiver's event would make an overdue duty read as met.
+    when = stated_time(
+        reported_at,
+        now=at,
+        since=pending[0].event_at,
+        since_what=f"the event it reports ({pending[0].event})",
+    )
     with store.unit_of_work(actor_of(principal)) as uow:
         store.waiver_reports.change(
             uow,
@@ -390,6 +397,7 @@ def record_waiver_report(
                 "reported_at": when,
                 "reported_by": uow.actor,
                 "note": note,
+                "recorded_at": at,
             },
         )
     return waiver_view(store, store.governance.waiver(waiver.id), at)

@@ -110,7 +110,15 @@ class WaiverRow(Protocol):
         ...
 
     @property
-    def granted_at(self) -> datetime: ...
+    def granted_at(self) -> datetime:
+        """When the officer says it was granted (stated)."""
+        ...
+
+    @property
+    def created_at(self) -> datetime:
+        """When the store recorded the grant."""
+        ...
+
     @property
     def expires_at(self) -> datetime: ...
     @property
@@ -152,12 +160,23 @@ class ReportingDuty:
     reported_at: datetime | None
     state: str
     """``pending``, ``overdue``, ``reported`` or ``reported late`` (governance's words)."""
+    recorded_at: datetime | None = None
+    """When the store recorded the report (``reported_at`` is the time its reporter stated)."""
 
     def text(self) -> str:
-        """ "grant: reported 3 December 2026" or "grant: overdue (due 5 December 2026)"."""
+        """ "grant: reported 3 December 2026", "grant: reported 3 December 2026 (recorded 5
+        December 2026)" or "grant: overdue (due 5 December 2026)"."""
         if self.reported_at is not None:
-            return f"{self.event}: {self.state} {words_date(self.reported_at.isoformat())}"
+            said = f"{self.event}: {self.state} {words_date(self.reported_at.isoformat())}"
+            return said + _recorded_apart(self.reported_at, self.recorded_at)
         return f"{self.event}: {self.state} (due {words_date(self.due_at.isoformat())})"
+
+
+def _recorded_apart(stated: datetime, recorded: datetime | None) -> str:
+    """ " (recorded DAY)" when the store recorded something on another day than the one stated."""
+    if recorded is None or _utc(recorded).date() == _utc(stated).date():
+        return ""
+    return f" (recorded {words_date(recorded.isoformat())})"
 
 
 def _as_of(text: str | None) -> datetime | None:
@@ -381,7 +400,7 @@ def build_waiver_report(
                 r.category,
                 r.finding,
                 r.created_by,
-                _day(r.granted_at),
+                _day(r.granted_at) + _recorded_apart(r.granted_at, r.created_at),
                 _day(r.expires_at),
                 states[r.id],
                 "; ".join(d.text() for d in duties[r.id]) or "no report due",
@@ -477,6 +496,7 @@ class StoreGovernance:
                 due_at=duty.due_at,
                 reported_at=duty.reported_at,
                 state=report_state(duty, as_of) if as_of else "pending",
+                recorded_at=duty.recorded_at,
             )
             for duty in sorted(duties, key=lambda d: (d.event_at, d.id))
         ]

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from typing import Annotated, Any
+from typing import Annotated, Any, ClassVar
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 
@@ -210,6 +210,10 @@ class Governed(BaseModel):
 
     model_config = ConfigDict(from_attributes=True)
 
+    ADDED_LATER: ClassVar[frozenset[str]] = frozenset()
+    """Fields added after records of this kind were first ledgered: left out of the ledgered
+    content while empty, so a record written before they existed still matches its entries."""
+
     id: str
     created_at: UTCDateTime
     created_by: str
@@ -258,8 +262,13 @@ class PracticeRecord(Governed):
     notes: str
     signed_by: str | None
     signed_at: UTCDateTime | None
+    """When the signer says they signed (stated; by default the time of recording)."""
     updated_at: UTCDateTime
     updated_by: str
+    sign_recorded_at: UTCDateTime | None = None
+    """When the store recorded the sign-off (the store's clock)."""
+
+    ADDED_LATER: ClassVar[frozenset[str]] = frozenset({"sign_recorded_at"})
 
 
 class DocumentRecord(Governed):
@@ -294,6 +303,10 @@ class DecisionRecord(Governed):
     pinned: dict[str, Any]
     pins_digest: str | None
     review_due: UTCDateTime | None
+    stated_at: UTCDateTime | None = None
+    """When the decider says it was decided (``created_at`` is when the store recorded it)."""
+
+    ADDED_LATER: ClassVar[frozenset[str]] = frozenset({"stated_at"})
 
 
 class WaiverRecord(Governed):
@@ -324,8 +337,13 @@ class WaiverReportRecord(Governed):
     due_at: UTCDateTime
     recipients: list[str]
     reported_at: UTCDateTime | None
+    """When the reporter says the report was made (stated)."""
     reported_by: str | None
     note: str
+    recorded_at: UTCDateTime | None = None
+    """When the store recorded the report (the store's clock)."""
+
+    ADDED_LATER: ClassVar[frozenset[str]] = frozenset({"recorded_at"})
 
 
 class IncidentRecord(Governed):

@@ -99,6 +99,9 @@ class RecordKind:
     def content(self, row: Any) -> dict[str, Any]:
         """The record's full content as its ledger entries digest it: every column."""
         content = self.record.model_validate(row, from_attributes=True).model_dump(mode="json")
+        for late in getattr(self.record, "ADDED_LATER", frozenset()):
+            if content.get(late) is None:
+                del content[late]
         if isinstance(row, DocumentRow):
             # A document's bytes are too big for an entry; their digest stands for them, taken
             # from the bytes stored now, so bytes swapped under an unchanged ``sha256`` column

@@ -304,6 +304,7 @@ class PracticeRow(Marked, Base):
     notes: Mapped[str] = mapped_column(Text, default="")
     signed_by: Mapped[str | None] = mapped_column(String(256))
     signed_at: Mapped[datetime | None]
+    sign_recorded_at: Mapped[datetime | None]
     created_at: Mapped[datetime]
     created_by: Mapped[str] = mapped_column(String(256))
     updated_at: Mapped[datetime]
@@ -360,6 +361,7 @@ class DecisionRow(Marked, Base):
     """For an approval: the digests of everything it relied on."""
     pins_digest: Mapped[str | None] = mapped_column(String(64))
     review_due: Mapped[datetime | None]
+    stated_at: Mapped[datetime | None]
     created_at: Mapped[datetime] = mapped_column(index=True)
     created_by: Mapped[str] = mapped_column(String(256))
 
@@ -402,6 +404,7 @@ class WaiverReportRow(Marked, Base):
     recipients: Mapped[list[Any]] = mapped_column(JSON, default=list)
     reported_at: Mapped[datetime | None]
     reported_by: Mapped[str | None] = mapped_column(String(256))
+    recorded_at: Mapped[datetime | None]
     note: Mapped[str] = mapped_column(Text, default="")
     created_at: Mapped[datetime]
     created_by: Mapped[str] = mapped_column(String(256))
