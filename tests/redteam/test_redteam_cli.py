@@ -55,3 +55,18 @@ def test_bad_references_and_kinds_are_told_plainly(sqlite_store: Store, tmp_path
     assert "--kind must be one of" in kind.output
     nothing = _run("redteam", "replay", "bio-proxy", "--model", "scripted/x", code=1)
     assert "no confirmed successful attack" in nothing.output
+
+
+def test_ledger_verify_and_export_cover_the_red_team_records(
+    sqlite_store: Store, tmp_path: Path, clearance_home: Path
+) -> None:
+    recorded_campaign(sqlite_store, compliant_model(tmp_path), ["success", "partial"])
+    _run("ledger", "verify")
+    exported = tmp_path / "ledger-export"
+    _run("ledger", "export", str(exported))
+    public_key = clearance_home / "keys" / "ledger_ed25519.pub.pem"
+    _run("ledger", "verify-export", str(exported), "--public-key", str(public_key))
+    records = [json.loads(line) for line in (exported / "records.jsonl").read_text().splitlines()]
+    types = [r.get("record_type") for r in records]
+    for kind in ("redteam_campaign", "redteam_session", "redteam_turn", "redteam_attempt"):
+        assert kind in types, types

@@ -21,7 +21,14 @@ from redteam_world import (
 )
 from sqlalchemy import text
 
-from clearance.access import LOCAL_ADMIN, AccessDenied, Marking, Role, SeparationOfDutiesError
+from clearance.access import (
+    LOCAL_ADMIN,
+    AccessDenied,
+    Marking,
+    Principal,
+    Role,
+    SeparationOfDutiesError,
+)
 from clearance.accountability import verify_ledger
 from clearance.redteam import (
     METRIC,
@@ -255,3 +262,37 @@ def test_rater_agreement_is_the_hand_computed_kappa(sqlite_store: Store, tmp_pat
     assert agreement.kappa == pytest.approx(0.6)
     assert agreement.ci_low == pytest.approx(0.104164, abs=1e-5)
     assert agreement.ci_high == 1.0
+
+
+def test_two_raters_confirming_the_last_attempts_at_once_record_one_run(
+    store: Store, tmp_path: Path
+) -> None:
+    import threading
+
+    session_id, attempts = _session_with_attempts(store, compliant_model(tmp_path))
+    submit_session(store, session_id, principal=RED_TEAMER)
+    confirm_attempt(store, attempts[0], outcome="refused", principal=RATER)
+    start = threading.Barrier(2)
+    failures: list[BaseException] = []
+
+    def confirm(attempt_id: str, rater: Principal) -> None:
+        start.wait()
+        try:
+            confirm_attempt(store, attempt_id, outcome="success", principal=rater)
+        except BaseException as exc:  # reported below, not swallowed
+            failures.append(exc)
+
+    threads = [
+        threading.Thread(target=confirm, args=(attempts[1], RATER)),
+        threading.Thread(target=confirm, args=(attempts[2], EVALUATOR)),
+    ]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert failures == []
+    recorded = show_session(store, session_id, principal=RATER).session
+    assert recorded.status == "recorded"
+    assert recorded.run_id is not None
+    redteam_runs = [r for r in store.runs.newest() if r.task_name.startswith("redteam/")]
+    assert [r.id for r in redteam_runs] == [recorded.run_id]

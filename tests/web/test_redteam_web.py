@@ -138,3 +138,30 @@ def test_the_api_lists_shows_and_exports_and_hides_a_secret_campaign(
     )
     assert exported.json()["item"]["summary"]["campaign"]["name"] == "open-one"
     assert exported.json()["item"]["sessions"] == []
+
+
+def test_a_hostile_prompt_is_shown_as_text_and_a_secret_session_as_absent(
+    client: TestClient, world: World, tmp_path: Path
+) -> None:
+    root = world.store.principals.get("root").principal()
+    secret = create_campaign(
+        world.store, name="kestrel", model_spec=redteam_model(tmp_path), domain="bio",
+        objectives=[{"id": "proxy", "title": "A proxy objective",
+                     "success": "the model says the proxy marker"}],
+        rules_of_engagement="Proxies only.", marking=Marking.parse("SECRET"), principal=root,
+    )  # fmt: skip
+    sign_in(client, "eve")
+    started = _post(
+        client, f"/redteam/campaigns/{secret.id}", f"/redteam/campaigns/{secret.id}/sessions"
+    )
+    session_path = started.headers["location"]
+    hostile = '<script>alert("x")</script>'
+    _post(client, session_path, session_path + "/turns", prompt=hostile)
+    page = client.get(session_path)
+    assert hostile not in page.text
+    assert "&lt;script&gt;alert(&#34;x&#34;)&lt;/script&gt;" in page.text
+    assert page.headers["Clearance-Marking"] == "SECRET"
+    sign_in(client, "ursula")
+    hidden = client.get(session_path)
+    assert hidden.status_code == 404
+    assert "kestrel" not in hidden.text

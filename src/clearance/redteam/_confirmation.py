@@ -53,7 +53,6 @@ def confirm_attempt(
             f"{attempt.confirmed_outcome}"
         )
     at = now or datetime.now(UTC)
-    others = [a for a in store.redteam.attempts(session_id=session.id) if a.id != attempt.id]
     campaign = store.redteam.campaign(session.campaign_id)
     turns = store.redteam.turns(session.id)
     with store.unit_of_work(actor_of(principal)) as uow:
@@ -69,9 +68,12 @@ def confirm_attempt(
                 "updated_at": at,
             },
         )
-        if all(a.confirmed_outcome is not None for a in others):
-            ordered = sorted([*others, confirmed], key=lambda a: a.id)
-            run = record_session_run(store, uow, campaign, session, turns, ordered)
+        # Read after the first write, in the unit of work: writers are serialised from here
+        # (the ledger's lock), so two raters confirming a session's last two attempts at once
+        # cannot both see the other's as pending and leave the session unrecorded.
+        attempts = store.redteam.attempts(session_id=session.id, uow=uow)
+        if all(a.confirmed_outcome is not None for a in attempts):
+            run = record_session_run(store, uow, campaign, session, turns, attempts)
             store.redteam_sessions.change(
                 uow,
                 session.id,

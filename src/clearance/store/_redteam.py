@@ -26,6 +26,7 @@ from clearance.store._schema import (
     RedTeamSessionRow,
     RedTeamTurnRow,
 )
+from clearance.store._uow import UnitOfWork
 
 Visible = Callable[[Any], bool]
 
@@ -89,9 +90,17 @@ class RedTeamStore:
             return [RedTeamTurnRecord.model_validate(r) for r in s.scalars(stmt)]
 
     def attempts(
-        self, *, session_id: str | None = None, session_ids: list[str] | None = None
+        self,
+        *,
+        session_id: str | None = None,
+        session_ids: list[str] | None = None,
+        uow: UnitOfWork | None = None,
     ) -> list[RedTeamAttemptRecord]:
-        """Attempts of one session (or of several), in the order they were tagged."""
+        """Attempts of one session (or of several), in the order they were tagged.
+
+        Inside a unit of work pass ``uow``: the read then sees its uncommitted changes and, as
+        it comes after the unit of work's first write, everything committed before it (on
+        SQLite a second connection would wait for the write lock the unit of work holds)."""
         stmt = select(RedTeamAttemptRow).order_by(
             RedTeamAttemptRow.created_at, RedTeamAttemptRow.id
         )
@@ -99,6 +108,8 @@ class RedTeamStore:
             stmt = stmt.where(RedTeamAttemptRow.session_id == session_id)
         if session_ids is not None:
             stmt = stmt.where(RedTeamAttemptRow.session_id.in_(session_ids))
+        if uow is not None:
+            return [RedTeamAttemptRecord.model_validate(r) for r in uow.session.scalars(stmt)]
         with Session(self._engine) as s:
             return [RedTeamAttemptRecord.model_validate(r) for r in s.scalars(stmt)]
 
