@@ -32,6 +32,7 @@ READS = {
     "usecase.read",
     "waiver.read",
     "incident.read",
+    "supplychain.read",
     "ledger.read",
 }
 REFERENCE = {
@@ -39,16 +40,20 @@ REFERENCE = {
         "run.create", "run.read", "run.resume", "run.export", "finding.create", "finding.read",
         "mitigation.create", "mitigation.read", "policy.read", "usecase.read", "incident.create",
         "incident.read", "report.generate", "marking.raise",
+        # the weights they test: sign and verify them, record their custody
+        "supplychain.read", "supplychain.record",
     },
     "reviewer": {
         "run.read", "finding.read", "mitigation.read", "policy.read", "usecase.read",
         "incident.read", "report.generate", "waiver.read", "practice.update",
         "practice.sign_independent_evaluation", "incident.create", "marking.raise",
+        "supplychain.read",
     },
     "risk_owner": {
         "run.read", "finding.read", "mitigation.read", "policy.read", "usecase.read",
         "incident.read", "report.generate", "waiver.read", "usecase.create", "usecase.edit",
         "practice.update", "decision.request", "incident.create", "marking.raise",
+        "supplychain.read", "supplychain.record",  # the register of critical nodes
     },
     "chief_ai_officer": READS | {
         "run.export", "report.generate", "waiver.grant", "waiver.revoke", "waiver.renew",

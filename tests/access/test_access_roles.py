@@ -30,6 +30,7 @@ CHANGING_ACTIONS = [
     "run.create",
     "run.resume",
     "finding.create",
+    "supplychain.record",
     "mitigation.create",
     "policy.write",
     "usecase.create",

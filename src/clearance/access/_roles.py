@@ -37,6 +37,8 @@ class Action(StrEnum):
     WAIVER_READ = "waiver.read"
     INCIDENT_CREATE = "incident.create"
     INCIDENT_READ = "incident.read"
+    SUPPLYCHAIN_READ = "supplychain.read"
+    SUPPLYCHAIN_RECORD = "supplychain.record"
     REPORT_GENERATE = "report.generate"
     REPORT_APPROVE = "report.approve"
     LEDGER_READ = "ledger.read"
@@ -98,6 +100,7 @@ READ_ONLY_ACTIONS: frozenset[Action] = frozenset(
         Action.USECASE_READ,
         Action.WAIVER_READ,
         Action.INCIDENT_READ,
+        Action.SUPPLYCHAIN_READ,
         Action.REPORT_GENERATE,
         Action.LEDGER_READ,
         Action.LEDGER_VERIFY,
@@ -116,6 +119,7 @@ _EVIDENCE_READS = frozenset(
         Action.POLICY_READ,
         Action.USECASE_READ,
         Action.INCIDENT_READ,
+        Action.SUPPLYCHAIN_READ,
         Action.REPORT_GENERATE,
     }
 )
@@ -125,7 +129,8 @@ ROLE_PERMISSIONS: Mapping[Role, frozenset[Action]] = MappingProxyType(
         # Evaluators produce the evidence: they run tests (and resume and export them), record
         # findings and measure mitigations. They read use cases and policies to know what to test,
         # report incidents they observe, and may raise a marking on what they produced once they
-        # see it is more sensitive than first marked (raising only ever restricts access).
+        # see it is more sensitive than first marked (raising only ever restricts access). They
+        # handle the weights they test, so they sign and verify them and record their custody.
         Role.EVALUATOR: frozenset(
             {
                 Action.RUN_CREATE,
@@ -140,6 +145,8 @@ ROLE_PERMISSIONS: Mapping[Role, frozenset[Action]] = MappingProxyType(
                 Action.USECASE_READ,
                 Action.INCIDENT_CREATE,
                 Action.INCIDENT_READ,
+                Action.SUPPLYCHAIN_READ,
+                Action.SUPPLYCHAIN_RECORD,
                 Action.REPORT_GENERATE,
                 Action.MARKING_RAISE,
             }
@@ -156,7 +163,8 @@ ROLE_PERMISSIONS: Mapping[Role, frozenset[Action]] = MappingProxyType(
         },
         # Risk owners answer for a use case: they create and edit it, keep its practices up to
         # date (they implement them), and ask for a decision. They cannot decide, classify or sign
-        # the independent evaluation of their own work.
+        # the independent evaluation of their own work. They keep the supply chain's register of
+        # critical nodes of what they answer for.
         Role.RISK_OWNER: _EVIDENCE_READS
         | {
             Action.WAIVER_READ,
@@ -165,6 +173,7 @@ ROLE_PERMISSIONS: Mapping[Role, frozenset[Action]] = MappingProxyType(
             Action.PRACTICE_UPDATE,
             Action.DECISION_REQUEST,
             Action.INCIDENT_CREATE,
+            Action.SUPPLYCHAIN_RECORD,
             Action.MARKING_RAISE,
         },
         # The chief AI officer decides: classifies use cases (and overrides a classification),

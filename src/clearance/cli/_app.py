@@ -75,6 +75,7 @@ app.add_typer(_import.import_app, name="import")
 app.add_typer(_bundle.bundle_app, name="bundle")
 app.command("serve")(_serve.serve)
 app.command("bom")(_supplychain.bom)
+app.add_typer(_supplychain.model_app, name="model")
 
 
 def _version(value: bool) -> None:

@@ -7,7 +7,7 @@ import json
 import sys
 from enum import StrEnum
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
@@ -31,6 +31,10 @@ from clearance.cli._render import (
 from clearance.cli._session import open_session, store_location
 from clearance.cli._task_loading import load_task_lazily, parse_task_args
 from clearance.vocabulary import plural
+
+if TYPE_CHECKING:
+    from clearance.access import Principal
+    from clearance.store import Store
 
 app = typer.Typer(help="Run and inspect evaluations.", no_args_is_help=True)
 
@@ -180,6 +184,7 @@ def run(
                 loaded = allow_unsafe_local_exec(loaded)
             except ValueError as exc:
                 fail(str(exc))
+        _check_signature(store, model, who.principal)
         options = RunOptions(
             limit=limit,
             epochs=epochs,
@@ -206,6 +211,18 @@ def run(
             marking=marking_of,
         )
         _drive(coro, as_json, print_id)
+
+
+def _check_signature(store: Store, model: str, principal: Principal) -> None:
+    """Verify local weights' signature, when one lies beside them, before evaluating them."""
+    from clearance.supplychain import verify_before_evaluation
+
+    checked = verify_before_evaluation(store, model, principal=principal)
+    if checked is not None:
+        err_console.print(
+            f"signature verified: {checked.path} signed by {checked.signer} ({checked.id})",
+            highlight=False,
+        )
 
 
 @app.command("resume")

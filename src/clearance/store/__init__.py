@@ -29,6 +29,9 @@ from clearance.store._records import (
     ApiTokenRecord,
     AssessmentRecord,
     ClassificationRecord,
+    CriticalArtifactRecord,
+    CriticalNodeRecord,
+    CustodyEntryRecord,
     DecisionRecord,
     DocumentRecord,
     EvidenceLinkRecord,
@@ -36,6 +39,7 @@ from clearance.store._records import (
     IncidentRecord,
     MitigationRecord,
     ModelRecord,
+    ModelSignatureRecord,
     MonitoringRunRecord,
     MonitorRecord,
     PracticeRecord,
@@ -77,6 +81,7 @@ from clearance.store._runs import (
     model_id_for,
 )
 from clearance.store._store import Store
+from clearance.store._supplychain import SupplyChainStore
 from clearance.store._uow import UnitOfWork
 
 __all__ = [
@@ -96,6 +101,9 @@ __all__ = [
     "BatchMismatch",
     "ClassificationRecord",
     "CommitHook",
+    "CriticalArtifactRecord",
+    "CriticalNodeRecord",
+    "CustodyEntryRecord",
     "DecisionRecord",
     "DocumentRecord",
     "EvidenceLinkRecord",
@@ -109,6 +117,7 @@ __all__ = [
     "MitigationRecord",
     "MitigationStore",
     "ModelRecord",
+    "ModelSignatureRecord",
     "MonitorRecord",
     "MonitoringRunRecord",
     "MonitoringStore",
@@ -135,6 +144,7 @@ __all__ = [
     "SchemaStatus",
     "Store",
     "StoreError",
+    "SupplyChainStore",
     "TranscriptRecord",
     "UnitOfWork",
     "UnregisteredRecordError",

@@ -37,6 +37,9 @@ from clearance.store._schema import (
     AlertRow,
     Base,
     ClassificationRow,
+    CriticalArtifactRow,
+    CriticalNodeRow,
+    CustodyEntryRow,
     DecisionRow,
     DocumentRow,
     EvidenceLinkRow,
@@ -44,6 +47,7 @@ from clearance.store._schema import (
     IncidentRow,
     LedgerRow,
     ModelRow,
+    ModelSignatureRow,
     MonitoringRunRow,
     MonitorRow,
     PracticeRow,
@@ -88,6 +92,10 @@ _ID_PREFIXES: dict[type[Base], str] = {
     MonitoringRunRow: "mr",
     AlertRow: "al",
     TranscriptRow: "tr",
+    ModelSignatureRow: "sig",
+    CriticalArtifactRow: "cta",
+    CustodyEntryRow: "cu",
+    CriticalNodeRow: "cn",
 }
 
 

@@ -479,3 +479,63 @@ class TranscriptRecord(Governed):
     messages: list[dict[str, Any]]
     redactions: int
     scores: dict[str, Any]
+
+
+class ModelSignatureRecord(Governed):
+    """A signature of a model's weights made or checked, as stored."""
+
+    model_id: str | None
+    run_id: str | None
+    path: str
+    weights_sha256: str
+    signature_sha256: str
+    event: str
+    method: str
+    trust: str
+    signer: str
+    detail: str
+
+
+class CriticalArtifactRecord(Governed):
+    """A critical technical artifact, as stored."""
+
+    name: str
+    model_id: str | None
+    weights_sha256: str
+    custodian: str
+    location: str
+    description: str
+    updated_at: UTCDateTime
+    updated_by: str
+
+
+class CustodyEntryRecord(Governed):
+    """One movement of a critical technical artifact, as stored."""
+
+    artifact_id: str
+    kind: str
+    from_custodian: str
+    to_custodian: str
+    destination: str
+    weights_sha256: str | None
+    digest_matches: bool | None
+    run_id: str | None
+    note: str
+    occurred_at: UTCDateTime
+
+
+class CriticalNodeRecord(Governed):
+    """A critical node of the AI supply chain, as stored."""
+
+    name: str
+    kind: str
+    ref: str
+    source: str
+    avenues: list[dict[str, Any]]
+    owner: str
+    review_due: UTCDateTime
+    reviewed_at: UTCDateTime | None
+    reviewed_by: str | None
+    notes: str
+    updated_at: UTCDateTime
+    updated_by: str

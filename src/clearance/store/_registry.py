@@ -22,6 +22,9 @@ from clearance.store._records import (
     ApiTokenRecord,
     AssessmentRecord,
     ClassificationRecord,
+    CriticalArtifactRecord,
+    CriticalNodeRecord,
+    CustodyEntryRecord,
     DecisionRecord,
     DocumentRecord,
     EvidenceLinkRecord,
@@ -29,6 +32,7 @@ from clearance.store._records import (
     IncidentRecord,
     MitigationRecord,
     ModelRecord,
+    ModelSignatureRecord,
     MonitoringRunRecord,
     MonitorRecord,
     PracticeRecord,
@@ -50,6 +54,9 @@ from clearance.store._schema import (
     AssessmentRow,
     Base,
     ClassificationRow,
+    CriticalArtifactRow,
+    CriticalNodeRow,
+    CustodyEntryRow,
     DecisionRow,
     DocumentRow,
     EvidenceLinkRow,
@@ -57,6 +64,7 @@ from clearance.store._schema import (
     IncidentRow,
     MitigationRow,
     ModelRow,
+    ModelSignatureRow,
     MonitoringRunRow,
     MonitorRow,
     PracticeRow,
@@ -136,6 +144,12 @@ RECORD_KINDS: tuple[RecordKind, ...] = (
     RecordKind("monitoring_run", MonitoringRunRow, MonitoringRunRecord, Action.USECASE_READ),
     RecordKind("alert", AlertRow, AlertRecord, Action.INCIDENT_READ),
     RecordKind("transcript", TranscriptRow, TranscriptRecord, Action.USECASE_READ),
+    RecordKind("model_signature", ModelSignatureRow, ModelSignatureRecord, Action.SUPPLYCHAIN_READ),
+    RecordKind(
+        "critical_artifact", CriticalArtifactRow, CriticalArtifactRecord, Action.SUPPLYCHAIN_READ
+    ),
+    RecordKind("custody_entry", CustodyEntryRow, CustodyEntryRecord, Action.SUPPLYCHAIN_READ),
+    RecordKind("critical_node", CriticalNodeRow, CriticalNodeRecord, Action.SUPPLYCHAIN_READ),
 )
 """Every record type kept in a table of its own, ledgered with its full content."""
 

@@ -568,6 +568,33 @@ class MonitoringRunRow(Marked, Base):
     comparisons: Mapped[list[Any]] = mapped_column(JSON, default=list)
     alarm: Mapped[bool]
     incident_id: Mapped[str | None] = mapped_column(String(64))
+
+
+# -- supply chain: signed weights, critical technical artifacts and their custody, nodes -------
+
+
+class ModelSignatureRow(Marked, Base):
+    """A signature of a model's weights made or checked (OpenSSF model-signing): evidence on the
+    model whose weights it covers."""
+
+    __tablename__ = "model_signatures"
+
+    id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    model_id: Mapped[str | None] = mapped_column(String(64), index=True)
+    """The registered model whose weights digest matched the signed content, if any."""
+    run_id: Mapped[str | None] = mapped_column(String(64))
+    """The run whose evaluation checked the signature, for a check made by ``eval run``."""
+    path: Mapped[str] = mapped_column(Text)
+    weights_sha256: Mapped[str] = mapped_column(String(64), index=True)
+    signature_sha256: Mapped[str] = mapped_column(String(64))
+    event: Mapped[str] = mapped_column(String(16))
+    """"signed", "verified" or "failed"."""
+    method: Mapped[str] = mapped_column(String(16))
+    """"key" or "certificate"."""
+    trust: Mapped[str] = mapped_column(Text)
+    """The public key or certificate chain (PEM) the signature verifies against."""
+    signer: Mapped[str] = mapped_column(String(512))
+    detail: Mapped[str] = mapped_column(Text, default="")
     created_at: Mapped[datetime] = mapped_column(index=True)
     created_by: Mapped[str] = mapped_column(String(256))
 
@@ -605,3 +632,68 @@ class TranscriptRow(Marked, Base):
     scores: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     created_at: Mapped[datetime]
     created_by: Mapped[str] = mapped_column(String(256))
+
+
+class CriticalArtifactRow(Marked, Base):
+    """Weights held as a critical technical artifact (NSM 3.2(c)): marked, with a custodian."""
+
+    __tablename__ = "critical_artifacts"
+
+    id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    name: Mapped[str] = mapped_column(String(512), index=True)
+    model_id: Mapped[str | None] = mapped_column(String(64))
+    weights_sha256: Mapped[str] = mapped_column(String(64), index=True)
+    custodian: Mapped[str] = mapped_column(String(256))
+    location: Mapped[str] = mapped_column(Text)
+    description: Mapped[str] = mapped_column(Text, default="")
+    created_at: Mapped[datetime]
+    created_by: Mapped[str] = mapped_column(String(256))
+    updated_at: Mapped[datetime]
+    updated_by: Mapped[str] = mapped_column(String(256))
+
+
+class CustodyEntryRow(Marked, Base):
+    """One movement of a critical technical artifact: an export, a copy to a facility, an
+    evaluation that moved it, a transfer of custody."""
+
+    __tablename__ = "custody_entries"
+
+    id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    artifact_id: Mapped[str] = mapped_column(ForeignKey("critical_artifacts.id"), index=True)
+    kind: Mapped[str] = mapped_column(String(32))
+    from_custodian: Mapped[str] = mapped_column(String(256))
+    to_custodian: Mapped[str] = mapped_column(String(256))
+    destination: Mapped[str] = mapped_column(Text)
+    weights_sha256: Mapped[str | None] = mapped_column(String(64))
+    """The digest of the weights as moved, when they were read: None when not checked."""
+    digest_matches: Mapped[bool | None]
+    run_id: Mapped[str | None] = mapped_column(String(64))
+    note: Mapped[str] = mapped_column(Text, default="")
+    occurred_at: Mapped[datetime]
+    created_at: Mapped[datetime] = mapped_column(index=True)
+    created_by: Mapped[str] = mapped_column(String(256))
+
+
+class CriticalNodeRow(Marked, Base):
+    """A node of the AI supply chain (NSM 3.2(b)(ii)) with its plausible avenues of disruption
+    or compromise, each with likelihood, impact and mitigations; an owner and a review date."""
+
+    __tablename__ = "critical_nodes"
+
+    id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    name: Mapped[str] = mapped_column(String(512), index=True)
+    kind: Mapped[str] = mapped_column(String(32))
+    ref: Mapped[str] = mapped_column(String(1024), default="")
+    """What identifies it: a package URL, a digest, an endpoint."""
+    source: Mapped[str] = mapped_column(String(16))
+    """"bom" (seeded from a bill of materials) or "manual"."""
+    avenues: Mapped[list[Any]] = mapped_column(JSON)
+    owner: Mapped[str] = mapped_column(String(256))
+    review_due: Mapped[datetime]
+    reviewed_at: Mapped[datetime | None]
+    reviewed_by: Mapped[str | None] = mapped_column(String(256))
+    notes: Mapped[str] = mapped_column(Text, default="")
+    created_at: Mapped[datetime]
+    created_by: Mapped[str] = mapped_column(String(256))
+    updated_at: Mapped[datetime]
+    updated_by: Mapped[str] = mapped_column(String(256))

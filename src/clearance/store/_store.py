@@ -14,10 +14,14 @@ from clearance.store._principals import PrincipalStore
 from clearance.store._records import (
     AlertRecord,
     ClassificationRecord,
+    CriticalArtifactRecord,
+    CriticalNodeRecord,
+    CustodyEntryRecord,
     DecisionRecord,
     DocumentRecord,
     EvidenceLinkRecord,
     IncidentRecord,
+    ModelSignatureRecord,
     MonitoringRunRecord,
     MonitorRecord,
     PracticeRecord,
@@ -36,10 +40,14 @@ from clearance.store._runs import RunStore
 from clearance.store._schema import (
     AlertRow,
     ClassificationRow,
+    CriticalArtifactRow,
+    CriticalNodeRow,
+    CustodyEntryRow,
     DecisionRow,
     DocumentRow,
     EvidenceLinkRow,
     IncidentRow,
+    ModelSignatureRow,
     MonitoringRunRow,
     MonitorRow,
     PracticeRow,
@@ -52,6 +60,7 @@ from clearance.store._schema import (
     WaiverReportRow,
     WaiverRow,
 )
+from clearance.store._supplychain import SupplyChainStore
 from clearance.store._uow import UnitOfWork
 
 
@@ -89,6 +98,12 @@ class Store:
         self.monitoring_runs = Repository(self.governance, MonitoringRunRow, MonitoringRunRecord)
         self.alerts = Repository(self.governance, AlertRow, AlertRecord)
         self.transcripts = Repository(self.governance, TranscriptRow, TranscriptRecord)
+        # The supply chain: reads on one store, writes through one repository per type.
+        self.supply_chain = SupplyChainStore(engine)
+        self.signatures = Repository(self.governance, ModelSignatureRow, ModelSignatureRecord)
+        self.artifacts = Repository(self.governance, CriticalArtifactRow, CriticalArtifactRecord)
+        self.custody = Repository(self.governance, CustodyEntryRow, CustodyEntryRecord)
+        self.critical_nodes = Repository(self.governance, CriticalNodeRow, CriticalNodeRecord)
 
     @classmethod
     def open(cls, url: str | None = None) -> Store:
