@@ -12,6 +12,8 @@ from pathlib import Path
 from typing import Any
 
 from accountability_support import cli, eval_run, write_task
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric import ec
 from sqlalchemy import Connection, Table, UniqueConstraint, create_engine, select
 from sqlalchemy.engine import make_url
 
@@ -27,6 +29,13 @@ from clearance.governance import (
 from clearance.reports import approve_report
 from clearance.store import Store
 from clearance.store._schema import Base
+from clearance.supplychain import (
+    Avenue,
+    add_node,
+    record_custody,
+    register_artifact,
+    sign_weights,
+)
 from people_support import cli_enrolled, translation_intake
 
 T0 = datetime(2026, 1, 5, 9, 0, tzinfo=UTC)
@@ -98,6 +107,34 @@ def _governance(store: Store, folder: Path, name: str, run_id: str) -> None:
         principal=EVALUATOR,
         now=T0,
     )
+    _supply_chain(store, folder, name)
+
+
+def _supply_chain(store: Store, folder: Path, name: str) -> None:
+    """A signature, an artifact with two custody entries, and a critical node."""
+    weights = folder / f"weights-{name}.gguf"
+    weights.write_bytes(b"GGUF" + name.encode() * 256)
+    key = folder / f"signer-{name}.pem"
+    key.write_bytes(
+        ec.generate_private_key(ec.SECP256R1()).private_bytes(
+            serialization.Encoding.PEM,
+            serialization.PrivateFormat.PKCS8,
+            serialization.NoEncryption(),
+        )
+    )
+    sign_weights(store, weights, private_key=key, principal=EVALUATOR, now=T0)
+    artifact = register_artifact(
+        store, name=f"weights {name}", custodian="eval-eve", location="lab vault",
+        marking=Marking.parse("SECRET"), principal=EVALUATOR, path=weights, now=T0,
+    )  # fmt: skip
+    record_custody(
+        store, artifact.id, kind="copy", destination="testing facility", path=weights,
+        principal=EVALUATOR, now=T0,
+    )  # fmt: skip
+    add_node(
+        store, name=f"weights {name}", kind="weights", owner="dev-dana", principal=DEVELOPER,
+        review_due=T0, avenues=[Avenue(avenue="theft", likelihood="low", impact="high")], now=T0,
+    )  # fmt: skip
 
 
 # -- tampering ------------------------------------------------------------------------------

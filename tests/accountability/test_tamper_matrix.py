@@ -43,6 +43,10 @@ EDITS: dict[str, tuple[str, Any]] = {
     "waiver_reports": ("note", "reported, honest"),
     "incidents": ("severity", "none"),
     "report_approvals": ("approver_name", "forged approver"),
+    "model_signatures": ("event", "verified"),
+    "critical_artifacts": ("custodian", "mallory"),
+    "custody_entries": ("destination", "nowhere"),
+    "critical_nodes": ("owner", "mallory"),
 }
 """A field of each table that an attacker would want changed."""
 

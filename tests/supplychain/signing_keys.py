@@ -46,20 +46,7 @@ def certificate_authority(folder: Path, name: str) -> tuple[Path, Path]:
         .not_valid_before(now - timedelta(days=1))
         .not_valid_after(now + timedelta(days=30))
         .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
-        .add_extension(
-            x509.KeyUsage(
-                digital_signature=False,
-                content_commitment=False,
-                key_encipherment=False,
-                data_encipherment=False,
-                key_agreement=False,
-                key_cert_sign=True,
-                crl_sign=True,
-                encipher_only=False,
-                decipher_only=False,
-            ),
-            critical=True,
-        )  # fmt: skip
+        .add_extension(_usage(authority=True), critical=True)
         .sign(ca_key, hashes.SHA256())
     )
     (folder / f"{name}-ca.pem").write_bytes(ca.public_bytes(serialization.Encoding.PEM))
@@ -74,23 +61,22 @@ def certificate_authority(folder: Path, name: str) -> tuple[Path, Path]:
         .not_valid_before(now - timedelta(hours=1))
         .not_valid_after(now + timedelta(days=7))
         .add_extension(x509.BasicConstraints(ca=False, path_length=None), critical=True)
-        .add_extension(
-            x509.KeyUsage(
-                digital_signature=True,
-                content_commitment=False,
-                key_encipherment=False,
-                data_encipherment=False,
-                key_agreement=False,
-                key_cert_sign=False,
-                crl_sign=False,
-                encipher_only=False,
-                decipher_only=False,
-            ),
-            critical=True,
-        )  # fmt: skip
+        .add_extension(_usage(authority=False), critical=True)
         .add_extension(x509.ExtendedKeyUsage([ExtendedKeyUsageOID.CODE_SIGNING]), critical=False)
         .sign(ca_key, hashes.SHA256())
     )
     certificate = folder / f"{name}-signer.pem"
     certificate.write_bytes(leaf.public_bytes(serialization.Encoding.PEM))
     return private, certificate
+
+
+def _usage(*, authority: bool) -> x509.KeyUsage:
+    """An authority signs certificates; a signer signs (weights) only."""
+    flags = dict.fromkeys(
+        ("content_commitment", "key_encipherment", "data_encipherment", "key_agreement",
+         "encipher_only", "decipher_only"),
+        False,
+    )  # fmt: skip
+    return x509.KeyUsage(
+        digital_signature=not authority, key_cert_sign=authority, crl_sign=authority, **flags
+    )

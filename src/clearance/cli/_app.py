@@ -76,6 +76,8 @@ app.add_typer(_bundle.bundle_app, name="bundle")
 app.command("serve")(_serve.serve)
 app.command("bom")(_supplychain.bom)
 app.add_typer(_supplychain.model_app, name="model")
+app.add_typer(_supplychain.cta_app, name="cta")
+app.add_typer(_supplychain.supply_chain_app, name="supply-chain")
 
 
 def _version(value: bool) -> None:

@@ -214,13 +214,20 @@ def run(
 
 
 def _check_signature(store: Store, model: str, principal: Principal) -> None:
-    """Verify local weights' signature, when one lies beside them, before evaluating them."""
-    from clearance.supplychain import verify_before_evaluation
+    """Verify local weights' signature, when one lies beside them, before evaluating them; an
+    evaluation of weights held as a critical technical artifact is a custody entry."""
+    from clearance.supplychain import record_evaluation_custody, verify_before_evaluation
 
     checked = verify_before_evaluation(store, model, principal=principal)
     if checked is not None:
         err_console.print(
             f"signature verified: {checked.path} signed by {checked.signer} ({checked.id})",
+            highlight=False,
+        )
+    moved = record_evaluation_custody(store, model, principal=principal)
+    if moved is not None:
+        err_console.print(
+            f"custody: evaluation of critical artifact {moved.artifact_id} recorded ({moved.id})",
             highlight=False,
         )
 

@@ -209,16 +209,35 @@ def waivers(
     _generate("waivers", fmt, out, details)
 
 
+@app.command("supply-chain")
+def supply_chain(
+    fmt: FormatOption = Format.HTML,
+    out: OutOption = None,
+    agency: AgencyOption = None,
+    office: OfficeOption = None,
+    prepared_by: PreparedByOption = None,
+) -> None:
+    """The supply-chain report: critical nodes and their avenues of disruption or compromise,
+    critical technical artifacts and their custody, and signed weights (also
+    `clearance supply-chain report`)."""
+    with user_errors():
+        details = _details(agency, office, None, None, prepared_by)
+    _generate("supply-chain", fmt, out, details)
+
+
 class Kind(StrEnum):
     ANNUAL = "annual"
     MODEL = "model"
     INVENTORY = "inventory"
     WAIVERS = "waivers"
+    SUPPLY_CHAIN = "supply-chain"
 
 
 @app.command("approve")
 def approve(
-    kind: Annotated[Kind, typer.Argument(help="annual, model, inventory or waivers.")],
+    kind: Annotated[
+        Kind, typer.Argument(help="annual, model, inventory, waivers or supply-chain.")
+    ],
     model_option: Annotated[
         str | None, typer.Option("--model", "-m", help="The model, for a model report.")
     ] = None,

@@ -99,6 +99,7 @@ DueKind = Literal[
     "waiver report",
     "re-classify",
     "waiver reassessment",
+    "critical-node review",
 ]
 
 

@@ -1,5 +1,6 @@
 """Reports made from the store alone: the annual safety report, the model evaluation report,
-the use-case inventory and the waiver summary, as self-contained HTML, PDF, DOCX, Markdown or JSON.
+the use-case inventory, the waiver summary and the supply-chain report, as self-contained HTML,
+PDF, DOCX, Markdown or JSON.
 
 A builder (:func:`build_annual_report`, :func:`build_model_report`,
 :func:`build_inventory_report`, :func:`build_waiver_report`) reads what the principal may read
@@ -63,6 +64,7 @@ from clearance.reports._render import (
     verify_report_digest,
     write_report,
 )
+from clearance.reports._supply_chain import build_supply_chain_report
 from clearance.reports._text import format_cell
 
 __all__ = [
@@ -102,6 +104,7 @@ __all__ = [
     "build_inventory_report",
     "build_model_report",
     "build_report",
+    "build_supply_chain_report",
     "build_waiver_report",
     "default_governance_source",
     "format_cell",

@@ -9,6 +9,7 @@ from clearance.reports._document import REPORT_KINDS, Report, ReportKind
 from clearance.reports._errors import ReportError
 from clearance.reports._governance import build_inventory_report, build_waiver_report
 from clearance.reports._model_report import build_model_report
+from clearance.reports._supply_chain import build_supply_chain_report
 from clearance.store import Store
 
 
@@ -37,4 +38,6 @@ def build_report(
         return build_inventory_report(store, principal=principal, details=details)
     if kind == "waivers":
         return build_waiver_report(store, principal=principal, details=details)
+    if kind == "supply-chain":
+        return build_supply_chain_report(store, principal=principal, details=details)
     raise ReportError(f"unknown report {kind!r}; choose one of: {', '.join(REPORT_KINDS)}")

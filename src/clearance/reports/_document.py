@@ -15,8 +15,8 @@ from pydantic import BaseModel, ConfigDict, Field
 Cell = str | int | float | None
 """A table cell: numbers stay numbers (JSON keeps them exact; HTML and Markdown format them)."""
 
-ReportKind = Literal["annual", "model", "inventory", "waivers"]
-REPORT_KINDS: tuple[ReportKind, ...] = ("annual", "model", "inventory", "waivers")
+ReportKind = Literal["annual", "model", "inventory", "waivers", "supply-chain"]
+REPORT_KINDS: tuple[ReportKind, ...] = ("annual", "model", "inventory", "waivers", "supply-chain")
 UNDERPOWERED = "below, but too few samples to rely on"
 """How an underpowered "below" reads wherever a verdict is shown: never as a plain pass."""
 

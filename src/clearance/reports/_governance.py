@@ -25,6 +25,7 @@ from clearance.reports._document import (
     Paragraph,
     Provenance,
     Report,
+    ReportKind,
     Section,
     Table,
     words_date,
@@ -193,8 +194,8 @@ def waiver_state(row: WaiverRow, as_of: datetime | None) -> WaiverState:
     return governance_waiver_state(row, as_of)
 
 
-def _report(
-    kind: Literal["inventory", "waivers"],
+def report_for(
+    kind: ReportKind,
     title: str,
     subtitle: str,
     reading: Reading,
@@ -301,7 +302,7 @@ def build_inventory_report(
         Section(id="summary", title="Summary", blocks=summary),
         Section(id="inventory", title="Use-case inventory", blocks=[table]),
     ]
-    return _report(
+    return report_for(
         "inventory",
         "AI use-case inventory",
         "Every AI use case of the agency, with its class, where its decision stands and its "
@@ -415,7 +416,7 @@ def build_waiver_report(
         Section(id="summary", title="Summary", blocks=summary),
         Section(id="waivers", title="Waivers", blocks=[listing]),
     ]
-    return _report(
+    return report_for(
         "waivers",
         "Waiver summary",
         "Waivers of minimum practices granted by the chief AI officer: why, on what finding, "

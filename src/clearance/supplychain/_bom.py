@@ -38,7 +38,6 @@ from packageurl import PackageURL
 import clearance
 from clearance.access import (
     UNCLASSIFIED_MARKING,
-    AccessDenied,
     Action,
     Marking,
     Principal,
@@ -46,7 +45,6 @@ from clearance.access import (
     join_markings,
     marking_of,
     readable,
-    require_permission,
 )
 from clearance.store import (
     AssessmentRecord,
@@ -55,6 +53,7 @@ from clearance.store import (
     RunRecord,
     Store,
 )
+from clearance.supplychain._access import permitted
 from clearance.supplychain._errors import SupplyChainError
 from clearance.supplychain._weights import local_weights_path, weight_files
 
@@ -180,15 +179,6 @@ def _latest_assessment(
         action=Action.FINDING_READ,
     )
     return assessment, list(findings.items)
-
-
-def permitted(principal: Principal, action: Action) -> bool:
-    """Whether a role (or delegation) of ``principal`` grants ``action`` at all."""
-    try:
-        require_permission(principal, action)
-    except AccessDenied:
-        return False
-    return True
 
 
 def _evidence_runs(

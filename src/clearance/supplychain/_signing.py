@@ -34,7 +34,12 @@ from clearance.access import (
 from clearance.store import ModelRecord, ModelSignatureRecord, Store
 from clearance.supplychain._errors import SupplyChainError
 from clearance.supplychain._time import moment
-from clearance.supplychain._weights import content_sha256, local_weights_path, signature_path_for
+from clearance.supplychain._weights import (
+    content_sha256,
+    existing_weights,
+    local_weights_path,
+    signature_path_for,
+)
 
 SignatureMethod = Literal["key", "certificate"]
 SignatureEvent = Literal["signed", "verified", "failed"]
@@ -82,7 +87,7 @@ def sign_weights(
     require(principal, Action.SUPPLYCHAIN_RECORD, UNCLASSIFIED_MARKING)
     import model_signing
 
-    weights = _existing(path)
+    weights = existing_weights(path)
     out = signature or signature_path_for(weights)
     config = model_signing.signing.Config()  # type: ignore[no-untyped-call]
     if certificate is None:
@@ -115,7 +120,7 @@ def verify_weights(
     ``trust``; record the outcome on the model either way, and raise
     :class:`SignatureMismatchError` when it does not verify."""
     require(principal, Action.SUPPLYCHAIN_RECORD, UNCLASSIFIED_MARKING)
-    weights = _existing(path)
+    weights = existing_weights(path)
     sig = signature or signature_path_for(weights)
     if not sig.is_file():
         raise SupplyChainError(
@@ -268,13 +273,6 @@ def _read(path: Path, what: str) -> str:
     if "-----BEGIN" not in text:
         raise SupplyChainError(f"{path} is not a PEM {what}")
     return text
-
-
-def _existing(path: Path) -> Path:
-    path = path.expanduser()
-    if not path.exists():
-        raise SupplyChainError(f"no weights at {path}: give the model file or directory")
-    return path
 
 
 def _first_line(text: str) -> str:

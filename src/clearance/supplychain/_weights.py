@@ -5,11 +5,21 @@ from __future__ import annotations
 import hashlib
 from pathlib import Path
 
+from clearance.supplychain._errors import SupplyChainError
+
 SIGNATURE_SUFFIX = ".sig"
 """A signature beside the weights: ``model.gguf.sig`` for a file, ``DIR.sig`` for a directory
 (never inside the directory, where it would be one of the files it signs)."""
 
 LOCAL_PROVIDERS = frozenset({"gguf", "hf"})
+
+
+def existing_weights(path: Path) -> Path:
+    """``path`` (with ``~`` expanded), which must exist."""
+    path = path.expanduser()
+    if not path.exists():
+        raise SupplyChainError(f"no weights at {path}: give the model file or directory")
+    return path
 
 
 def local_weights_path(provider: str, name: str) -> Path | None:
