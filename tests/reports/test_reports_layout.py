@@ -28,6 +28,7 @@ from clearance.reports import (
     build_annual_report,
     build_inventory_report,
     build_model_report,
+    build_supply_chain_report,
     build_waiver_report,
     render_docx,
     render_html,
@@ -44,6 +45,7 @@ BUILDS: dict[str, Build] = {
     ),
     "inventory": lambda store, fixture: build_inventory_report(store, principal=LOCAL_ADMIN),
     "waivers": lambda store, fixture: build_waiver_report(store, principal=LOCAL_ADMIN),
+    "supply-chain": lambda store, fixture: build_supply_chain_report(store, principal=LOCAL_ADMIN),
 }
 VIEWPORT = 1280
 

@@ -207,7 +207,7 @@ def node_reviews_due(
             due=n.review_due,
             overdue=n.review_due < at,
             detail=f"review the {n.kind} node {n.name!r} (owner {n.owner}): "
-            f"`clearance supply-chain node review {n.id} --next YYYY-MM-DD`",
+            f"`clearance supply-chain node review {n.id} --review-by YYYY-MM-DD`",
         )
         for n in visible_nodes(store, principal=principal)
         if n.review_due <= horizon
