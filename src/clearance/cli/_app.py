@@ -14,6 +14,7 @@ import clearance
 from clearance.cli import (
     _assess,
     _bundle,
+    _custody,
     _data,
     _db,
     _decision,
@@ -24,6 +25,7 @@ from clearance.cli import (
     _ledger,
     _mitigation,
     _monitor,
+    _nodes,
     _practice,
     _redteam,
     _report,
@@ -76,8 +78,8 @@ app.add_typer(_bundle.bundle_app, name="bundle")
 app.command("serve")(_serve.serve)
 app.command("bom")(_supplychain.bom)
 app.add_typer(_supplychain.model_app, name="model")
-app.add_typer(_supplychain.cta_app, name="cta")
-app.add_typer(_supplychain.supply_chain_app, name="supply-chain")
+app.add_typer(_custody.cta_app, name="cta")
+app.add_typer(_nodes.supply_chain_app, name="supply-chain")
 
 
 def _version(value: bool) -> None:

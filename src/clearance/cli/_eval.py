@@ -7,7 +7,7 @@ import json
 import sys
 from enum import StrEnum
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, Any
+from typing import Annotated, Any
 
 import typer
 
@@ -29,12 +29,9 @@ from clearance.cli._render import (
     terminal_safe,
 )
 from clearance.cli._session import open_session, store_location
+from clearance.cli._supplychain import check_before_evaluation
 from clearance.cli._task_loading import load_task_lazily, parse_task_args
 from clearance.vocabulary import plural
-
-if TYPE_CHECKING:
-    from clearance.access import Principal
-    from clearance.store import Store
 
 app = typer.Typer(help="Run and inspect evaluations.", no_args_is_help=True)
 
@@ -184,7 +181,7 @@ def run(
                 loaded = allow_unsafe_local_exec(loaded)
             except ValueError as exc:
                 fail(str(exc))
-        _check_signature(store, model, who.principal)
+        check_before_evaluation(store, model, who.principal)
         options = RunOptions(
             limit=limit,
             epochs=epochs,
@@ -211,25 +208,6 @@ def run(
             marking=marking_of,
         )
         _drive(coro, as_json, print_id)
-
-
-def _check_signature(store: Store, model: str, principal: Principal) -> None:
-    """Verify local weights' signature, when one lies beside them, before evaluating them; an
-    evaluation of weights held as a critical technical artifact is a custody entry."""
-    from clearance.supplychain import record_evaluation_custody, verify_before_evaluation
-
-    checked = verify_before_evaluation(store, model, principal=principal)
-    if checked is not None:
-        err_console.print(
-            f"signature verified: {checked.path} signed by {checked.signer} ({checked.id})",
-            highlight=False,
-        )
-    moved = record_evaluation_custody(store, model, principal=principal)
-    if moved is not None:
-        err_console.print(
-            f"custody: evaluation of critical artifact {moved.artifact_id} recorded ({moved.id})",
-            highlight=False,
-        )
 
 
 @app.command("resume")

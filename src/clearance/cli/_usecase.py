@@ -371,7 +371,7 @@ def usecase_due(
     as_json: JsonOption = False,
 ) -> None:
     """What falls due: annual reviews, approvals needing re-review, requests, waiver expiries
-    and waiver reports (due within three days of each grant, renewal or revocation), and
+    and waiver reports (due within three days of each grant, renewal or revocation); then
     reviews of the supply chain's critical nodes."""
     from clearance.governance import due_items
     from clearance.supplychain import node_reviews_due
@@ -380,7 +380,6 @@ def usecase_due(
         store, who = open_session()
         items = due_items(store, within_days=within, principal=who.principal)
         items += node_reviews_due(store, within_days=within, principal=who.principal)
-        items.sort(key=lambda i: (not i.overdue, i.due is not None, i.due, i.use_case_id))
     if as_json:
         emit_json([i.model_dump(mode="json") for i in items])
         return
