@@ -568,33 +568,6 @@ class MonitoringRunRow(Marked, Base):
     comparisons: Mapped[list[Any]] = mapped_column(JSON, default=list)
     alarm: Mapped[bool]
     incident_id: Mapped[str | None] = mapped_column(String(64))
-
-
-# -- supply chain: signed weights, critical technical artifacts and their custody, nodes -------
-
-
-class ModelSignatureRow(Marked, Base):
-    """A signature of a model's weights made or checked (OpenSSF model-signing): evidence on the
-    model whose weights it covers."""
-
-    __tablename__ = "model_signatures"
-
-    id: Mapped[str] = mapped_column(String(64), primary_key=True)
-    model_id: Mapped[str | None] = mapped_column(String(64), index=True)
-    """The registered model whose weights digest matched the signed content, if any."""
-    run_id: Mapped[str | None] = mapped_column(String(64))
-    """The run whose evaluation checked the signature, for a check made by ``eval run``."""
-    path: Mapped[str] = mapped_column(Text)
-    weights_sha256: Mapped[str] = mapped_column(String(64), index=True)
-    signature_sha256: Mapped[str] = mapped_column(String(64))
-    event: Mapped[str] = mapped_column(String(16))
-    """"signed", "verified" or "failed"."""
-    method: Mapped[str] = mapped_column(String(16))
-    """"key" or "certificate"."""
-    trust: Mapped[str] = mapped_column(Text)
-    """The public key or certificate chain (PEM) the signature verifies against."""
-    signer: Mapped[str] = mapped_column(String(512))
-    detail: Mapped[str] = mapped_column(Text, default="")
     created_at: Mapped[datetime] = mapped_column(index=True)
     created_by: Mapped[str] = mapped_column(String(256))
 
@@ -631,6 +604,35 @@ class TranscriptRow(Marked, Base):
     redactions: Mapped[int]
     scores: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     created_at: Mapped[datetime]
+    created_by: Mapped[str] = mapped_column(String(256))
+
+
+# -- supply chain: signed weights, critical technical artifacts and their custody, nodes -------
+
+
+class ModelSignatureRow(Marked, Base):
+    """A signature of a model's weights made or checked (OpenSSF model-signing): evidence on the
+    model whose weights it covers."""
+
+    __tablename__ = "model_signatures"
+
+    id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    model_id: Mapped[str | None] = mapped_column(String(64), index=True)
+    """The registered model whose weights digest matched the signed content, if any."""
+    run_id: Mapped[str | None] = mapped_column(String(64))
+    """The run whose evaluation checked the signature, for a check made by ``eval run``."""
+    path: Mapped[str] = mapped_column(Text)
+    weights_sha256: Mapped[str] = mapped_column(String(64), index=True)
+    signature_sha256: Mapped[str] = mapped_column(String(64))
+    event: Mapped[str] = mapped_column(String(16))
+    """"signed", "verified" or "failed"."""
+    method: Mapped[str] = mapped_column(String(16))
+    """"key" or "certificate"."""
+    trust: Mapped[str] = mapped_column(Text)
+    """The public key or certificate chain (PEM) the signature verifies against."""
+    signer: Mapped[str] = mapped_column(String(512))
+    detail: Mapped[str] = mapped_column(Text, default="")
+    created_at: Mapped[datetime] = mapped_column(index=True)
     created_by: Mapped[str] = mapped_column(String(256))
 
 
