@@ -171,16 +171,36 @@ def test_run_due_is_idempotent_and_keeps_to_the_schedule(
         sqlite_store, uc.id, model_spec=spec, task="starter-safety", every="7d",
         principal=LOCAL_ADMIN, now=T0,
     )  # fmt: skip
-    assert len(run_due(sqlite_store, principal=LOCAL_ADMIN, now=T0)) == 1
-    assert run_due(sqlite_store, principal=LOCAL_ADMIN, now=T0) == []
-    assert run_due(sqlite_store, principal=LOCAL_ADMIN, now=T0 + timedelta(days=6)) == []
-    later = run_due(sqlite_store, principal=LOCAL_ADMIN, now=T0 + timedelta(days=7))
+    assert len(run_due(sqlite_store, principal=LOCAL_ADMIN, now=T0).outcomes) == 1
+    assert run_due(sqlite_store, principal=LOCAL_ADMIN, now=T0).outcomes == []
+    six_days = run_due(sqlite_store, principal=LOCAL_ADMIN, now=T0 + timedelta(days=6))
+    assert (six_days.outcomes, six_days.problems) == ([], [])
+    later = run_due(sqlite_store, principal=LOCAL_ADMIN, now=T0 + timedelta(days=7)).outcomes
     assert [o.monitoring_run.look for o in later] == [2]
     assert [o.alert for o in later] == [None]
-    assert [r.look for r in show_monitor(sqlite_store, monitor.id, principal=LOCAL_ADMIN).runs] == [
-        1,
-        2,
-    ]
+    runs = show_monitor(sqlite_store, monitor.id, principal=LOCAL_ADMIN).runs
+    assert [r.look for r in runs] == [1, 2]
+
+
+def test_a_broken_monitor_does_not_stop_the_others(
+    sqlite_store: Store, approve_with_baseline: Callable[[Store], Approved], tmp_path: Path
+) -> None:
+    uc, spec, _ = approve_with_baseline(sqlite_store)
+    from clearance.governance import add_use_case
+    from people_support import translation_intake
+
+    unapproved = add_use_case(sqlite_store, translation_intake(), principal=LOCAL_ADMIN, now=T0)
+    broken = add_monitor(
+        sqlite_store, unapproved.id, model_spec=spec, task="starter-safety",
+        principal=LOCAL_ADMIN, now=T0,
+    )  # fmt: skip
+    working = add_monitor(
+        sqlite_store, uc.id, model_spec=spec, task="starter-safety", principal=LOCAL_ADMIN, now=T0
+    )
+    due = run_due(sqlite_store, principal=LOCAL_ADMIN, now=T0)
+    assert [o.monitoring_run.monitor_id for o in due.outcomes] == [working.id]
+    [problem] = due.problems
+    assert problem.startswith(f"monitor {broken.id}: use case {unapproved.id} has no approval")
 
 
 def test_monitors_obey_access_and_bad_input_is_named(

@@ -125,7 +125,9 @@ def test_the_readme_tour_runs_as_written(tmp_path: Path) -> None:
     )
     assert done.returncode == 0, done.stdout[-6000:] + "\n" + done.stderr[-6000:]
 
-    # It ends where the README says: an approved use case with an active, reported waiver.
+    # It ends where the README says: a use case approved, with an active, reported waiver, and
+    # sent back to review by one monitoring alarm (its production transcripts leak personal
+    # data; the monitor's look at the deployed model found no regression).
     env["CLEARANCE_HOME"] = str(work / "tour-store")
     # The tour's store has a user by then (approvals need a named person): read as her.
     env |= {"CLEARANCE_USER": "carol", "CLEARANCE_PASSWORD": "correct horse battery staple"}
@@ -145,5 +147,8 @@ def test_the_readme_tour_runs_as_written(tmp_path: Path) -> None:
     )
     assert shown.returncode == 0, shown.stderr
     view = json.loads(shown.stdout)
-    assert view["decision"]["state"] == "approved", view["decision"]
+    assert view["decision"]["state"] == "needs re-review", view["decision"]
+    [reason] = view["decision"]["lapse_reasons"]
+    assert reason.startswith("monitoring raised incident")
+    assert reason.endswith("leak personal data")
     assert [w["state"] for w in view["waivers"]] == ["active"]

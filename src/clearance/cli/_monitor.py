@@ -9,7 +9,7 @@ import typer
 from rich.table import Table
 
 from clearance.cli._errors import user_errors
-from clearance.cli._options import JsonOption
+from clearance.cli._options import JsonOption, PrintIdOption
 from clearance.cli._render import emit_json, err_console, out_console
 from clearance.cli._session import open_session
 
@@ -41,6 +41,7 @@ def monitor_add(
         str | None, typer.Option("--webhook", help="URL each alert is POSTed to as JSON.")
     ] = None,
     as_json: JsonOption = False,
+    print_id: PrintIdOption = False,
 ) -> None:
     """Watch a deployed model for a use case; its first look is due at once."""
     from clearance.monitoring import add_monitor
@@ -62,6 +63,8 @@ def monitor_add(
         )
     if as_json:
         emit_json(record.model_dump(mode="json"))
+    elif print_id:
+        out_console.print(record.id, highlight=False)
     else:
         out_console.print(f"monitor {record.id} watches {record.model_spec}", highlight=False)
 
@@ -82,15 +85,19 @@ def monitor_run(
 
     with user_errors():
         store, who = open_session()
+        problems: list[str] = []
         if monitor is None:
-            outcomes = run_due(store, principal=who.principal)
+            due_run = run_due(store, principal=who.principal)
+            outcomes, problems = due_run.outcomes, due_run.problems
         else:
             one = run_monitor(store, monitor, principal=who.principal, due_only=due)
             outcomes = [one] if one is not None else []
+    for problem in problems:
+        err_console.print(f"[yellow]skipped:[/] {problem}", highlight=False)
     if as_json:
         emit_json([o.model_dump(mode="json") for o in outcomes])
         return
-    if not outcomes:
+    if not outcomes and not problems:
         out_console.print("nothing was due")
     for outcome in outcomes:
         run = outcome.monitoring_run

@@ -13,7 +13,7 @@ from clearance.monitoring._ingest import (
     redact,
     summarise_windows,
 )
-from clearance.monitoring._looks import MonitoringOutcome, run_due, run_monitor
+from clearance.monitoring._looks import DueResult, MonitoringOutcome, run_due, run_monitor
 from clearance.monitoring._monitors import (
     MonitorView,
     add_monitor,
@@ -26,6 +26,7 @@ from clearance.monitoring._trends import TrendPoint, monitoring_runs_of, trend_p
 __all__ = [
     "WEBHOOK_TIMEOUT",
     "DomainComparison",
+    "DueResult",
     "IngestSummary",
     "MonitorView",
     "MonitoringError",

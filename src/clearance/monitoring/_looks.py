@@ -16,6 +16,7 @@ from pydantic import BaseModel
 
 from clearance.access import Action, Principal, actor_of, marking_fields, marking_of, require
 from clearance.assess import LoadedPolicy, domain_of, load_policy
+from clearance.errors import ClearanceError
 from clearance.monitoring._alarms import WEBHOOK_TIMEOUT, raise_alarm
 from clearance.monitoring._baseline import approval_in_force, baseline_for
 from clearance.monitoring._compare import DomainComparison, compare
@@ -166,6 +167,13 @@ def run_monitor(
     return MonitoringOutcome(monitoring_run=record, comparisons=comparisons, alert=alert)
 
 
+class DueResult(BaseModel):
+    """What a scheduled call did: the looks taken, and each due monitor that could not look."""
+
+    outcomes: list[MonitoringOutcome]
+    problems: list[str]
+
+
 def run_due(
     store: Store,
     *,
@@ -173,22 +181,28 @@ def run_due(
     policy: LoadedPolicy | None = None,
     webhook_timeout: float = WEBHOOK_TIMEOUT,
     now: datetime | None = None,
-) -> list[MonitoringOutcome]:
-    """One look with every active monitor that is due at ``now`` and the principal may run."""
+) -> DueResult:
+    """One look with every active monitor that is due at ``now``. A monitor that cannot look
+    (no approval in force, a model that will not start, no permission) is reported and the
+    others still run: one broken monitor must not silence the rest from cron."""
     at = moment(now)
-    outcomes = []
+    result = DueResult(outcomes=[], problems=[])
     for monitor in store.monitoring.monitors():
         if monitor.status != "active" or monitor.next_due > at:
             continue
-        outcome = run_monitor(
-            store,
-            monitor.id,
-            principal=principal,
-            policy=policy,
-            webhook_timeout=webhook_timeout,
-            now=at,
-            due_only=True,
-        )
+        try:
+            outcome = run_monitor(
+                store,
+                monitor.id,
+                principal=principal,
+                policy=policy,
+                webhook_timeout=webhook_timeout,
+                now=at,
+                due_only=True,
+            )
+        except ClearanceError as exc:
+            result.problems.append(f"monitor {monitor.id}: {exc}")
+            continue
         if outcome is not None:
-            outcomes.append(outcome)
-    return outcomes
+            result.outcomes.append(outcome)
+    return result

@@ -108,6 +108,9 @@ def add_monitor(
         raise MonitoringError(f"--alpha {alpha} must lie between 0 and 0.5, such as 0.05")
     _check_plan(suite, task)
     _check_webhook(webhook_url)
+    if task is not None and task.endswith((".yaml", ".yml")):
+        # A task file is named by where it is now: cron runs the monitor from anywhere.
+        task = str(Path(task).expanduser().resolve())
     at = moment(now)
     box = Path(outbox).expanduser().resolve() if outbox else clearance_home() / "outbox"
     with store.unit_of_work(actor_of(principal)) as uow:
