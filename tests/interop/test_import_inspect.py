@@ -154,3 +154,50 @@ def test_cli_imports_and_reports_a_bad_file_without_a_trace(
     assert refused.exit_code == 1
     assert "not a readable zip archive" in refused.stderr
     assert "Traceback" not in refused.stderr + refused.stdout
+
+
+def test_a_member_inflating_past_the_bound_is_refused(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from clearance.interop import _zipfile
+
+    # A small bound stands in for the 512 MiB one, so the test needs no bomb of that size.
+    monkeypatch.setattr(_zipfile, "MAX_MEMBER_BYTES", 1000)
+    with pytest.raises(InteropError, match="inflates past 1000 bytes"):
+        inspect_run(INSPECT_EVAL)
+
+
+def test_an_errored_sample_is_kept_as_an_error_not_a_score(tmp_path: Path) -> None:
+    with ZipMembers(INSPECT_EVAL) as members:
+        sample = json.loads(members.read("samples/q0_epoch_1.json"))
+    sample["error"] = {
+        "message": "RuntimeError: the server hung up",
+        "traceback": "",
+        "traceback_ansi": "",
+    }
+    failed = tmp_path / "failed.eval"
+    _rewrite(
+        INSPECT_EVAL,
+        failed,
+        lambda n: True,
+        {"samples/q0_epoch_1.json": json.dumps(sample).encode()},
+    )
+    run = inspect_run(failed)
+    [row] = [r for r in run.samples if (r["sample_id"], r["epoch"]) == ("q0", 1)]
+    assert (row["error"], row["scores"]) == ("RuntimeError: the server hung up", {})
+
+
+def test_cli_mapping_file_places_tasks(tmp_path: Path, clearance_home: Path) -> None:
+    mapping = tmp_path / "tasks.yaml"
+    mapping.write_text("mc: {benchmark: mmlu}\n")
+    result = CliRunner().invoke(
+        app, ["import", "inspect", str(INSPECT_EVAL), "--mapping", str(mapping), "--json"]
+    )
+    assert result.exit_code == 0, result.stderr
+    assert json.loads(result.stdout)[0]["task"] == "mmlu"
+    mapping.write_text("- not a mapping\n")
+    refused = CliRunner().invoke(
+        app, ["import", "inspect", str(INSPECT_EVAL), "--mapping", str(mapping)]
+    )
+    assert refused.exit_code == 1
+    assert "expected TASK: {benchmark: NAME, domain: DOMAIN}" in " ".join(refused.stderr.split())
