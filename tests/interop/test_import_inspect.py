@@ -201,3 +201,44 @@ def test_cli_mapping_file_places_tasks(tmp_path: Path, clearance_home: Path) -> 
     )
     assert refused.exit_code == 1
     assert "expected TASK: {benchmark: NAME, domain: DOMAIN}" in " ".join(refused.stderr.split())
+
+
+def test_imported_runs_pair_by_sample_id_as_a_mitigation(
+    sqlite_store: Store, tmp_path: Path
+) -> None:
+    from clearance.accountability import acting
+    from clearance.assess import record_mitigation
+    from clearance.interop import TaskMapping
+
+    # The "after" log: the same 40 samples x 2 epochs, with q0..q9 now answered correctly.
+    changed: dict[str, bytes] = {}
+    with ZipMembers(INSPECT_EVAL) as members:
+        for i in range(10):
+            for epoch in (1, 2):
+                name = f"samples/q{i}_epoch_{epoch}.json"
+                sample = json.loads(members.read(name))
+                sample["scores"]["choice"]["value"] = "C"
+                changed[name] = json.dumps(sample).encode()
+    after = tmp_path / "after.eval"
+    _rewrite(INSPECT_EVAL, after, lambda n: True, changed)
+    who = acting(sqlite_store)
+    mapping = TaskMapping(benchmark="mmlu", model_spec="openai/mock")
+    [before] = import_runs(sqlite_store, who, [inspect_run(INSPECT_EVAL)], mapping=mapping)
+    [later] = import_runs(sqlite_store, who, [inspect_run(after)], mapping=mapping)
+    with sqlite_store.unit_of_work(who.actor) as uow:
+        # A journal-only log is an interrupted run; this one holds every sample, so finish it.
+        sqlite_store.runs.finish_run(
+            uow, later.run.id, status="completed", metrics=later.run.metrics
+        )
+    record = record_mitigation(
+        sqlite_store, baseline_run=before.run.id, mitigated_run=later.run.id, kind="system_prompt",
+        description="a system prompt", principal=who.principal, metric="accuracy", better="higher",
+    )  # fmt: skip
+    assert record.efficacy["n"] == 40
+    correct_before = sum(
+        1 for i in range(10) for e in (1, 2)
+        if sqlite_store.runs.sample(before.run.id, f"q{i}", e).scores["choice"]["value"] == 1.0
+    )  # fmt: skip
+    assert record.efficacy["baseline_value"] == pytest.approx(0.275)
+    gained = (20 - correct_before) / 2 / 40
+    assert record.efficacy["mitigated_value"] == pytest.approx(0.275 + gained)
