@@ -11,6 +11,7 @@ from typing import Any
 from clearance.access import Filtered, Principal, marking_of
 from clearance.accountability import visible_runs
 from clearance.assess import domain_of
+from clearance.runner import observed_status
 from clearance.store import LedgerReader, RunRecord, SampleRecord, Store
 
 
@@ -40,12 +41,25 @@ class RunListing:
     count withheld from it."""
 
     visible: Filtered[RunRecord]
-    briefs: tuple[dict[str, Any], ...]
+    recorded: tuple[dict[str, Any], ...]
+
+    @property
+    def briefs(self) -> tuple[dict[str, Any], ...]:
+        """The briefs with each run's status as observed now. A listing is kept while the ledger
+        has not moved, but a run whose process died leaves the ledger as it was: only its lease
+        says it is ``interrupted``, so the running ones are looked at again on every read."""
+        return tuple(_observed(brief) for brief in self.recorded)
 
     def kept(self, wanted: RunFilter) -> list[dict[str, Any]]:
         """The briefs ``wanted`` keeps. The withheld count stays that of every run, filtered
         or not, so a filter never tells a reader how many hidden runs match it."""
         return [brief for brief in self.briefs if wanted.keeps(brief)]
+
+
+def _observed(brief: dict[str, Any]) -> dict[str, Any]:
+    if brief["status"] != "running":
+        return brief
+    return brief | {"status": observed_status(str(brief["id"]), "running")}
 
 
 class RunListings:
@@ -67,7 +81,7 @@ class RunListings:
                 self._kept.move_to_end(key)
                 return found
         visible = visible_runs(store, principal)
-        listing = RunListing(visible, tuple(run_brief(run) for run in visible))
+        listing = RunListing(visible, tuple(_recorded_brief(run) for run in visible))
         with self._lock:
             self._kept[key] = listing
             while len(self._kept) > self._entries:
@@ -76,6 +90,12 @@ class RunListings:
 
 
 def run_brief(run: RunRecord) -> dict[str, Any]:
+    """A run as lists show it, its status as `eval list` shows it: a run whose process is gone
+    reads as interrupted, not running."""
+    return _observed(_recorded_brief(run))
+
+
+def _recorded_brief(run: RunRecord) -> dict[str, Any]:
     return {
         "id": run.id,
         "task": run.task_name,
