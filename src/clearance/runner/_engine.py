@@ -108,7 +108,8 @@ class _Counters:
 
 
 _FATAL_STATUSES = frozenset({401, 403, 404})
-"""Answers that say the key, the permission or the model is wrong: no sample can succeed."""
+"""Answers that say the key, the permission or the model is wrong: no sample can succeed.
+So does a 2xx answer that is not an answer after every retry (see ``_fatal_signature``)."""
 _CONTEXT_WORDS = re.compile(r"context|too long|too many tokens|maximum.*tokens", re.IGNORECASE)
 
 
@@ -117,6 +118,10 @@ def _fatal_signature(exc: BaseException) -> str | None:
 
     Numbers are blanked so a context-length error naming each prompt's token count still counts
     as the same error."""
+    if isinstance(exc, ModelError) and exc.status is not None and 200 <= exc.status < 300:
+        # A "success" that is no answer (an HTML page, JSON of another API), still so after every
+        # retry: the URL points at something that is not this API, and no sample will fare better.
+        return re.sub(r"\d+", "N", str(exc))
     if not isinstance(exc, PermanentModelError):
         return None
     context = exc.status == 400 and _CONTEXT_WORDS.search(str(exc)) is not None
