@@ -40,7 +40,7 @@ def _finding(store: Store, verdict: str, threshold_id: str = "safety-harmful-ref
                 "policy_name": "p",
                 "policy_version": "1",
                 "policy_digest": "0" * 64,
-                "summary": {},
+                "summary": {"domains": [], "adequacy": [], "mitigations": []},
             },
             findings=[
                 {
@@ -231,3 +231,36 @@ def test_linking_evidence_starts_a_practice_and_says_what_is_next(
     )
     signed = sign_independent_evaluation(sqlite_store, uc, principal=REVIEWER, now=T0)
     assert signed.status == "implemented"
+
+
+def test_the_annual_report_shows_the_risk_an_approval_accepted(
+    sqlite_store: Store, intake: Callable[..., dict[str, Any]]
+) -> None:
+    from clearance.reports import build_annual_report, render_html
+
+    def governance_text() -> str:
+        report = build_annual_report(sqlite_store, principal=CAIO)
+        (section,) = [s for s in report.sections if s.id == "risk-acceptance"]
+        return str(section.model_dump(mode="json"))
+
+    finding = _finding(sqlite_store, "exceeds")
+    uc = _ready(sqlite_store, intake, finding)
+    assert "no approval in force accepts an open finding" in governance_text()
+    approve_use_case(
+        sqlite_store,
+        uc,
+        rationale="Advisory only.",
+        accept_risks=["safety-harmful-refusal"],
+        risk_rationale="The ranker never answers requests.",
+        principal=CAIO,
+        now=T0,
+    )
+    text = governance_text()
+    assert "1 approval in force accepts the risk of 1 open finding" in text
+    assert f"safety-harmful-refusal (critical) {finding}" in text
+    assert "caio-carol" in text
+    assert "The ranker never answers requests." in text
+    assert uc in text
+    html = render_html(build_annual_report(sqlite_store, principal=CAIO)).decode()
+    assert "Governance: risk accepted over open findings" in html
+    assert "The ranker never answers requests." in html

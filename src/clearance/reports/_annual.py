@@ -17,19 +17,21 @@ from clearance.reports._document import (
     Notice,
     Paragraph,
     Provenance,
-    Reader,
     Report,
     Section,
     Table,
 )
+from clearance.reports._governance import risk_acceptance_section
 from clearance.reports._ledger_state import ledger_state
 from clearance.reports._monitoring import monitoring_section
 from clearance.reports._reading import (
+    RECORD_TYPES,
     Reading,
     StoredAssessment,
     cited_runs,
     count_withheld_everywhere,
     newest_assessments,
+    reader_of,
 )
 from clearance.reports._redteam import (
     campaign_summaries,
@@ -53,11 +55,6 @@ from clearance.reports._sections import (
 )
 from clearance.store import Store
 from clearance.vocabulary import DOMAINS, plural
-
-
-def reader_of(principal: Principal) -> Reader:
-    """Who the report is for, as it states it."""
-    return Reader(id=principal.id, name=principal.name, clearance=principal.clearance_banner())
 
 
 def coverage_table(assessments: list[StoredAssessment]) -> Table:
@@ -193,7 +190,7 @@ def build_annual_report(
     Raises :class:`clearance.access.AccessDenied` when the principal may not generate reports.
     """
     details = (details or CoverDetails()).check()
-    reading = Reading(store, principal)
+    reading = Reading(store, principal, record_types=(*RECORD_TYPES, "use_case"))
     count_withheld_everywhere(reading)
     assessments = newest_assessments(reading, within=details.within)
     runs = cited_runs(reading, cited_run_ids(assessments))
@@ -215,6 +212,7 @@ def build_annual_report(
         _per_model("mitigation", "(B) Mitigation: need and efficacy", assessments, "mitigation"),
         adequacy,
         monitoring_section(reading, within=details.within),
+        risk_acceptance_section(reading, ledger.last_entry_time),
         *lettered(
             [
                 adequacy_details(assessments),

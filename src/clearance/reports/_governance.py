@@ -16,7 +16,6 @@ import clearance
 from clearance.access import Action, Principal, marking_of
 from clearance.governance import report_state, use_case_view
 from clearance.governance import waiver_state as governance_waiver_state
-from clearance.reports._annual import reader_of
 from clearance.reports._approval import find_approval
 from clearance.reports._cover import CoverDetails, make_cover
 from clearance.reports._document import (
@@ -31,7 +30,7 @@ from clearance.reports._document import (
     words_date,
 )
 from clearance.reports._ledger_state import ledger_state
-from clearance.reports._reading import Reading
+from clearance.reports._reading import Reading, reader_of
 from clearance.reports._sections import (
     ledger_section,
     lettered,
@@ -454,6 +453,8 @@ class UseCaseRow:
     risk_accepted: tuple[str, ...]
     marking_level: str
     marking_compartments: tuple[str, ...]
+    risk_accepted_by: str = ""
+    risk_rationale: str = ""
 
 
 class StoreGovernance:
@@ -463,6 +464,10 @@ class StoreGovernance:
         self._store = store
 
     def inventory_rows(self, as_of: datetime | None) -> Iterable[InventoryRow]:
+        return self.use_case_rows(as_of)
+
+    def use_case_rows(self, as_of: datetime | None) -> Iterable[UseCaseRow]:
+        """Every use case as the inventory lists it, with who accepted what risk and why."""
         # Governance's own view decides the status, so the report and `usecase show` agree.
         # An empty ledger holds no use case, so the wall clock below is never read for one.
         at = as_of or datetime.now(UTC)
@@ -481,6 +486,7 @@ class StoreGovernance:
                 risk_accepted=_accepted_risk(view.decision.decision),
                 marking_level=use_case.marking_level,
                 marking_compartments=tuple(use_case.marking_compartments),
+                **_acceptance(view.decision.decision),
             )
 
     def waiver_rows(self) -> Iterable[WaiverRow]:
@@ -501,6 +507,54 @@ class StoreGovernance:
             )
             for duty in sorted(duties, key=lambda d: (d.event_at, d.id))
         ]
+
+
+def _acceptance(decision: DecisionRecord | None) -> dict[str, str]:
+    """Who accepted the open risk of the approval in force, and why; empty when none did."""
+    if decision is None or decision.kind != "approve":
+        return {}
+    accepted = decision.pinned.get("risk_acceptance") or {}
+    if not accepted:
+        return {}
+    return {
+        "risk_accepted_by": str(accepted.get("accepted_by", "")),
+        "risk_rationale": str(accepted.get("rationale", "")),
+    }
+
+
+def risk_acceptance_section(reading: Reading, as_of: str | None) -> Section:
+    """For the annual report: the approvals in force that accept the risk of a finding that
+    exceeded a threshold, with who accepted it and why, as the inventory's 'risk accepted'
+    column shows them. Use cases above the reader's clearance are counted as withheld."""
+    rows = reading.keep(
+        "use_case",
+        StoreGovernance(reading.store).use_case_rows(_as_of(as_of)),
+        marking_of,
+        Action.USECASE_READ,
+    )
+    accepting = sorted((r for r in rows if r.risk_accepted), key=lambda r: (r.agency, r.id))
+    table = Table(
+        caption="Approvals in force that accept an open finding",
+        columns=["use case", "name", "agency", "findings accepted", "accepted by", "rationale"],
+        rows=[
+            [
+                r.id,
+                r.name,
+                r.agency,
+                "; ".join(r.risk_accepted),
+                r.risk_accepted_by,
+                r.risk_rationale,
+            ]
+            for r in accepting
+        ],
+        empty="no approval in force accepts an open finding",
+        landscape=True,
+    )
+    return Section(
+        id="risk-acceptance",
+        title="Governance: risk accepted over open findings",
+        blocks=[Paragraph(text=_risk_sentence(accepting)), table],
+    )
 
 
 def _accepted_risk(decision: DecisionRecord | None) -> tuple[str, ...]:

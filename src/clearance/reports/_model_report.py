@@ -14,7 +14,6 @@ from clearance.reports._annual import (
     assessment_provenance,
     bottom_line_section,
     cited_run_ids,
-    reader_of,
 )
 from clearance.reports._approval import find_approval
 from clearance.reports._cover import CoverDetails, make_cover
@@ -36,6 +35,7 @@ from clearance.reports._reading import (
     StoredAssessment,
     cited_runs,
     newest_assessments,
+    reader_of,
 )
 from clearance.reports._sections import (
     adequacy_blocks,

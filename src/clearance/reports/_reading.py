@@ -19,7 +19,7 @@ from clearance.access import (
     require_permission,
 )
 from clearance.assess import DomainAdequacy, DomainSummary, MitigationEfficacy
-from clearance.reports._document import Withheld
+from clearance.reports._document import Reader, Withheld
 from clearance.reports._errors import ReportError
 from clearance.store import (
     AssessmentRecord,
@@ -33,6 +33,11 @@ T = TypeVar("T")
 
 RECORD_TYPES = ("assessment", "finding", "mitigation", "run")
 """The record types a report counts when it withholds some, in the order it states them."""
+
+
+def reader_of(principal: Principal) -> Reader:
+    """Who the report is for, as it states it."""
+    return Reader(id=principal.id, name=principal.name, clearance=principal.clearance_banner())
 
 
 @dataclass
