@@ -44,13 +44,15 @@ ANNUAL_SECTIONS = (
     "mitigation",
     "adequacy",
     "monitoring",
+    "risk-acceptance",
     "appendix-adequacy",
     "appendix-provenance",
     "appendix-ledger",
     "appendix-verify",
 )
-MODEL_SECTIONS = (*ANNUAL_SECTIONS[:5], "transcripts", *ANNUAL_SECTIONS[5:])
-"""The model report puts its transcripts after (C) and before monitoring."""
+MODEL_SECTIONS = (*ANNUAL_SECTIONS[:5], "transcripts", "monitoring", *ANNUAL_SECTIONS[7:])
+"""The model report puts its transcripts after (C) and before monitoring; only the annual report
+lists the approvals that accept open risk."""
 APPENDIX_TITLES = [
     "Appendix A. Adequacy checks in detail",
     "Appendix B. Provenance",
@@ -307,7 +309,13 @@ def test_a_reader_without_clearance_gets_the_report_without_those_records(
     assert limited.banner == "CUI"  # the join of what is shown: the strong model's CUI assessment
     secret_findings = len(_findings(store, fixture_store.other))
     withheld = {w.record_type: w.count for w in limited.withheld}
-    assert withheld == {"assessment": 1, "finding": secret_findings, "mitigation": 0, "run": 1}
+    assert withheld == {
+        "assessment": 1,
+        "finding": secret_findings,
+        "mitigation": 0,
+        "run": 1,
+        "use_case": 0,
+    }
     page = render_html(limited).decode()
     data = render_json(limited)
     for hidden in (fixture_store.other, fixture_store.secret_run):

@@ -14,11 +14,14 @@ from __future__ import annotations
 
 import asyncio
 import importlib.metadata
+import json
 import os
 import time
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
+
+import aiohttp
 
 from clearance.models._http import chat_turns, openai_sampling, status_error_class, token_count
 from clearance.models._providers.weights_digest import weights_sha256
@@ -67,8 +70,11 @@ def smollm2_path() -> Path:
 class GGUFModel:
     """A GGUF model loaded on first use; concurrent calls share ``n_parallel`` batched slots.
 
-    llama.cpp blocks while it generates, so each call runs in a worker thread; at most
-    ``n_parallel`` threads wait on it at once, the rest wait in the event loop.
+    Generation goes through the embedded server's loopback HTTP listener as a stream, so a
+    cancelled call (Ctrl-C) closes its connection and llama.cpp stops that slot at its next
+    token; a call made in a worker thread could not be stopped, and the process would wait for
+    every token asked for before it could exit. The one-token likelihood requests are short and
+    run in a worker thread; at most ``n_parallel`` calls wait on the model at once.
     """
 
     def __init__(
@@ -134,7 +140,7 @@ class GGUFModel:
         }
         async with self._slots:
             started = time.perf_counter()
-            result = await asyncio.to_thread(server.handle_chat_completions, request)
+            result = await _streamed_chat(server, request)
             latency = time.perf_counter() - started
         return self._output(result, latency)
 
@@ -220,6 +226,53 @@ class GGUFModel:
             latency=latency,
             raw=result,
         )
+
+
+async def _streamed_chat(server: Any, request: dict[str, Any]) -> Any:
+    """One chat completion streamed from the embedded server's loopback listener, assembled
+    into the shape of a non-streamed answer (or the server's error body, as it sent it)."""
+    url = f"{server.listening_address}/v1/chat/completions"
+    body = {**request, "stream": True, "stream_options": {"include_usage": True}}
+    parts: list[str] = []
+    finish: str | None = None
+    usage: dict[str, Any] = {}
+    timeout = aiohttp.ClientTimeout(total=None, sock_connect=10)
+    async with (
+        aiohttp.ClientSession(timeout=timeout) as session,
+        session.post(url, json=body) as response,
+    ):
+        if response.status != 200:
+            try:
+                return await response.json(content_type=None)
+            except ValueError:
+                text = (await response.text())[:300]
+                return {"error": {"code": response.status, "message": text}}
+        async for line in response.content:
+            if not line.startswith(b"data: "):
+                continue
+            data = line[len(b"data: ") :].strip()
+            if data == b"[DONE]":
+                break
+            chunk = json.loads(data)
+            if not isinstance(chunk, dict):
+                continue
+            if "error" in chunk:
+                return chunk
+            for choice in chunk.get("choices") or ():
+                content = (choice.get("delta") or {}).get("content")
+                if isinstance(content, str):
+                    parts.append(content)
+                finish = choice.get("finish_reason") or finish
+            timings = chunk.get("timings")
+            if isinstance(chunk.get("usage"), dict):
+                usage = chunk["usage"]
+            elif isinstance(timings, dict) and not usage:
+                usage = {
+                    "prompt_tokens": timings.get("prompt_n"),
+                    "completion_tokens": timings.get("predicted_n"),
+                }
+    message = {"role": "assistant", "content": "".join(parts)}
+    return {"choices": [{"index": 0, "message": message, "finish_reason": finish}], "usage": usage}
 
 
 def _next_token_scores(result: Any, continuations: Sequence[str], where: str) -> tuple[float, ...]:
