@@ -60,12 +60,18 @@ def _configure_sqlite(engine: Engine) -> None:
         cur.execute("PRAGMA journal_mode=WAL")
         cur.execute("PRAGMA synchronous=NORMAL")
         cur.execute("PRAGMA foreign_keys=ON")
-        cur.execute("PRAGMA busy_timeout=30000")
+        cur.execute(f"PRAGMA busy_timeout={BUSY_SECONDS * 1000}")
         cur.close()
 
     @event.listens_for(engine, "begin")
     def _on_begin(conn: Any) -> None:
-        conn.exec_driver_sql("BEGIN IMMEDIATE")
+        # Only a transaction that will write takes the write lock up front; a reading one reads
+        # its WAL snapshot without waiting, so a long write elsewhere never stalls `eval list`,
+        # `ledger verify` or a report.
+        if conn.get_execution_options().get(WRITES, False):
+            conn.exec_driver_sql("BEGIN IMMEDIATE")
+        else:
+            conn.exec_driver_sql("BEGIN")
 
 
 def _read_only_if_unwritable(engine: Engine) -> Engine:
@@ -116,6 +122,8 @@ def create_store_engine(url: str | None = None, *, migrate_schema: bool = True) 
 
 
 def _unreachable(engine: Engine, exc: OperationalError) -> StoreError:
+    if "locked" in str(exc.orig).lower():
+        return StoreError(locked_message(engine))
     return StoreError(
         f"cannot reach the store at {engine.url.render_as_string(hide_password=True)}: "
         f"{exc.orig}. Is the database running and the URL right?"
@@ -145,6 +153,28 @@ def _require_head(engine: Engine) -> None:
             f"{current or '(none)'}, this Clearance needs {head}, and CLEARANCE_AUTO_MIGRATE is "
             "off: run `clearance db upgrade` (with a backup first) or set CLEARANCE_AUTO_MIGRATE=on"
         )
+
+
+WRITES = "clearance_writes"
+"""The execution option of a connection that will write: on SQLite it begins with the write
+lock taken (BEGIN IMMEDIATE), so two writers queue instead of one failing mid-transaction."""
+
+BUSY_SECONDS = 30
+"""How long a writer waits for another process's write lock before it gives up."""
+
+
+def writing(engine: Engine) -> Engine:
+    """``engine`` for a transaction that writes (see :data:`WRITES`)."""
+    return engine.execution_options(**{WRITES: True})
+
+
+def locked_message(engine: Engine) -> str:
+    """What to say when another process held the store's write lock past the wait."""
+    return (
+        f"the store at {engine.url.render_as_string(hide_password=True)} is locked: another "
+        f"process has held its write lock for more than {BUSY_SECONDS} s, and nothing was "
+        "written. Wait for that process to finish (or stop it), then run the command again"
+    )
 
 
 def _alembic_config(engine: Engine) -> Config:

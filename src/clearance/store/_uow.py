@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session
 
 from clearance import commithooks
 from clearance.ledger import GENESIS_HASH, LedgerEntry, change_digest, entry_hash
+from clearance.store._engine import writing
 from clearance.store._registry import kind_of_row, require_ledgered_type
 from clearance.store._schema import Base, LedgerHeadRow, LedgerRow
 
@@ -40,7 +41,7 @@ class UnitOfWork:
         return self._session
 
     def __enter__(self) -> UnitOfWork:
-        self._session = Session(self._engine, expire_on_commit=False)
+        self._session = Session(writing(self._engine), expire_on_commit=False)
         self._session.begin()
         return self
 

@@ -3,10 +3,11 @@
 from alembic import context
 from sqlalchemy import Engine
 
+from clearance.store._engine import writing
 from clearance.store._schema import Base
 
 engine: Engine = context.config.attributes["engine"]
-with engine.begin() as connection:
+with writing(engine).begin() as connection:
     context.configure(
         connection=connection,
         target_metadata=Base.metadata,
