@@ -56,6 +56,7 @@ from clearance.accountability._session import (
 from clearance.accountability._sign_in import (
     SIGN_IN_RECORD,
     session_acting,
+    session_credential,
     sign_in,
     sign_out,
 )
@@ -161,6 +162,7 @@ __all__ = [
     "run_sample",
     "run_samples",
     "session_acting",
+    "session_credential",
     "set_password",
     "sign_and_publish",
     "sign_in",

@@ -7,6 +7,8 @@ do, without telling a guesser whether a user name exists.
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 from datetime import UTC, datetime
 
 from clearance.access import (
@@ -76,16 +78,32 @@ def by_token(store: Store, token: str, *, now: datetime | None = None) -> Princi
     return _active(store.principals.get(record.principal_id))
 
 
-def active_principal(store: Store, user: str) -> Principal:
+def active_principal(store: Store, user: str, credential: str | None = None) -> Principal:
     """The principal ``user`` as it stands now, if it exists and is active (a web session
-    rereads it on every request, so a revoked role or a deactivation applies at once)."""
+    rereads it on every request, so a revoked role or a deactivation applies at once). With
+    ``credential`` (what :func:`credential_of` said when the session began), a password reset
+    or change since then ends the session too: a reset is what an administrator does when an
+    account may be in the wrong hands."""
     try:
         record = store.principals.get(user)
     except PrincipalNotFoundError:
         raise AuthenticationError(
             f"user {user} no longer exists; sign in again as another user"
         ) from None
+    if credential is not None and not hmac.compare_digest(credential, _credential(record)):
+        raise AuthenticationError(
+            f"the password of {user} was reset or changed since this session began; sign in again"
+        )
     return _active(record)
+
+
+def credential_of(store: Store, user: str) -> str:
+    """A digest of ``user``'s password as stored now, to bind a session to it."""
+    return _credential(store.principals.get(user))
+
+
+def _credential(record: PrincipalRecord) -> str:
+    return hashlib.sha256((record.password_hash or "").encode()).hexdigest()
 
 
 def _active(record: PrincipalRecord) -> Principal:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 from clearance.access import actor_of
-from clearance.accountability._authentication import active_principal, by_password
+from clearance.accountability._authentication import active_principal, by_password, credential_of
 from clearance.accountability._session import Acting
 from clearance.store import SIGN_IN_RECORD_TYPE, Store
 
@@ -23,15 +23,21 @@ def sign_in(store: Store, user: str, password: str, *, via: str) -> Acting:
     return who
 
 
+def session_credential(store: Store, who: Acting) -> str:
+    """What a new session of ``who`` is bound to: their password as stored now."""
+    return credential_of(store, who.principal.id)
+
+
 def sign_out(store: Store, who: Acting, *, via: str) -> None:
     """Record that ``who`` signed out (``session.sign_out``)."""
     _ledger(store, who, "session.sign_out", via)
 
 
-def session_acting(store: Store, user: str) -> Acting:
+def session_acting(store: Store, user: str, credential: str | None = None) -> Acting:
     """Who a signed-in session of ``user`` acts as now: reread from the store on every request,
-    so a deactivation or a revoked role applies at once (AuthenticationError once inactive)."""
-    principal = active_principal(store, user)
+    so a deactivation or a revoked role applies at once (AuthenticationError once inactive, or
+    once the password is no longer the one ``credential`` was taken from at sign-in)."""
+    principal = active_principal(store, user, credential)
     return Acting(principal=principal, actor=actor_of(principal))
 
 

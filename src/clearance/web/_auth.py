@@ -38,6 +38,8 @@ class WebSession:
     csrf: str
     started: float
     seen: float
+    credential: str = ""
+    """A digest of the user's password at sign-in: a reset or change ends the session."""
 
 
 @dataclass
@@ -49,11 +51,11 @@ class Sessions:
     _by_digest: dict[str, WebSession] = field(default_factory=dict)
     _lock: Lock = field(default_factory=Lock)
 
-    def start(self, user: str, csrf: str) -> str:
+    def start(self, user: str, csrf: str, credential: str = "") -> str:
         cookie = secrets.token_urlsafe(32)
         now = time.monotonic()
         with self._lock:
-            self._by_digest[_digest(cookie)] = WebSession(user, csrf, now, now)
+            self._by_digest[_digest(cookie)] = WebSession(user, csrf, now, now, credential)
         return cookie
 
     def find(self, cookie: str | None) -> WebSession | None:
@@ -139,7 +141,12 @@ def identify(request: Request, store: Store, sessions: Sessions) -> Caller:
         return Caller(acting(store, {TOKEN_VARIABLE: token}), "token")
     session = sessions.find(request.cookies.get(SESSION_COOKIE))
     if session is not None:
-        return Caller(session_acting(store, session.user), "session", session)
+        try:
+            who = session_acting(store, session.user, session.credential or None)
+        except AuthenticationError:
+            sessions.end(request.cookies.get(SESSION_COOKIE))
+            raise
+        return Caller(who, "session", session)
     try:
         return Caller(acting(store, {}), "local")
     except AuthenticationError:

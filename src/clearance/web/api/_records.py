@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import timedelta
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Query, Request
 from fastapi.responses import JSONResponse, Response
 from pydantic import BaseModel, Field
 
@@ -19,6 +19,8 @@ from clearance.access import (
     Role,
     require_permission,
 )
+from clearance.store import PrincipalRecord
+from clearance.web._auth import client_address
 from clearance.web._marked import listing, one
 from clearance.web._problems import MARKING_HEADER
 from clearance.web._state import CallerDep, StateDep
@@ -47,6 +49,18 @@ class GrantIn(BaseModel):
     compartments: list[str] = []
     level: str | None = None
     activate: bool = False
+
+
+class RevokeIn(BaseModel):
+    roles: list[str] = []
+    compartments: list[str] = []
+    level: str | None = None
+    deactivate: bool = False
+
+
+class EnrolIn(BaseModel):
+    code: str = Field(min_length=1, max_length=200)
+    password: str = Field(min_length=1, max_length=1024)
 
 
 class TokenIn(BaseModel):
@@ -159,11 +173,17 @@ def create_checkpoint(state: StateDep, caller: CallerDep) -> JSONResponse:
     return one(item, UNCLASSIFIED_MARKING, 201)
 
 
+def _user(record: PrincipalRecord | None) -> dict[str, Any] | None:
+    """A user as the API shows it: never a password hash, nor the digest of an enrolment code."""
+    if record is None:
+        return None
+    return record.model_dump(mode="json", exclude={"password_hash", "enrolment_sha256"})
+
+
 @router.get("/users", tags=["users"], summary="Every user (administrators)")
 def list_users(state: StateDep, caller: CallerDep) -> JSONResponse:
     users = accountability.list_users(state.store, caller.who.principal)
-    items = [u.model_dump(mode="json", exclude={"password_hash"}) for u in users]
-    return listing(items, UNCLASSIFIED_MARKING)
+    return listing([_user(u) for u in users], UNCLASSIFIED_MARKING)
 
 
 @router.post("/users", status_code=201, tags=["users"], summary="Add a user (administrators)")
@@ -179,8 +199,37 @@ def add_user(state: StateDep, caller: CallerDep, body: UserIn) -> JSONResponse:
     )
     # The one-time enrolment code goes to the administrator, to hand to the new user, who sets
     # their own password with it.
-    item = added.record.model_dump(mode="json", exclude={"password_hash", "enrolment_sha256"})
+    item = _user(added.record) or {}
     return one(item | {"enrolment_code": added.enrolment_code}, UNCLASSIFIED_MARKING, 201)
+
+
+@router.post(
+    "/users/{user}/enrolment",
+    tags=["users"],
+    summary="Set your own password with your one-time enrolment code (no sign-in needed)",
+)
+def enrol(state: StateDep, request: Request, user: str, body: EnrolIn) -> JSONResponse:
+    # Open to anyone, as sign-in is, so failures count against the same limits: a code cannot
+    # be guessed by trying many.
+    client = client_address(request)
+    state.limiter.check(user, client)
+    try:
+        who = accountability.enrol(state.store, user, body.code, body.password)
+    except accountability.AuthenticationError:
+        state.limiter.failed(user, client)
+        raise
+    return one({"user": who.principal.id, "enrolled": True}, UNCLASSIFIED_MARKING)
+
+
+@router.post(
+    "/users/{user}/password-reset",
+    tags=["users"],
+    summary="Reset a user's password (administrators): their tokens and sessions end; a new "
+    "one-time enrolment code is returned",
+)
+def reset_password(state: StateDep, caller: CallerDep, user: str) -> JSONResponse:
+    code = accountability.reset_password(state.store, caller.who, user)
+    return one({"user": user, "enrolment_code": code}, UNCLASSIFIED_MARKING)
 
 
 @router.post("/users/{user}/grants", tags=["users"], summary="Grant roles or clearance")
@@ -194,8 +243,21 @@ def grant(state: StateDep, caller: CallerDep, user: str, body: GrantIn) -> JSONR
         level=Level.parse(body.level) if body.level else None,
         activate=body.activate,
     )
-    item = record.model_dump(mode="json", exclude={"password_hash"}) if record else None
-    return one(item, UNCLASSIFIED_MARKING)
+    return one(_user(record), UNCLASSIFIED_MARKING)
+
+
+@router.post("/users/{user}/revocations", tags=["users"], summary="Take roles or clearance")
+def revoke(state: StateDep, caller: CallerDep, user: str, body: RevokeIn) -> JSONResponse:
+    record = accountability.revoke(
+        state.store,
+        caller.who,
+        user,
+        roles=[Role.parse(r) for r in body.roles],
+        compartments=body.compartments,
+        level=Level.parse(body.level) if body.level else None,
+        deactivate=body.deactivate,
+    )
+    return one(_user(record), UNCLASSIFIED_MARKING)
 
 
 @router.get("/users/{user}/tokens", tags=["users"], summary="A user's API tokens (hashes only)")

@@ -68,7 +68,8 @@ def sign_in(
         context = {"next": _local(next), "error": str(refused)}
         return render(request, state, "sign_in.html.j2", context, caller=None, status=401)
     csrf = secrets.token_urlsafe(32)
-    session = state.sessions.start(who.principal.id, csrf)
+    credential = accountability.session_credential(state.store, who)
+    session = state.sessions.start(who.principal.id, csrf, credential)
     response = RedirectResponse(_local(next), status_code=303)
     secure = request.url.scheme == "https"
     response.set_cookie(
