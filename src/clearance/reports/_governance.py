@@ -525,14 +525,16 @@ def _acceptance(decision: DecisionRecord | None) -> dict[str, str]:
 def risk_acceptance_section(reading: Reading, as_of: str | None) -> Section:
     """For the annual report: the approvals in force that accept the risk of a finding that
     exceeded a threshold, with who accepted it and why, as the inventory's 'risk accepted'
-    column shows them. Use cases above the reader's clearance are counted as withheld."""
-    rows = reading.keep(
-        "use_case",
-        StoreGovernance(reading.store).use_case_rows(_as_of(as_of)),
-        marking_of,
-        Action.USECASE_READ,
+    column shows them. Such use cases above the reader's clearance are counted as withheld."""
+    # Only the accepting use cases are read, so the report's marking and withheld count are
+    # those of what this section is about, not of every use case in the store.
+    rows = StoreGovernance(reading.store).use_case_rows(_as_of(as_of))
+    accepting = sorted(
+        reading.keep(
+            "use_case", [r for r in rows if r.risk_accepted], marking_of, Action.USECASE_READ
+        ),
+        key=lambda r: (r.agency, r.id),
     )
-    accepting = sorted((r for r in rows if r.risk_accepted), key=lambda r: (r.agency, r.id))
     table = Table(
         caption="Approvals in force that accept an open finding",
         columns=["use case", "name", "agency", "findings accepted", "accepted by", "rationale"],
