@@ -249,3 +249,27 @@ def test_monitoring_records_are_on_the_ledger(
         conn.execute(text("UPDATE monitoring_runs SET alarm = :f"), {"f": False})
     forged = verify_ledger(store, LOCAL_ADMIN)
     assert [p.record_type for p in forged.record_problems] == ["monitoring_run"]
+
+
+def test_two_cron_calls_at_once_take_one_look(
+    store: Store, approve_with_baseline: Callable[[Store], Approved]
+) -> None:
+    uc, spec, _ = approve_with_baseline(store)
+    monitor = add_monitor(
+        store, uc.id, model_spec=spec, task="starter-safety", principal=LOCAL_ADMIN, now=T0
+    )
+    start = threading.Barrier(2)
+    taken: list[int] = []
+
+    def cron() -> None:
+        start.wait()
+        taken.append(len(run_due(store, principal=LOCAL_ADMIN, now=T0).outcomes))
+
+    callers = [threading.Thread(target=cron) for _ in range(2)]
+    for caller in callers:
+        caller.start()
+    for caller in callers:
+        caller.join()
+    assert sorted(taken) == [0, 1]
+    runs = show_monitor(store, monitor.id, principal=LOCAL_ADMIN).runs
+    assert [r.look for r in runs] == [1]

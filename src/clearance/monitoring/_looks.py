@@ -50,17 +50,22 @@ def _tasks(monitor: MonitorRecord) -> list[Any]:
         raise MonitoringError(f"monitor {monitor.id}: a task cannot be loaded: {exc}") from None
 
 
-def _claim(store: Store, monitor: MonitorRecord, now: datetime, due_only: bool) -> bool:
+def _claim(
+    store: Store, monitor: MonitorRecord, now: datetime, due_only: bool
+) -> MonitorRecord | None:
+    """Move the monitor's next due time on, inside one unit of work that holds the write lock,
+    and return it as claimed (None when ``due_only`` and it is not due, or someone else just
+    claimed it): the look it takes is numbered from what the claim read."""
     with store.unit_of_work("monitoring") as uow:
-        if due_only and store.monitoring.claim_due(uow, monitor.id, now) is None:
-            return False
-        store.monitors.change(
+        current = store.monitoring.claim_due(uow, monitor.id, now if due_only else None)
+        if current is None:
+            return None
+        return store.monitors.change(
             uow,
             monitor.id,
             action="monitor.claim",
             changes={"next_due": now + timedelta(seconds=monitor.every_seconds)},
         )
-    return True
 
 
 def run_monitor(
@@ -86,16 +91,21 @@ def run_monitor(
             "to watch against; approve it (`clearance decision approve`) first"
         )
     at = moment(now)
-    if not _claim(store, monitor, at, due_only):
+    loaded = policy or load_policy()
+    tasks = _tasks(monitor)
+    claimed = _claim(store, monitor, at, due_only)
+    if claimed is None:
         return None
     from clearance.runner import RunOptions, run_task
 
-    loaded = policy or load_policy()
-    plan = SpendingPlan(alpha=monitor.alpha)
-    look = monitor.looks + 1
+    # Each task of a suite is its own test at every look: the budget is split between them
+    # (Bonferroni), so the chance of any false alarm over every task and every look together
+    # stays within the monitor's alpha.
+    plan = SpendingPlan(alpha=monitor.alpha / len(tasks))
+    look = claimed.looks + 1
     comparisons: list[DomainComparison] = []
     run_ids: list[str] = []
-    for task in _tasks(monitor):
+    for task in tasks:
         summary = asyncio.run(
             run_task(
                 task,

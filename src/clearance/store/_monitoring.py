@@ -46,15 +46,17 @@ class MonitoringStore:
         with Session(self._engine) as s:
             return [MonitorRecord.model_validate(r) for r in s.scalars(stmt)]
 
-    def claim_due(self, uow: UnitOfWork, monitor_id: str, now: datetime) -> MonitorRecord | None:
-        """The monitor, read inside ``uow`` (which holds the write lock), if it is active and
-        due at ``now``: two callers claiming at once see the first one's claim."""
+    def claim_due(
+        self, uow: UnitOfWork, monitor_id: str, now: datetime | None
+    ) -> MonitorRecord | None:
+        """The monitor, read and locked inside ``uow``, if it is active and (when ``now`` is
+        given) due at ``now``: two callers claiming at once see the first one's claim."""
         stmt = select(MonitorRow).where(MonitorRow.id == monitor_id).with_for_update()
         row = uow.session.scalars(stmt).one_or_none()
         if row is None or row.status != "active":
             return None
         record = MonitorRecord.model_validate(row)
-        return record if record.next_due <= now else None
+        return record if now is None or record.next_due <= now else None
 
     def monitoring_runs(
         self, *, monitor_id: str | None = None, use_case_id: str | None = None
