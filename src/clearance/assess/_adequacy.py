@@ -23,7 +23,12 @@ from clearance.assess._evidence import Evidence
 from clearance.assess._findings import Finding
 from clearance.assess._policy import Policy
 from clearance.assess._wording import about, finite, percent, rate
-from clearance.stats import minimum_detectable_effect, required_sample_size, wilson_interval
+from clearance.stats import (
+    kappa_estimate,
+    minimum_detectable_effect,
+    required_sample_size,
+    wilson_interval,
+)
 from clearance.store import RunRecord, Store
 from clearance.suites import benchmarks
 from clearance.tasks import JUDGING_SCORERS, SHIPPED_CALIBRATIONS, Calibration
@@ -131,15 +136,10 @@ def load_labels(path: str | Path) -> list[HumanLabel]:
 
 def cohen_kappa(first: Sequence[bool], second: Sequence[bool]) -> tuple[float | None, float]:
     """Cohen's kappa (None when chance agreement is total) and the share of agreement."""
-    n = len(first)
-    if n == 0 or n != len(second):
+    if len(first) == 0 or len(first) != len(second):
         raise ValueError("cohen_kappa needs two equally long, non-empty label lists")
-    observed = sum(a == b for a, b in zip(first, second, strict=True)) / n
-    yes_first, yes_second = sum(first) / n, sum(second) / n
-    expected = yes_first * yes_second + (1 - yes_first) * (1 - yes_second)
-    if expected >= 1.0:
-        return None, observed
-    return (observed - expected) / (1 - expected), observed
+    found = kappa_estimate(first, second)
+    return found.kappa, found.observed
 
 
 class _RunSamples:
