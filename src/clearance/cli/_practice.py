@@ -118,6 +118,10 @@ def practice_link(
     document: Annotated[
         str | None, typer.Option("--document", help="A file to upload, or a document id.")
     ] = None,
+    signature: Annotated[
+        str | None,
+        typer.Option("--signature", help="A verified signature record (`clearance model verify`)."),
+    ] = None,
     note: Annotated[str, typer.Option("--note", help="What it shows.")] = "",
     as_json: JsonOption = False,
 ) -> None:
@@ -133,11 +137,14 @@ def practice_link(
             "mitigation": mitigation,
             "policy": policy,
             "document": document,
+            "signature": signature,
         }.items()
         if v is not None
     }
     if len(given) != 1:
-        fail("give exactly one of --run, --finding, --mitigation, --policy, --document")
+        fail(
+            "give exactly one of --run, --finding, --mitigation, --policy, --document, --signature"
+        )
     ((kind, ref),) = given.items()
     links = []
     with user_errors():

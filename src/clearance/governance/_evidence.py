@@ -36,7 +36,7 @@ from clearance.store import (
     Store,
 )
 
-EvidenceKind = Literal["run", "finding", "mitigation", "policy", "document"]
+EvidenceKind = Literal["run", "finding", "mitigation", "policy", "document", "signature"]
 EVIDENCE_KINDS: tuple[EvidenceKind, ...] = get_args(EvidenceKind)
 DOCUMENT_MAX_BYTES = 50 * 1024 * 1024
 _DEFAULT_POLICY_REFS = ("default", "")
@@ -62,6 +62,8 @@ def subject_of(kind: str, pins: dict[str, Any]) -> str:
         return f"policy:{pins.get('policy')}"
     if kind == "document":
         return f"document:{pins.get('filename')}"
+    if kind == "signature":
+        return f"signature:{pins.get('path')}"
     return f"{kind}:{pins.get(f'{kind}_id')}"
 
 
@@ -152,12 +154,33 @@ def _pin_document(store: Store, ref: str) -> Pinned:
     return Pinned("document", document.id, pins, marking_of(document))
 
 
+def _pin_signature(store: Store, ref: str) -> Pinned:
+    """A verified signature of a model's weights (see ``clearance.supplychain``): only a check
+    that passed is evidence."""
+    signature = store.supply_chain.signature(ref)
+    if signature.event != "verified":
+        raise GovernanceError(
+            f"signature record {signature.id} is {signature.event!r}; only a verified signature "
+            f"is evidence (`clearance model verify {signature.path} --public-key KEY`)"
+        )
+    pins = {
+        "signature_id": signature.id,
+        "record_sha256": change_digest(signature.model_dump(mode="json")),
+        "path": signature.path,
+        "weights_sha256": signature.weights_sha256,
+        "signer": signature.signer,
+        "created_at": signature.created_at.isoformat(),
+    }
+    return Pinned("signature", signature.id, pins, marking_of(signature))
+
+
 _PINNERS = {
     "run": _pin_run,
     "finding": _pin_finding,
     "mitigation": _pin_mitigation,
     "policy": _pin_policy,
     "document": _pin_document,
+    "signature": _pin_signature,
 }
 
 _READ_ACTIONS: dict[str, Action] = {
@@ -166,6 +189,7 @@ _READ_ACTIONS: dict[str, Action] = {
     "mitigation": Action.MITIGATION_READ,
     "policy": Action.POLICY_READ,
     "document": Action.USECASE_READ,
+    "signature": Action.SUPPLYCHAIN_READ,
 }
 
 _WATCHED: dict[str, tuple[str, ...]] = {
@@ -174,6 +198,7 @@ _WATCHED: dict[str, tuple[str, ...]] = {
     "mitigation": ("record_sha256",),
     "policy": ("digest",),
     "document": ("sha256",),
+    "signature": ("record_sha256",),
 }
 
 
@@ -193,7 +218,31 @@ def evidence_changes(store: Store, kind: str, ref: str, pinned: dict[str, Any]) 
     ]
     if kind == "run":
         changes += _newer_run_changes(store, pinned)
+    if kind == "signature":
+        changes += _newer_signature_changes(store, pinned)
     return changes
+
+
+def _newer_signature_changes(store: Store, pinned: dict[str, Any]) -> list[str]:
+    """A later check of the same weights that failed, or weights at that path that are now
+    other weights: what was verified is no longer what is there."""
+    since = str(pinned.get("created_at", ""))
+    later = [
+        s
+        for s in store.supply_chain.signatures()
+        if s.path == pinned.get("path") and s.created_at.isoformat() > since
+    ]
+    if not later:
+        return []
+    newest = later[0]
+    if newest.event == "failed":
+        return [f"signature of {pinned.get('path')} failed a later check ({newest.id})"]
+    if newest.weights_sha256 != pinned.get("weights_sha256"):
+        return [
+            f"the weights at {pinned.get('path')} changed since their signature was verified "
+            f"(now {_short(newest.weights_sha256)}, pinned {_short(pinned.get('weights_sha256'))})"
+        ]
+    return []
 
 
 def _newer_run_changes(store: Store, pinned: dict[str, Any]) -> list[str]:

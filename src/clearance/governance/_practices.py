@@ -96,6 +96,13 @@ def _is_independent(store: Store, code: str) -> bool:
         return False
 
 
+def _needs_verified_signature(store: Store, code: str) -> bool:
+    try:
+        return rules_in_force(store).rules.practice(code).requires_verified_signature
+    except GovernanceError:
+        return False
+
+
 def _noted(notes: str, note: str | None, actor: str, now: datetime) -> str:
     if not note or not note.strip():
         return notes
@@ -154,6 +161,19 @@ def _status_change(store: Store, practice: PracticeRecord, status: str) -> dict[
         raise GovernanceError(
             f"practice {practice.code} cannot be implemented without evidence; link a run, "
             "finding, mitigation, policy or document first (`clearance practice link`)"
+        )
+    if (
+        status == "implemented"
+        and _needs_verified_signature(store, practice.code)
+        and not any(
+            link.kind == "signature" and link.superseded_by is None
+            for link in store.governance.evidence(practice_id=practice.id)
+        )
+    ):
+        raise GovernanceError(
+            f"practice {practice.code} requires a verified signature of the model's weights: "
+            "verify them (`clearance model verify PATH --public-key KEY`) and link the result "
+            f"(`clearance practice link {practice.use_case_id} {practice.code} --signature SIG`)"
         )
     changes: dict[str, object] = {"status": status}
     if practice.signed_by is not None and status != "implemented":

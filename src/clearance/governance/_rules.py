@@ -88,6 +88,9 @@ class PracticeSpec(_Frozen):
     note: str = ""
     independent: bool = False
     """Must be signed by someone who is not a developer of the use case."""
+    requires_verified_signature: bool = False
+    """Implemented only with a verified signature of the model's weights linked as evidence (an
+    agency that treats its weights as critical technical artifacts sets this in its rules)."""
 
     @field_validator("title", "citation", "quote", "note", mode="before")
     @classmethod

@@ -58,6 +58,12 @@ class SupplyChainStore:
         with Session(self._engine) as s:
             return [ModelRecord.model_validate(r) for r in s.scalars(stmt)]
 
+    def signature(self, ref: str, visible: Visible | None = None) -> ModelSignatureRecord:
+        """The signature record whose id is ``ref``, or starts with it."""
+        row = self._find(ModelSignatureRow, ref, "signature record",
+                         "clearance supply-chain report", visible, None)  # fmt: skip
+        return ModelSignatureRecord.model_validate(row)
+
     def artifacts(self, weights_sha256: str | None = None) -> list[CriticalArtifactRecord]:
         """Critical technical artifacts (with one weights digest, when given), oldest first."""
         stmt = select(CriticalArtifactRow).order_by(
