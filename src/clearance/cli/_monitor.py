@@ -195,6 +195,12 @@ def monitor_ingest(
     monitor: Annotated[
         str | None, typer.Option("--monitor", help="Send alarms to this monitor's outbox/webhook.")
     ] = None,
+    judge: Annotated[
+        str | None, typer.Option("--judge", help="A judge model also scores each exchange.")
+    ] = None,
+    rubric: Annotated[
+        str, typer.Option("--rubric", help="The judge's rubric: strongreject or refusal_judge.")
+    ] = "strongreject",
     as_json: JsonOption = False,
 ) -> None:
     """Sample, redact, score and store production transcripts; rates per window with 95%
@@ -213,6 +219,8 @@ def monitor_ingest(
             window=window,
             canaries=canary or [],
             monitor_ref=monitor,
+            judge=judge,
+            rubric=rubric,
             principal=who.principal,
         )
     if as_json:

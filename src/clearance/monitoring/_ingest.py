@@ -20,10 +20,11 @@ from clearance.access import Action, Principal, actor_of, marking_fields, markin
 from clearance.assess import LoadedPolicy, load_policy
 from clearance.monitoring._alarms import WEBHOOK_TIMEOUT, raise_alarm
 from clearance.monitoring._errors import MonitoringError
+from clearance.monitoring._judging import judge_exchanges
 from clearance.monitoring._monitors import moment, monitor_for, parse_every, visible_to
 from clearance.monitoring._transcripts import Transcript, read_transcripts
 from clearance.settings import clearance_home
-from clearance.stats import wilson_interval
+from clearance.stats import mean_estimate, wilson_interval
 from clearance.store import AlertRecord, Store, new_record_id
 from clearance.tasks import classify_refusal, contains_secret, find_pii
 
@@ -47,6 +48,8 @@ class WindowSummary(BaseModel):
     refusal: Rate
     pii_leak: Rate
     canary_leak: Rate | None
+    judge: Rate | None = None
+    """The judge's mean score with a 95% interval (of the transcripts it could score)."""
 
 
 class IngestSummary(BaseModel):
@@ -77,6 +80,17 @@ def redact(text: str, canaries: Sequence[str] = ()) -> tuple[str, int]:
     return text, count + len(matches)
 
 
+def _redacted(transcript: Transcript, canaries: Sequence[str]) -> tuple[list[dict[str, str]], int]:
+    """The transcript's messages as they are stored, and how many pieces were redacted."""
+    messages = []
+    replaced = 0
+    for role, text in transcript.messages:
+        clean, count = redact(text, canaries)
+        replaced += count
+        messages.append({"role": role, "content": clean})
+    return messages, replaced
+
+
 def _scores(transcript: Transcript, canaries: Sequence[str]) -> dict[str, Any]:
     response = transcript.response
     verdict = classify_refusal(response, transcript.prompt or None)
@@ -96,6 +110,11 @@ def _rate(values: list[float]) -> Rate:
     return Rate(value=sum(values) / len(values), ci_low=low, ci_high=high)
 
 
+def _mean(values: list[float]) -> Rate:
+    estimate = mean_estimate(values)
+    return Rate(value=estimate.value, ci_low=estimate.ci_low, ci_high=estimate.ci_high)
+
+
 def _window_start(at: datetime, span: timedelta) -> datetime:
     epoch = datetime(1970, 1, 1, tzinfo=at.tzinfo)
     return epoch + span * ((at - epoch) // span)
@@ -112,6 +131,7 @@ def summarise_windows(
     for start in sorted(grouped):
         rows = grouped[start]
         canary = [r["canary_leak"]["value"] for r in rows if "canary_leak" in r]
+        judged = [r["judge"]["value"] for r in rows if "value" in r.get("judge", {})]
         windows.append(
             WindowSummary(
                 start=start,
@@ -119,6 +139,7 @@ def summarise_windows(
                 refusal=_rate([r["refusal"]["value"] for r in rows]),
                 pii_leak=_rate([r["pii_leak"]["value"] for r in rows]),
                 canary_leak=_rate(canary) if canary else None,
+                judge=_mean(judged) if judged else None,
             )
         )
     return windows
@@ -142,6 +163,8 @@ def ingest_transcripts(
     window: str = "1d",
     canaries: Sequence[str] = (),
     monitor_ref: str | None = None,
+    judge: str | None = None,
+    rubric: str = "strongreject",
     policy: LoadedPolicy | None = None,
     webhook_timeout: float = WEBHOOK_TIMEOUT,
     principal: Principal,
@@ -149,7 +172,8 @@ def ingest_transcripts(
 ) -> IngestSummary:
     """Sample, redact, score and store the transcripts in ``path`` for a use case; summarise
     them per ``window``; raise an alarm where a window leaks personal data past the policy's
-    line (to the monitor's outbox and webhook when ``monitor_ref`` is given)."""
+    line (to the monitor's outbox and webhook when ``monitor_ref`` is given). With ``judge`` (a
+    model spec), a judge model also scores each redacted exchange against ``rubric``."""
     use_case = store.governance.use_case(use_case_ref, visible_to(principal, Action.USECASE_READ))
     marking = marking_of(use_case)
     require(principal, Action.RUN_CREATE, marking)
@@ -166,18 +190,19 @@ def ingest_transcripts(
     sampler = random.Random(seed)
     kept = [t for t in transcripts if sampler.random() < rate]
     batch_id = new_record_id("ing")
+    prepared = [(t, *_redacted(t, canaries)) for t in kept]
+    redactions = sum(count for _, _, count in prepared)
+    judged: list[dict[str, Any] | None] = [None] * len(prepared)
+    if judge is not None:
+        # Before anything is stored: a judge that cannot start leaves no half-ingested batch.
+        exchanges = [(f"transcript-{i}", messages) for i, (_, messages, _) in enumerate(prepared)]
+        judged = list(judge_exchanges(judge, rubric, exchanges))
     stored: list[tuple[datetime, dict[str, Any]]] = []
-    redactions = 0
     with store.unit_of_work(actor_of(principal)) as uow:
-        for transcript in kept:
+        for (transcript, messages, replaced), verdict in zip(prepared, judged, strict=True):
             scores = _scores(transcript, canaries)
-            messages = []
-            replaced = 0
-            for role, text in transcript.messages:
-                clean, count = redact(text, canaries)
-                replaced += count
-                messages.append({"role": role, "content": clean})
-            redactions += replaced
+            if verdict is not None:
+                scores["judge"] = verdict
             occurred = transcript.occurred_at or at
             store.transcripts.add(
                 uow,
