@@ -158,3 +158,22 @@ def test_inspects_own_reader_opens_the_export(sqlite_store: Store, tmp_path: Pat
             [python, "-c", read, str(path)], capture_output=True, text=True, check=True
         )
         assert shown.stdout.split() == ["success", "80", "0.275"]
+
+
+def test_chat_input_stays_a_list_of_messages(tmp_path: Path) -> None:
+    from datetime import UTC, datetime
+
+    from clearance.interop._export import _inspect_sample
+
+    chat = [{"role": "system", "content": "Be brief."}, {"role": "user", "content": "2+2?"}]
+    sample = SampleRecord(
+        run_id="r", sample_id="s1", epoch=1, input=chat, target="4", output="4", messages=chat,
+        scores={"match": {"value": 1.0}}, cluster=None, metadata_={}, input_tokens=3,
+        output_tokens=1, latency=0.1, model_calls=1, error=None, error_type=None, raw=None,
+        completed_at=datetime.now(UTC),
+    )  # fmt: skip
+    exported = _inspect_sample(sample, "openai/x")
+    assert exported["input"] == chat
+    assert _errors(exported, "EvalSample") == []
+    odd = sample.model_copy(update={"input": {"question": "2+2?"}})
+    assert _inspect_sample(odd, "openai/x")["input"] == '{"question": "2+2?"}'

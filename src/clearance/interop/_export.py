@@ -190,7 +190,7 @@ def _inspect_sample(s: SampleRecord, spec: str) -> dict[str, Any]:
     sample: dict[str, Any] = {
         "id": s.sample_id,
         "epoch": s.epoch,
-        "input": s.input if isinstance(s.input, str) else json.dumps(s.input, ensure_ascii=False),
+        "input": _inspect_input(s.input),
         "target": s.target if isinstance(s.target, str | list) else str(s.target),
         "messages": messages,
         "output": {
@@ -223,6 +223,18 @@ def _inspect_sample(s: SampleRecord, spec: str) -> dict[str, Any]:
     if s.error is not None:
         sample["error"] = {"message": s.error, "traceback": "", "traceback_ansi": ""}
     return sample
+
+
+def _inspect_input(value: Any) -> Any:
+    """Text, or a list of chat messages (an Inspect sample's two kinds of input); anything else
+    as its JSON text."""
+    if isinstance(value, str):
+        return value
+    if isinstance(value, list) and all(
+        isinstance(m, dict) and m.get("role") in ("system", "user", "assistant") for m in value
+    ):
+        return [{"role": m["role"], "content": str(m.get("content", ""))} for m in value]
+    return json.dumps(value, ensure_ascii=False)
 
 
 def _summary(sample: dict[str, Any]) -> dict[str, Any]:
