@@ -187,3 +187,18 @@ def test_malformed_proof_hex_is_an_error_not_a_silent_false() -> None:
 def test_proof_for_a_leaf_outside_the_tree_is_refused() -> None:
     with pytest.raises(IndexError, match="outside a tree of 3 leaves"):
         inclusion_proof(3, _entry_hashes(3))
+
+
+@pytest.mark.parametrize("size", [1, 2, 3, 5, 63, 64, 65, 127, 200, 257])
+def test_inclusion_prover_gives_the_reference_proofs(size: int) -> None:
+    from clearance.ledger import InclusionProver
+
+    leaves = [hashlib.sha256(str(i).encode()).hexdigest() for i in range(size)]
+    prover = InclusionProver(leaves)
+    root = merkle_root(leaves)
+    for index in range(size):
+        proof = prover.proof(index)
+        assert proof == inclusion_proof(index, leaves)
+        assert verify_inclusion(index, size, leaves[index], proof, root)
+    with pytest.raises(IndexError):
+        prover.proof(size)

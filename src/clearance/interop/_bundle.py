@@ -41,10 +41,10 @@ from clearance.atomicfile import write_bytes_atomically
 from clearance.interop._errors import BundleRejected, InteropError
 from clearance.ledger import (
     Checkpoint,
+    InclusionProver,
     LedgerEntry,
     change_digest,
     entry_hash,
-    inclusion_proof,
     key_id,
     load_public_key,
     public_key_pem,
@@ -200,13 +200,13 @@ class _Prover:
         self._reader = reader
         self._size = tree_size
         self._entries = list(reader.entries(up_to=tree_size))
-        self._leaves = [e.hash for e in self._entries]
+        self._prover = InclusionProver([e.hash for e in self._entries])
 
     def _proved(self, seq: int) -> dict[str, Any]:
         entry = self._entries[seq - 1]
         return {
             "entry": entry.model_dump(mode="json"),
-            "proof": inclusion_proof(seq - 1, self._leaves),
+            "proof": self._prover.proof(seq - 1),
         }
 
     def record(self, record_type: str, record_id: str) -> dict[str, Any]:

@@ -38,6 +38,7 @@ from clearance.ledger._entry import (
 from clearance.ledger._export import verify_export, write_export
 from clearance.ledger._merkle import (
     EMPTY_ROOT,
+    InclusionProver,
     MerkleAccumulator,
     consistency_proof,
     inclusion_proof,
@@ -63,6 +64,7 @@ __all__ = [
     "ChainLink",
     "Checkpoint",
     "Cosignature",
+    "InclusionProver",
     "LedgerEntry",
     "MerkleAccumulator",
     "RecordProblem",

@@ -95,6 +95,56 @@ def inclusion_proof(index: int, leaves: Sequence[str]) -> list[str]:
     return [node.hex() for node in _audit_path(index, hashed, 0, len(hashed))]
 
 
+class InclusionProver:
+    """RFC 6962 audit paths for many leaves of one tree, each subtree's root computed once.
+
+    :func:`inclusion_proof` hashes the whole tree for every proof; proving k leaves of an
+    n-leaf tree here costs O(n + k log n). Roots of subtrees of at least ``_MEMO_SPAN`` leaves
+    are kept (about 2n / _MEMO_SPAN of them); smaller ones are recomputed when asked for."""
+
+    _MEMO_SPAN = 64
+
+    def __init__(self, leaves: Sequence[str]) -> None:
+        self._hashed = [leaf_hash(leaf) for leaf in leaves]
+        self._memo: dict[tuple[int, int], bytes] = {}
+
+    @property
+    def size(self) -> int:
+        return len(self._hashed)
+
+    def proof(self, index: int) -> list[str]:
+        """The audit path (hex hashes) of leaf ``index``: the same as :func:`inclusion_proof`."""
+        if not 0 <= index < self.size:
+            raise IndexError(
+                f"leaf index {index} is outside a tree of {self.size} leaves; "
+                f"use 0 to {self.size - 1}"
+            )
+        path: list[bytes] = []
+        start, end = 0, self.size
+        # The recursion of _audit_path unrolled: collect siblings top-down, return bottom-up.
+        while end - start > 1:
+            split = _largest_power_of_two_below(end - start)
+            if index < start + split:
+                path.append(self._root(start + split, end))
+                end = start + split
+            else:
+                path.append(self._root(start, start + split))
+                start = start + split
+        return [node.hex() for node in reversed(path)]
+
+    def _root(self, start: int, end: int) -> bytes:
+        if end - start == 1:
+            return self._hashed[start]
+        if end - start < self._MEMO_SPAN:
+            return _subtree_root(self._hashed, start, end)
+        found = self._memo.get((start, end))
+        if found is None:
+            split = _largest_power_of_two_below(end - start)
+            found = node_hash(self._root(start, start + split), self._root(start + split, end))
+            self._memo[(start, end)] = found
+        return found
+
+
 def verify_inclusion(
     index: int, tree_size: int, leaf: str, proof: Sequence[str], root: str
 ) -> bool:
