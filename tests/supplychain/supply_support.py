@@ -18,9 +18,17 @@ def clearance(*args: str, stdin: str | None = None) -> Any:
     return _runner.invoke(app, list(args), input=stdin)
 
 
-def assessed_model(folder: Path, *, right: int = 7, wrong: int = 3, task: str = "doubles") -> str:
+def assessed_model(
+    folder: Path,
+    *,
+    right: int = 7,
+    wrong: int = 3,
+    task: str = "doubles",
+    marking: str = "UNCLASSIFIED",
+) -> str:
     """Evaluate a scripted model on a task of doubling numbers (``right`` answered correctly,
-    ``wrong`` not) and assess it as mathematics; returns the model spec."""
+    ``wrong`` not; the run marked ``marking``) and assess it as mathematics; returns the model
+    spec."""
     folder.mkdir(parents=True, exist_ok=True)
     items = [{"id": f"d{i}", "q": f"Double {i}.", "a": str(2 * i)} for i in range(right + wrong)]
     (folder / "items.jsonl").write_text("".join(json.dumps(item) + "\n" for item in items))
@@ -34,7 +42,9 @@ def assessed_model(folder: Path, *, right: int = 7, wrong: int = 3, task: str = 
         "scorer: numeric\n"
     )
     spec = f"scripted/{folder / 'replies.jsonl'}"
-    ran = clearance("eval", "run", str(folder / "task.yaml"), "--model", spec, "--json")
+    ran = clearance(
+        "eval", "run", str(folder / "task.yaml"), "--model", spec, "--json", "--marking", marking
+    )
     assert ran.exit_code == 0, ran.stderr
     done = clearance("assess", spec, "--task-domain", f"{task}=mathematics")
     assert done.exit_code == 0, done.stderr

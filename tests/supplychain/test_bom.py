@@ -12,7 +12,7 @@ from typing import Any
 import pytest
 from supply_support import assessed_model, clearance
 
-from clearance.access import LOCAL_ADMIN
+from clearance.access import LOCAL_ADMIN, Marking, Principal, Role
 from clearance.models import ModelInfo
 from clearance.store import Store
 from clearance.supplychain import SupplyChainError, build_bom, validate_bom
@@ -118,3 +118,51 @@ def test_an_unknown_model_is_refused_with_the_known_specs(store: Store, tmp_path
     refused = clearance("bom", "nobody/none")
     assert refused.exit_code == 1
     assert "no model 'nobody/none'" in refused.stderr
+
+
+def test_a_remote_model_names_its_provider_and_endpoint(store: Store) -> None:
+    info = ModelInfo(
+        spec="openai/gpt-test",
+        provider="openai",
+        name="gpt-test",
+        base_url="http://user:secret@127.0.0.1:9/v1",
+        version="2026-01-01",
+    )
+    with store.unit_of_work("test") as uow:
+        store.runs.ensure_model(uow, info)
+    document = build_bom(
+        store, "openai/gpt-test", principal=LOCAL_ADMIN, supplier="Example AI"
+    ).document
+    assert validate_bom(document) == []
+    model = _model_component(document)
+    assert (model["name"], model["version"], model["supplier"]["name"]) == (
+        "gpt-test",
+        "2026-01-01",
+        "Example AI",
+    )
+    (endpoint,) = model["externalReferences"]
+    assert endpoint["url"] == "http://127.0.0.1:9/v1"
+    assert "secret" not in json.dumps(document)
+
+
+def test_findings_above_the_readers_clearance_are_left_out(store: Store, tmp_path: Path) -> None:
+    """A SECRET assessment made after an unclassified one: a reader cleared UNCLASSIFIED gets
+    the BOM of the older one, marked UNCLASSIFIED, as if the SECRET one did not exist."""
+    spec = assessed_model(tmp_path / "m")
+    older = store.findings.assessments(spec)[0]
+    assessed_model(tmp_path / "m", right=2, wrong=8, marking="SECRET")
+    newer = store.findings.assessments(spec)[0]
+    assert newer.marking_level == "SECRET"
+    reader = Principal(
+        id="aud-ada", name="Ada", roles=frozenset({Role.AUDITOR}), clearance=Marking.parse("U")
+    )
+    hidden = build_bom(store, spec, principal=reader)
+    shown = build_bom(store, spec, principal=LOCAL_ADMIN)
+    assert (shown.assessment_id, shown.marking.banner()) == (newer.id, "SECRET")
+    assert (hidden.assessment_id, hidden.marking.banner()) == (older.id, "UNCLASSIFIED")
+    assert _metrics(hidden.document) != _metrics(shown.document)
+
+
+def _metrics(document: dict[str, Any]) -> list[dict[str, Any]]:
+    card = _model_component(document)["modelCard"]
+    return list(card.get("quantitativeAnalysis", {}).get("performanceMetrics", []))
