@@ -4,6 +4,7 @@ file, with foreign keys off, would do it)."""
 
 from __future__ import annotations
 
+import asyncio
 import json
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
@@ -25,6 +26,14 @@ from clearance.governance import (
     link_evidence,
     report_incident,
     request_decision,
+)
+from clearance.redteam import (
+    confirm_attempt,
+    create_campaign,
+    send_turn,
+    start_session,
+    submit_session,
+    tag_attempt,
 )
 from clearance.reports import approve_report
 from clearance.store import Store
@@ -50,6 +59,7 @@ def _person(pid: str, *roles: Role) -> Principal:
 DEVELOPER = _person("dev-dana", Role.RISK_OWNER, Role.REVIEWER)
 CAIO = _person("caio-carol", Role.CHIEF_AI_OFFICER)
 EVALUATOR = _person("eval-eve", Role.EVALUATOR)
+RATER = _person("rater-ray", Role.EVALUATOR)
 
 INTAKE: dict[str, Any] = {
     **translation_intake(),
@@ -108,6 +118,33 @@ def _governance(store: Store, folder: Path, name: str, run_id: str) -> None:
         now=T0,
     )
     _supply_chain(store, folder, name)
+    _red_team(store, folder, name)
+
+
+def _red_team(store: Store, folder: Path, name: str) -> None:
+    """A campaign and a session of two turns and two attempts, confirmed by a second rater
+    (which records the session as a run)."""
+    script = folder / f"redteam-{name}.jsonl"
+    script.write_text(
+        json.dumps({"id": "turn-1", "output": "No."}) + "\n"
+        + json.dumps({"id": "turn-2", "output": "PROXY-OBJECTIVE-MET"}) + "\n"
+    )  # fmt: skip
+    campaign = create_campaign(
+        store, name=f"proxy {name}", model_spec=f"scripted/{script}", domain="bio",
+        objectives=[{"id": "proxy", "title": "A proxy objective", "success": "says the marker"}],
+        rules_of_engagement="Benign proxies only.", principal=EVALUATOR,
+    )  # fmt: skip
+    session = asyncio.run(start_session(store, campaign.id, principal=EVALUATOR))
+    first = asyncio.run(send_turn(store, session.id, "a", parent_id=None, principal=EVALUATOR))
+    second = asyncio.run(send_turn(store, session.id, "b", parent_id=first.id, principal=EVALUATOR))
+    tagged = [
+        tag_attempt(store, session.id, turn.id, objective_id="proxy", technique="role play",
+                    outcome=outcome, principal=EVALUATOR)
+        for turn, outcome in ((first, "refused"), (second, "success"))
+    ]  # fmt: skip
+    submit_session(store, session.id, principal=EVALUATOR)
+    for attempt in tagged:
+        confirm_attempt(store, attempt.id, outcome=attempt.outcome, principal=RATER)
 
 
 def _supply_chain(store: Store, folder: Path, name: str) -> None:

@@ -47,6 +47,10 @@ EDITS: dict[str, tuple[str, Any]] = {
     "critical_artifacts": ("custodian", "mallory"),
     "custody_entries": ("destination", "nowhere"),
     "critical_nodes": ("owner", "mallory"),
+    "redteam_campaigns": ("rules_of_engagement", "anything goes"),
+    "redteam_sessions": ("status", "open"),
+    "redteam_turns": ("response", "a forged answer"),
+    "redteam_attempts": ("confirmed_outcome", "refused"),
 }
 """A field of each table that an attacker would want changed."""
 
