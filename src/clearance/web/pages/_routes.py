@@ -255,7 +255,10 @@ def sample_page(
     run, sample = accountability.run_sample(
         state.store, caller.who.principal, run_id, sample_id, epoch
     )
-    context = {"run": run_brief(run), "sample": sample}
+    # A red-team run's answers are what a person got a model to say: shown behind a content
+    # warning, collapsed until the reader asks, as on the session's own page.
+    sensitive = bool((run.options or {}).get("redteam"))
+    context = {"run": run_brief(run), "sample": sample, "sensitive": sensitive}
     return render(request, state, "sample.html.j2", context, caller=caller, marking=marking_of(run))
 
 
