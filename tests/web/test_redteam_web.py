@@ -95,7 +95,7 @@ def test_a_session_from_campaign_to_recorded_run(
     page = client.get(session_path).text
     assert "Recorded as evidence" in page
     assert "attack success rate: 1.000 (95% CI" in page
-    run_id = re.search(r'data-run>([^<]+)<', page)
+    run_id = re.search(r"data-run>([^<]+)<", page)
     assert run_id is not None
     sample = client.get(f"/runs/{run_id.group(1)}/samples/{attempt.group(1)}").text
     # On the run's own transcript page too, every answer is behind the content warning.
