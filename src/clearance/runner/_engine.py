@@ -372,6 +372,9 @@ class _Execution:
             asyncio.create_task(self._worker(items)) for _ in range(self.options.max_connections)
         ]
         all_done: asyncio.Future[list[None]] = asyncio.gather(*workers)
+        # When this pass is itself cancelled (a server shutting down its run worker), nobody is
+        # left to read how the workers ended: read it here, so it is not logged as lost.
+        all_done.add_done_callback(lambda done: done.cancelled() or done.exception())
         watch = asyncio.create_task(self._watch(progress, interrupted))
         try:
             either: list[asyncio.Future[Any]] = [all_done, watch]

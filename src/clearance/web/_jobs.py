@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import asyncio
 import concurrent.futures
+import contextlib
 import secrets
 import threading
 from dataclasses import dataclass, field
@@ -135,6 +136,14 @@ class RunJobs:
         for future in futures:
             future.cancel()
         if self._loop is not None and self._thread is not None:
+            # The cancelled runs finish cancelling on the worker's loop before it stops: each
+            # stores its samples, says it was interrupted and lets go of its lease, instead of
+            # being destroyed mid-step with its tasks pending.
+            settled = asyncio.run_coroutine_threadsafe(_cancel_everything(), self._loop)
+            with contextlib.suppress(
+                concurrent.futures.TimeoutError, concurrent.futures.CancelledError
+            ):
+                settled.result(timeout=_SETTLE_SECONDS + 5)
             self._loop.call_soon_threadsafe(self._loop.stop)
             self._thread.join(timeout=30)
 
@@ -195,3 +204,15 @@ class RunJobs:
             job.state, job.error = "failed", str(failed)
         finally:
             job.finished_at = datetime.now(UTC)
+
+
+_SETTLE_SECONDS = 15.0
+
+
+async def _cancel_everything() -> None:
+    """Cancel every task on this loop but this one, and wait (a bounded time) for them to end."""
+    tasks = [t for t in asyncio.all_tasks() if t is not asyncio.current_task()]
+    for task in tasks:
+        task.cancel()
+    if tasks:
+        await asyncio.wait(tasks, timeout=_SETTLE_SECONDS)
