@@ -10,7 +10,7 @@ from urllib.parse import quote
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
-from clearance import redteam
+from clearance import accountability, redteam
 from clearance.access import Action, Marking, actor_of, can, marking_of
 from clearance.store import RedTeamTurnRecord
 from clearance.vocabulary import DOMAINS
@@ -125,7 +125,11 @@ def session_page(
     path = redteam.conversation(view.turns, last)
     path_ids = {t.id for t in path}
     owner = actor_of(principal) == view.session.created_by
-    run: Any = state.store.runs.resolve(view.session.run_id) if view.session.run_id else None
+    run: Any = (
+        accountability.readable_run(state.store, principal, view.session.run_id)
+        if view.session.run_id
+        else None
+    )
     context = {
         "v": view,
         "path": path,
