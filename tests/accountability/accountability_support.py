@@ -11,11 +11,34 @@ from sqlalchemy import select, text
 from sqlalchemy.orm import Session
 from typer.testing import CliRunner
 
+from clearance.access import Marking, Principal, Role
 from clearance.cli import app
 from clearance.store import Store
 from clearance.store._schema import LedgerRow
 
 runner = CliRunner()
+
+OWNER = Principal(
+    id="owner",
+    name="Owner",
+    roles=frozenset({Role.RISK_OWNER, Role.CHIEF_AI_OFFICER, Role.EVALUATOR}),
+    clearance=Marking.of("TS", "BIO"),
+)
+"""Makes open and hidden governance records in the matrix tests' stores (cleared for both)."""
+
+
+def marked_use_case(store: Store, title: str, marking: str) -> Any:
+    """A high-impact use case called "TITLE triage", marked ``marking``, added by OWNER."""
+    from clearance.governance import add_use_case
+    from people_support import translation_intake
+
+    intake = {
+        **translation_intake(),
+        "name": f"{title} triage",
+        "principal_basis": True,
+        "functions": ["threat_designation"],
+    }
+    return add_use_case(store, intake, marking=Marking.parse(marking), principal=OWNER)
 
 
 def write_task(

@@ -17,26 +17,19 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from accountability_support import cli, eval_run, write_task
+from accountability_support import OWNER, cli, eval_run, marked_use_case, write_task
 
-from clearance.access import Marking, Principal, Role
 from clearance.accountability import acting
-from clearance.governance import add_use_case, grant_waiver
+from clearance.governance import grant_waiver
 from clearance.reports import REPORT_KINDS, build_report, render
 from clearance.spreadsheet import without_banners
 from clearance.store import Store
-from people_support import PASSWORD, cli_enrolled, translation_intake
+from people_support import PASSWORD, cli_enrolled
 
 HIDDEN = "SECRET//BIO"
 HIDDEN_NAME = "zebra"
 """In the hidden records' task name and use-case name, so a leak is easy to find."""
 
-OWNER = Principal(
-    id="owner",
-    name="Owner",
-    roles=frozenset({Role.RISK_OWNER, Role.CHIEF_AI_OFFICER, Role.EVALUATOR}),
-    clearance=Marking.of("TS", "BIO"),
-)
 READERS = {"high": HIDDEN, "low": "UNCLASSIFIED"}
 """Each reader, and the marking of everything they may read."""
 
@@ -55,13 +48,7 @@ def world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]]:
     eval_run(open_task, model)
     eval_run(hidden_task, model, "--marking", HIDDEN)  # the same model: one model report
     for name, marking in (("open", "UNCLASSIFIED"), (HIDDEN_NAME, HIDDEN)):
-        use_case = add_use_case(
-            store,
-            {**translation_intake(), "name": f"{name} triage", "principal_basis": True,
-             "functions": ["threat_designation"]},
-            marking=Marking.parse(marking),
-            principal=OWNER,
-        )  # fmt: skip
+        use_case = marked_use_case(store, name, marking)
         grant_waiver(
             store, use_case.id, "training", category="impedes-critical-operations",
             finding="A finding long enough to be a finding.", principal=OWNER,

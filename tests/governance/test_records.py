@@ -147,7 +147,9 @@ def test_evidence_marked_above_the_use_case_is_refused(
             sqlite_store, high_impact, "realistic-testing", "run", "run-secret", principal=REVIEWER
         )
     uncleared = Principal(id="u", name="U", roles=frozenset({Role.RISK_OWNER}))
-    with pytest.raises(AccessDenied, match="does not dominate SECRET"):
+    # Someone not cleared for the run is told what a missing run would tell them: nothing
+    # confirms that a SECRET run by that id exists.
+    with pytest.raises(GovernanceError, match="no run matches 'run-secret'"):
         link_evidence(
             sqlite_store, high_impact, "realistic-testing", "run", "run-secret", principal=uncleared
         )

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import mimetypes
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -20,9 +21,11 @@ from clearance.access import (
     Marking,
     Principal,
     actor_of,
+    can,
     marking_fields,
     marking_of,
     require,
+    require_permission,
 )
 from clearance.assess import PolicyError, load_policy, run_identity
 from clearance.governance._context import moment
@@ -52,6 +55,10 @@ class Pinned:
     marking: Marking
 
 
+Visible = Callable[[Any], bool]
+"""Whether the linker may read a stored record: the others are as if absent."""
+
+
 def subject_of(kind: str, pins: dict[str, Any]) -> str:
     """What evidence is about: a task on a model spec, a policy file, a document's name, or
     (for a finding or mitigation) the record itself. A newer link on the same subject in the
@@ -74,16 +81,24 @@ def pin_evidence(store: Store, kind: str, ref: str, principal: Principal) -> Pin
         raise GovernanceError(
             f"unknown evidence kind {kind!r}; allowed: {', '.join(EVIDENCE_KINDS)}"
         )
+    action = _READ_ACTIONS[kind]
+    require_permission(principal, action)
+
+    def visible(row: Any) -> bool:
+        # Records above the principal's clearance are as if absent: never the match, never
+        # making a prefix ambiguous, never refused by their marking (which would confirm them).
+        return bool(can(principal, action, marking_of(row)))
+
     try:
-        pinned = _PINNERS[kind](store, ref)
+        pinned = _PINNERS[kind](store, ref, visible)
     except (RunNotFoundError, AssessmentNotFoundError, GovernanceNotFoundError) as exc:
         raise GovernanceError(str(exc)) from None
-    require(principal, _READ_ACTIONS[kind], pinned.marking)
+    require(principal, action, pinned.marking)
     return pinned
 
 
-def _pin_run(store: Store, ref: str) -> Pinned:
-    run = store.runs.resolve(ref)
+def _pin_run(store: Store, ref: str, visible: Visible) -> Pinned:
+    run = store.runs.resolve(ref, visible)
     if run.status != "completed":
         raise GovernanceError(
             f"run {run.id} is {run.status}; only a completed run is evidence "
@@ -106,8 +121,8 @@ def _pin_run(store: Store, ref: str) -> Pinned:
     return Pinned("run", run.id, pins, marking_of(run))
 
 
-def _pin_finding(store: Store, ref: str) -> Pinned:
-    finding = store.governance.finding(ref)
+def _pin_finding(store: Store, ref: str, visible: Visible) -> Pinned:
+    finding = store.governance.finding(ref, visible)
     pins = {
         "finding_id": finding.id,
         "record_sha256": change_digest(finding.model_dump(mode="json")),
@@ -117,8 +132,8 @@ def _pin_finding(store: Store, ref: str) -> Pinned:
     return Pinned("finding", finding.id, pins, marking_of(finding))
 
 
-def _pin_mitigation(store: Store, ref: str) -> Pinned:
-    mitigation = store.mitigations.resolve(ref)
+def _pin_mitigation(store: Store, ref: str, visible: Visible) -> Pinned:
+    mitigation = store.mitigations.resolve(ref, visible)
     pins = {
         "mitigation_id": mitigation.id,
         "record_sha256": change_digest(mitigation.model_dump(mode="json")),
@@ -127,7 +142,7 @@ def _pin_mitigation(store: Store, ref: str) -> Pinned:
     return Pinned("mitigation", mitigation.id, pins, marking_of(mitigation))
 
 
-def _pin_policy(store: Store, ref: str) -> Pinned:
+def _pin_policy(store: Store, ref: str, visible: Visible) -> Pinned:
     default = ref.strip() in _DEFAULT_POLICY_REFS
     try:
         loaded = load_policy(None if default else ref)
@@ -143,8 +158,8 @@ def _pin_policy(store: Store, ref: str) -> Pinned:
     return Pinned("policy", where, pins, UNCLASSIFIED_MARKING)
 
 
-def _pin_document(store: Store, ref: str) -> Pinned:
-    document = store.governance.document(ref)
+def _pin_document(store: Store, ref: str, visible: Visible) -> Pinned:
+    document = store.governance.document(ref, visible)
     content = store.governance.document_content(document.id)
     pins = {
         "document_id": document.id,
@@ -205,7 +220,8 @@ _WATCHED: dict[str, tuple[str, ...]] = {
 def evidence_changes(store: Store, kind: str, ref: str, pinned: dict[str, Any]) -> list[str]:
     """How evidence ``ref`` of ``kind`` differs from what was ``pinned`` (empty if unchanged)."""
     try:
-        current = _PINNERS[kind](store, ref)
+        # What was pinned is compared by the store itself, whoever reads the use case.
+        current = _PINNERS[kind](store, ref, lambda _: True)
     except (RunNotFoundError, AssessmentNotFoundError, GovernanceNotFoundError):
         return [f"{kind} {ref} is no longer in the store"]
     except GovernanceError as exc:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
 from typing import Any
 
@@ -148,8 +148,9 @@ class MitigationStore:
         uow.session.add(row)
         return uow.record_row("mitigation.create", row, MitigationRecord)
 
-    def resolve(self, ref: str) -> MitigationRecord:
-        """The mitigation whose id is ``ref``, or starts with it when that is unambiguous."""
+    def resolve(self, ref: str, visible: Callable[[Any], bool] | None = None) -> MitigationRecord:
+        """The mitigation whose id is ``ref``, or starts with it when that is unambiguous (among
+        the rows ``visible`` accepts, when given: the others are as if absent)."""
         with Session(self._engine) as s:
             row = find_row(
                 s,
@@ -158,6 +159,7 @@ class MitigationStore:
                 noun="mitigation",
                 hint="clearance mitigation list",
                 error=AssessmentNotFoundError,
+                visible=visible,
             )
             return MitigationRecord.model_validate(row)
 

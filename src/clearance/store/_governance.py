@@ -262,10 +262,11 @@ class GovernanceStore:
                 stmt = stmt.where(IncidentRow.use_case_id == use_case_id)
             return [IncidentRecord.model_validate(r) for r in s.scalars(stmt)]
 
-    def document(self, ref: str) -> DocumentRecord:
-        """The document whose id is ``ref``, or starts with it when that is unambiguous."""
+    def document(self, ref: str, visible: Visible | None = None) -> DocumentRecord:
+        """The document whose id is ``ref``, or starts with it when that is unambiguous (among
+        the rows ``visible`` accepts, when given)."""
         return self._resolve(
-            DocumentRow, DocumentRecord, ref, "document", "clearance practice show"
+            DocumentRow, DocumentRecord, ref, "document", "clearance practice show", visible
         )
 
     def documents(self, media_type: str | None = None) -> list[DocumentRecord]:
@@ -350,11 +351,12 @@ class GovernanceStore:
                     return run
             return None
 
-    def finding(self, ref: str) -> FindingRecord:
-        """The finding whose id is ``ref``, or starts with it when that is unambiguous."""
+    def finding(self, ref: str, visible: Visible | None = None) -> FindingRecord:
+        """The finding whose id is ``ref``, or starts with it when that is unambiguous (among
+        the rows ``visible`` accepts, when given: the others are as if absent)."""
         with Session(self._engine) as s:
             row = find_row(
                 s, FindingRow, ref, noun="finding", hint="clearance findings list",
-                error=GovernanceNotFoundError,
+                error=GovernanceNotFoundError, visible=visible,
             )  # fmt: skip
             return FindingRecord.model_validate(row)
