@@ -8,6 +8,7 @@ error's location into the line the person must fix.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import yaml
@@ -23,6 +24,26 @@ MAX_EXPANDED_NODES = 200_000
 """The most values a document may hold once its aliases are expanded. Aliases let a few lines
 name each other until they stand for billions of values ("billion laughs"); a reader that walks
 them (validation, digests) would never finish."""
+
+MAX_DOCUMENT_BYTES = 4 * 1024 * 1024
+"""The largest YAML file read: task files, policies and intakes hold settings, a few kilobytes;
+the data go in dataset files, which are read a record at a time. A larger file is refused before
+it is read, so a mistaken path (a dataset, a disk image) costs no memory."""
+
+
+def oversized(path: Path) -> str | None:
+    """Why ``path`` is too large to read as a YAML document, or None (also when it cannot be
+    examined: reading it then names that)."""
+    try:
+        size = path.stat().st_size
+    except OSError:
+        return None
+    if size <= MAX_DOCUMENT_BYTES:
+        return None
+    return (
+        f"the file is {size:,} bytes, more than the {MAX_DOCUMENT_BYTES:,} a YAML file of "
+        "settings may have; is it the right file? (records belong in a dataset file)"
+    )
 
 
 class YamlSyntaxError(ClearanceError, ValueError):
@@ -45,6 +66,12 @@ class YamlDocument:
     def parse(cls, text: str) -> YamlDocument:
         """Parse ``text``; ``YamlSyntaxError`` (with its line where known) for anything that is
         not one plain, bounded YAML document."""
+        if len(text) > MAX_DOCUMENT_BYTES:
+            raise YamlSyntaxError(
+                None,
+                f"more than {MAX_DOCUMENT_BYTES:,} characters; a YAML file of settings is "
+                "a few kilobytes (records belong in a dataset file)",
+            )
         loader: _BoundedLoader | None = None
         try:
             loader = _BoundedLoader(text)

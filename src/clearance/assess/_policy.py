@@ -20,7 +20,7 @@ from clearance.errors import ClearanceError
 from clearance.suites import benchmarks
 from clearance.tasks import is_proportion
 from clearance.vocabulary import DOMAINS, Direction, Domain
-from clearance.yamldoc import YamlDocument, YamlSyntaxError
+from clearance.yamldoc import YamlDocument, YamlSyntaxError, oversized
 
 """"above": exceeding means the interval lies wholly above the threshold (a hazard capability);
 "below": wholly below it (a refusal rate that should stay high)."""
@@ -246,6 +246,9 @@ def load_policy(path: str | Path | None = None) -> LoadedPolicy:
     if path is None:
         return default_policy()
     path = Path(path).expanduser()
+    too_large = oversized(path)
+    if too_large is not None:
+        raise PolicyError(str(path), None, None, too_large)
     try:
         content = path.read_bytes()
     except FileNotFoundError:

@@ -68,11 +68,26 @@ def open_source(path: Path, split: str | None) -> Source:
     )
 
 
+MAX_LINE_BYTES = 64 * 1024 * 1024
+"""The longest JSONL line read: one record, however long its context, is well under this; a
+file with no line breaks (a JSON array saved as .jsonl, a binary file) would otherwise be read
+whole into memory before the first record is seen."""
+
+
 def _jsonl(path: Path, shown: str, opener: Callable[..., Any]) -> Records:
     number = 0
     try:
         with opener(path, "rb") as stream:
-            for number, line in enumerate(stream, start=1):
+            while line := stream.readline(MAX_LINE_BYTES + 1):
+                number += 1
+                if len(line) > MAX_LINE_BYTES:
+                    raise DatasetError(
+                        f"{shown} line {number}: longer than {MAX_LINE_BYTES:,} bytes, so not "
+                        "read; a JSONL file holds one record per line (a JSON array goes in a "
+                        ".json file)",
+                        path=shown,
+                        line=number,
+                    )
                 if line.strip():
                     yield number, _parse_line(line, shown, number)
     except (OSError, EOFError) as exc:

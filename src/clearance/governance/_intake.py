@@ -25,7 +25,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 
 from clearance.governance._errors import IntakeError, Location
 from clearance.governance._omb import topic_areas
-from clearance.yamldoc import YamlDocument, YamlSyntaxError
+from clearance.yamldoc import YamlDocument, YamlSyntaxError, oversized
 
 Stage = Literal[
     "initiated",
@@ -638,6 +638,9 @@ def read_intake_document(path: str | Path) -> IntakeFile:
     """A YAML or JSON intake file, remembering the line of each field so that a problem found
     when the intake is validated can name the line to fix."""
     path = Path(path).expanduser()
+    too_large = oversized(path)
+    if too_large is not None:
+        raise IntakeError(str(path), [too_large])
     try:
         text = path.read_text(encoding="utf-8")
     except FileNotFoundError:

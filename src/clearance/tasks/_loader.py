@@ -20,7 +20,7 @@ from clearance.tasks._scorers import Scorer, scorers
 from clearance.tasks._solvers import Solver, solvers
 from clearance.tasks._task import Task
 from clearance.vocabulary import DOMAINS
-from clearance.yamldoc import YamlDocument, YamlSyntaxError
+from clearance.yamldoc import YamlDocument, YamlSyntaxError, oversized
 
 TaskFactory = Callable[..., Task]
 tasks: Registry[TaskFactory] = Registry("task")
@@ -91,6 +91,9 @@ class _TaskFile(BaseModel):
 
 
 def _parse_yaml(path: Path) -> YamlDocument:
+    too_large = oversized(path)
+    if too_large is not None:
+        raise TaskFileError(path, None, None, too_large)
     try:
         text = path.read_text(encoding="utf-8")
     except OSError as exc:
