@@ -166,3 +166,26 @@ def test_start_a_run_from_the_runs_page_and_follow_it(
     run_id = re.search(r'href="/runs/([^"]+)"', job.text)
     assert run_id
     assert "starter-cyber" in client.get(f"/runs/{run_id.group(1)}").text
+
+
+def test_the_practices_table_has_an_act_column_only_for_who_may_act(
+    client: TestClient, world: World
+) -> None:
+    page = f"/use-cases/{world.secret_use_case}"
+    act = '<th scope="col">act</th>'
+    sign_in(client, "carol")  # the chief AI officer decides; she does not update practices
+    shown = client.get(page)
+    assert shown.status_code == 200
+    assert act not in shown.text
+    sign_in(client, "root")
+    assert act in client.get(page).text
+
+
+def test_run_ids_never_break_and_counts_read_in_the_singular(
+    client: TestClient, world: World
+) -> None:
+    sign_in(client, "ursula")
+    dashboard = client.get("/").text
+    assert "1 runs" not in " ".join(re.sub(r"<[^>]+>", " ", dashboard).split())
+    assert "run you may read" in dashboard
+    assert f'class="ref" href="/runs/{world.public_run.id}"' in dashboard
