@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import pytest
 from accountability_support import cli
 from sqlalchemy import text
 
@@ -57,3 +58,33 @@ def test_a_run_keeps_and_prints_no_credential(
         store.close()
     assert f"127.0.0.1:{port}" in dump
     assert SECRET not in dump
+
+
+def test_a_witness_url_is_named_without_its_credential(
+    sqlite_store: Store, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from fastapi.testclient import TestClient
+
+    from clearance.accountability import configured_witnesses
+    from clearance.web import create_app
+    from people_support import first_admin, own_token
+
+    held = tmp_path / "witness"
+    # Nothing listens on port 9: the witness cannot be reached, and says so by name.
+    url = f"http://ada:{SECRET}@127.0.0.1:9/"
+    monkeypatch.setenv("CLEARANCE_WITNESSES", f"{held},{url}")
+    names = [w.name for w in configured_witnesses()]
+    assert names == [str(held), "http://127.0.0.1:9/"]
+    checked = cli("ledger", "checkpoint")
+    assert SECRET not in checked.stdout + checked.stderr
+    assert "http://127.0.0.1:9/" in " ".join(checked.stderr.split())
+    verified = cli("ledger", "verify", "--json")
+    assert SECRET not in verified.stdout + verified.stderr
+
+    # The ledger API lists the witnesses, by the same names.
+    token = own_token(sqlite_store, first_admin(sqlite_store, "root"))
+    with TestClient(create_app(sqlite_store), base_url="http://127.0.0.1") as client:
+        answer = client.get("/api/v1/ledger", headers={"Authorization": f"Bearer {token}"})
+    assert answer.status_code == 200, answer.text
+    assert answer.json()["item"]["witnesses"] == names
+    assert SECRET not in answer.text

@@ -27,6 +27,7 @@ from clearance.ledger import (
     consistency_proof,
 )
 from clearance.store import LedgerReader
+from clearance.urls import without_credentials
 
 WITNESSES_VARIABLE = "CLEARANCE_WITNESSES"
 LOG_NAME_VARIABLE = "CLEARANCE_LOG_NAME"
@@ -73,7 +74,8 @@ class HttpWitness:
 
     @property
     def name(self) -> str:
-        return self.url
+        # Printed and stored (verification results, refusals): never with a password in it.
+        return without_credentials(self.url)
 
     def latest(self, log: str) -> Witnessed | None:
         status, body = self._call("GET", f"/v1/logs/{log}", None)
@@ -102,12 +104,12 @@ class HttpWitness:
 
     def _witnessed(self, status: int, body: dict[str, Any]) -> Witnessed:
         if status != 200:
-            raise WitnessUnavailableError(f"witness {self.url} answered {status}: {body}")
+            raise WitnessUnavailableError(f"witness {self.name} answered {status}: {body}")
         try:
             return Witnessed.model_validate(body)
         except ValueError as error:
             raise WitnessUnavailableError(
-                f"witness {self.url} answered something that is not a witnessed checkpoint"
+                f"witness {self.name} answered something that is not a witnessed checkpoint"
             ) from error
 
     def _call(self, method: str, path: str, payload: Any) -> tuple[int, dict[str, Any]]:
@@ -125,7 +127,7 @@ class HttpWitness:
             return int(error.code), _json(error.read())
         except (urllib.error.URLError, OSError) as error:
             raise WitnessUnavailableError(
-                f"witness {self.url} cannot be reached ({error}); is `clearance witness serve` "
+                f"witness {self.name} cannot be reached ({error}); is `clearance witness serve` "
                 f"running there? ({WITNESSES_VARIABLE} lists the witnesses)"
             ) from error
 

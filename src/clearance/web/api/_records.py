@@ -146,7 +146,11 @@ def ledger_status(
 ) -> JSONResponse:
     lines = accountability.newest_entries(state.store, caller.who.principal, entries)
     status = reports.ledger_state(state.store)
-    body = status.model_dump(mode="json") | {"entries": [line.model_dump() for line in lines]}
+    body = status.model_dump(mode="json") | {
+        "entries": [line.model_dump() for line in lines],
+        # Where the log's checkpoints are held (names only, credentials stripped).
+        "witnesses": [witness.name for witness in accountability.configured_witnesses()],
+    }
     return one(body, UNCLASSIFIED_MARKING)
 
 
