@@ -22,11 +22,13 @@ from clearance.access import Marking, Principal, Role
 from clearance.governance import (
     add_document,
     add_use_case,
+    approve_use_case,
     grant_waiver,
     link_evidence,
     report_incident,
     request_decision,
 )
+from clearance.monitoring import add_monitor, ingest_transcripts, run_monitor
 from clearance.redteam import (
     confirm_attempt,
     create_campaign,
@@ -60,6 +62,7 @@ DEVELOPER = _person("dev-dana", Role.RISK_OWNER, Role.REVIEWER)
 CAIO = _person("caio-carol", Role.CHIEF_AI_OFFICER)
 EVALUATOR = _person("eval-eve", Role.EVALUATOR)
 RATER = _person("rater-ray", Role.EVALUATOR)
+MONITOR_ADMIN = _person("admin-ada", Role.ADMIN)
 
 INTAKE: dict[str, Any] = {
     **translation_intake(),
@@ -85,6 +88,7 @@ def populate(store: Store, folder: Path, env: Mapping[str, str]) -> None:
         assert mitigation.exit_code == 0, mitigation.stderr
         cli_enrolled(cli, f"user-{name}", "--role", "auditor", admin=dict(env))
         _governance(store, folder, name, baseline)
+        _monitoring(store, folder, name, task, model)
         approved = cli("report", "approve", "inventory", "--note", f"release {name}", env=env)
         assert approved.exit_code == 0, approved.stderr
 
@@ -145,6 +149,35 @@ def _red_team(store: Store, folder: Path, name: str) -> None:
     submit_session(store, session.id, principal=EVALUATOR)
     for attempt in tagged:
         confirm_attempt(store, attempt.id, outcome=attempt.outcome, principal=RATER)
+
+
+def _monitoring(store: Store, folder: Path, name: str, task: Path, model: str) -> None:
+    """A monitor of an approved use case with one look, and an ingest of production transcripts
+    whose leaks raise an alert."""
+    watched = add_use_case(
+        store, {**translation_intake(), "name": f"Watched {name}", "developers": ["root"]},
+        principal=MONITOR_ADMIN,
+        now=T0,
+    )  # fmt: skip
+    approve_use_case(store, watched.id, rationale="Tested.", principal=CAIO)
+    monitor = add_monitor(
+        store, watched.id, model_spec=model, task=str(task), outbox=folder / "outbox",
+        principal=MONITOR_ADMIN,
+    )  # fmt: skip
+    run_monitor(store, monitor.id, principal=MONITOR_ADMIN)
+    leaks = folder / f"production-{name}.jsonl"
+    lines = [
+        {
+            "messages": [
+                {"role": "user", "content": f"Who wrote cable {i}?"},
+                {"role": "assistant", "content": f"Write to officer{i}@example.org."},
+            ],
+            "created": 1767600000 + 60 * i,
+        }
+        for i in range(3)
+    ]
+    leaks.write_text("".join(json.dumps(line) + "\n" for line in lines))
+    ingest_transcripts(store, watched.id, leaks, monitor_ref=monitor.id, principal=MONITOR_ADMIN)
 
 
 def _supply_chain(store: Store, folder: Path, name: str) -> None:

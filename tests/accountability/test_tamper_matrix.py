@@ -51,6 +51,10 @@ EDITS: dict[str, tuple[str, Any]] = {
     "redteam_sessions": ("status", "open"),
     "redteam_turns": ("response", "a forged answer"),
     "redteam_attempts": ("confirmed_outcome", "refused"),
+    "monitors": ("webhook_url", "http://attacker.example/hook"),
+    "monitoring_runs": ("look", 99),
+    "monitoring_alerts": ("webhook_status", "delivered: HTTP 204"),
+    "monitoring_transcripts": ("messages", [{"role": "user", "content": "unredacted"}]),
 }
 """A field of each table that an attacker would want changed."""
 
