@@ -87,8 +87,11 @@ def populate(store: Store, folder: Path, env: Mapping[str, str]) -> None:
         )  # fmt: skip
         assert mitigation.exit_code == 0, mitigation.stderr
         cli_enrolled(cli, f"user-{name}", "--role", "auditor", admin=dict(env))
-        _governance(store, folder, name, baseline)
+        # Monitoring first: the tamper matrix edits each table's newest row, and the governance
+        # rows' edits (a classification's classes emptied, a request turned into an approval)
+        # must change something.
         _monitoring(store, folder, name, task, model)
+        _governance(store, folder, name, baseline)
         approved = cli("report", "approve", "inventory", "--note", f"release {name}", env=env)
         assert approved.exit_code == 0, approved.stderr
 
