@@ -30,8 +30,7 @@ def world_template(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Worl
     return database, built
 
 
-@pytest.fixture
-def world(clearance_home: Path, world_template: tuple[Path, World]) -> Iterator[World]:
+def _sqlite_world(clearance_home: Path, world_template: tuple[Path, World]) -> Iterator[World]:
     database, built = world_template
     clearance_home.mkdir(parents=True, exist_ok=True)
     shutil.copyfile(database, clearance_home / "clearance.db")
@@ -40,6 +39,34 @@ def world(clearance_home: Path, world_template: tuple[Path, World]) -> Iterator[
         yield dataclasses.replace(built, store=store)
     finally:
         store.close()
+
+
+@pytest.fixture
+def world(clearance_home: Path, world_template: tuple[Path, World]) -> Iterator[World]:
+    yield from _sqlite_world(clearance_home, world_template)
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
+def world_on_each_database(
+    request: pytest.FixtureRequest, clearance_home: Path, world_template: tuple[Path, World]
+) -> Iterator[World]:
+    """The world on the embedded store and on PostgreSQL (built afresh there, on a schema of
+    its own): for the API tests that must hold on both."""
+    if request.param == "sqlite":
+        yield from _sqlite_world(clearance_home, world_template)
+        return
+    store = Store.open(request.getfixturevalue("postgres_url"))
+    try:
+        yield build_world(store, clearance_home / "tasks")
+    finally:
+        store.close()
+
+
+@pytest.fixture
+def client_on_each_database(world_on_each_database: World) -> Iterator[TestClient]:
+    app = create_app(world_on_each_database.store)
+    with TestClient(app, base_url="http://127.0.0.1") as test_client:
+        yield test_client
 
 
 @pytest.fixture

@@ -3,11 +3,23 @@ a process that is gone reads as ``interrupted``, in the API, its filter and the 
 
 from __future__ import annotations
 
+import pytest
 from fastapi.testclient import TestClient
 from test_auth import sign_in
 from web_world import World
 
 from clearance.runner._lease import RunLease
+
+
+@pytest.fixture
+def world(world_on_each_database: World) -> World:
+    """These tests run on the embedded store and on PostgreSQL."""
+    return world_on_each_database
+
+
+@pytest.fixture
+def client(client_on_each_database: TestClient) -> TestClient:
+    return client_on_each_database
 
 
 def _left_running(world: World) -> str:

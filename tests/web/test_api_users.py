@@ -16,6 +16,17 @@ from clearance.store import LedgerReader
 NEW_PASSWORD = "a long and private passphrase 7"
 
 
+@pytest.fixture
+def world(world_on_each_database: World) -> World:
+    """These tests run on the embedded store and on PostgreSQL."""
+    return world_on_each_database
+
+
+@pytest.fixture
+def client(client_on_each_database: TestClient) -> TestClient:
+    return client_on_each_database
+
+
 def _add(client: TestClient, world: World, user: str = "nina", **extra: object) -> str:
     body = {"id": user, "name": "Nina New", "roles": ["evaluator"], "clearance": "SECRET", **extra}
     added = client.post("/api/v1/users", json=body, headers=world.auth("root"))
