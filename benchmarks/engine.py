@@ -3,6 +3,8 @@
     python benchmarks/engine.py                 # the full set (a few minutes)
     python benchmarks/engine.py --quick         # small sizes, to check it works
     python benchmarks/engine.py --checkpoints 20000   # the cost of automatic checkpoints
+    BENCH_EXECUTOR=ray python benchmarks/engine.py --only 2000   # Ray workers (local cluster)
+    BENCH_EXECUTOR=ray BENCH_RAY_ADDRESS=HOST:PORT python benchmarks/engine.py --only 2000
 
 A stub OpenAI-compatible server (benchmarks/stub_server.py, its own process, 50 ms latency by
 default) answers a four-choice task. Each measurement runs the engine in a child process of

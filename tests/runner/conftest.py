@@ -62,3 +62,20 @@ def write_script(tmp_path: Path) -> Callable[[dict[str, str]], Path]:
         return path
 
     return write
+
+
+@pytest.fixture
+def solver_actor_pids() -> Callable[[], list[int]]:
+    """Finds the processes of the Ray executor's workers (Ray titles them ray::SolverActor)."""
+
+    def find() -> list[int]:
+        import subprocess
+
+        out = subprocess.run(["ps", "-eo", "pid,args"], capture_output=True, text=True).stdout
+        return [
+            int(line.split()[0])
+            for line in out.splitlines()[1:]
+            if "SolverActor" in line and "ps -eo" not in line
+        ]
+
+    return find

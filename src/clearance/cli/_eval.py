@@ -17,7 +17,13 @@ from clearance.cli._errors import (
     fail,
     user_errors,
 )
-from clearance.cli._options import MaxTokensOption, PrintIdOption
+from clearance.cli._options import (
+    ExecutorOption,
+    MaxTokensOption,
+    PrintIdOption,
+    RayAddressOption,
+    executor_options,
+)
 from clearance.cli._render import (
     RichProgress,
     empty_answers_note,
@@ -159,6 +165,8 @@ def run(
             "must cover it.",
         ),
     ] = "UNCLASSIFIED",
+    executor: ExecutorOption = "asyncio",
+    ray_address: RayAddressOption = None,
 ) -> None:
     """Evaluate a model on a task; every sample is stored as it finishes."""
     from clearance.access import Marking
@@ -195,6 +203,7 @@ def run(
             base_url=base_url,
             data=str(data) if data else None,
             max_tokens=max_tokens,
+            **executor_options(executor, ray_address),
         )
         progress = None if quiet or as_json else RichProgress(loaded.name)
         coro = run_task(

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
@@ -29,6 +29,35 @@ MaxTokensOption = Annotated[
         "run; `eval resume` keeps it). Keeps a slow local model's run short.",
     ),
 ]
+ExecutorOption = Annotated[
+    str,
+    typer.Option(
+        "--executor",
+        help="Where samples are solved: asyncio (this process) or ray (Ray workers; this "
+        "process still writes everything; needs the `ray` extra).",
+        case_sensitive=False,
+    ),
+]
+RayAddressOption = Annotated[
+    str | None,
+    typer.Option(
+        "--ray-address",
+        help="With --executor ray: the cluster (HOST:PORT of `ray start --head`, auto, or "
+        "ray://HOST:PORT); default a local one.",
+    ),
+]
+
+
+def executor_options(executor: str, ray_address: str | None) -> dict[str, Any]:
+    """RunOptions fields for --executor and --ray-address, checked."""
+    chosen = executor.lower()
+    if chosen not in ("asyncio", "ray"):
+        fail(f"--executor takes asyncio or ray, not {executor!r}")
+    if ray_address is not None and chosen != "ray":
+        fail("--ray-address is for --executor ray")
+    return {"executor": chosen, "ray_address": ray_address}
+
+
 PrintIdOption = Annotated[
     bool,
     typer.Option(

@@ -22,7 +22,12 @@ from clearance.cli._errors import (
     fail,
     user_errors,
 )
-from clearance.cli._options import MaxTokensOption
+from clearance.cli._options import (
+    ExecutorOption,
+    MaxTokensOption,
+    RayAddressOption,
+    executor_options,
+)
 from clearance.cli._render import (
     BatchColumn,
     WaitColumn,
@@ -276,6 +281,7 @@ def run_suite(
     show_progress: bool,
     likelihood: LikelihoodChoice | None = None,
     max_tokens: int | None = None,
+    execution: dict[str, Any] | None = None,
 ) -> list[Outcome]:
     """Each benchmark of ``suite_plan(suite)`` in turn, as the acting principal; a benchmark's
     failure is recorded, not fatal. A principal who may not create runs is refused
@@ -284,7 +290,12 @@ def run_suite(
 
     plan = _catalogue().suite_plan(suite)
     store, who = open_session()
-    options = RunOptions(limit=limit, max_connections=max_connections, max_tokens=max_tokens)
+    options = RunOptions(
+        limit=limit,
+        max_connections=max_connections,
+        max_tokens=max_tokens,
+        **(execution or {}),
+    )
     outcomes: list[Outcome] = []
     progress = SuiteProgress(suite, len(plan)) if show_progress else None
     with ExitStack() as stack:
@@ -329,6 +340,8 @@ def run(
         ),
     ] = None,
     max_tokens: MaxTokensOption = None,
+    executor: ExecutorOption = "asyncio",
+    ray_address: RayAddressOption = None,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress display.")] = False,
     as_json: Annotated[
         bool, typer.Option("--json", help="Print the list of run summaries as JSON.")
@@ -347,6 +360,7 @@ def run(
                 limit=limit,
                 max_connections=max_connections,
                 max_tokens=max_tokens,
+                execution=executor_options(executor, ray_address),
                 show_progress=not (quiet or as_json),
                 likelihood=LikelihoodChoice(likelihood, mc_limit),
             )

@@ -5,12 +5,10 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import platform
-import re
 import signal
 import sqlite3
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator
 from dataclasses import dataclass, field, replace
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, Protocol
 
@@ -27,20 +25,12 @@ from clearance.access import (
 from clearance.datasets import Sample
 from clearance.errors import EXIT_INTERRUPTED, ClearanceError
 from clearance.models import (
-    ChatMessage,
     GenerationProgress,
-    LikelihoodAPI,
     ModelAPI,
     ModelError,
     ModelInfo,
     ModelOutput,
-    PermanentModelError,
-    RateLimitError,
     ResponseCache,
-    RetryPolicy,
-    cache_key,
-    current_epoch,
-    current_sample_id,
     generation_progress,
     get_model,
 )
@@ -48,13 +38,13 @@ from clearance.runner._journal import Journal, JournalKey
 from clearance.runner._lease import RunBusyError, RunLease, run_files_dir
 from clearance.runner._limit import AdaptiveLimit
 from clearance.runner._options import RunOptions, RunSummary
+from clearance.runner._solver import SampleSolver, fatal_signature
 from clearance.runner._writer import SampleWriter
 from clearance.settings import settings
 from clearance.store import RunRecord, Store, new_record_id
 from clearance.tasks import (
     ScoredSample,
     Task,
-    TaskState,
     allow_unsafe_local_exec,
     compute_metrics,
     load_task,
@@ -94,40 +84,10 @@ def _new_run_id() -> str:
     return new_record_id()
 
 
-def _jsonable_input(sample: Sample) -> Any:
-    if isinstance(sample.input, str):
-        return sample.input
-    return [m.model_dump() for m in sample.input]
-
-
 @dataclass
 class _Counters:
     done: int = 0
     errors: int = 0
-    calls: int = 0
-
-
-_FATAL_STATUSES = frozenset({401, 403, 404})
-"""Answers that say the key, the permission or the model is wrong: no sample can succeed.
-So does a 2xx answer that is not an answer after every retry (see ``_fatal_signature``)."""
-_CONTEXT_WORDS = re.compile(r"context|too long|too many tokens|maximum.*tokens", re.IGNORECASE)
-
-
-def _fatal_signature(exc: BaseException) -> str | None:
-    """The error's identity if it is one that dooms every sample alike, else None.
-
-    Numbers are blanked so a context-length error naming each prompt's token count still counts
-    as the same error."""
-    if isinstance(exc, ModelError) and exc.status is not None and 200 <= exc.status < 300:
-        # A "success" that is no answer (an HTML page, JSON of another API), still so after every
-        # retry: the URL points at something that is not this API, and no sample will fare better.
-        return re.sub(r"\d+", "N", str(exc))
-    if not isinstance(exc, PermanentModelError):
-        return None
-    context = exc.status == 400 and _CONTEXT_WORDS.search(str(exc)) is not None
-    if exc.status not in _FATAL_STATUSES and not context:
-        return None
-    return re.sub(r"\d+", "N", str(exc))
 
 
 @dataclass
@@ -190,167 +150,46 @@ class _Execution:
     counters: _Counters = field(default_factory=_Counters)
 
     def __post_init__(self) -> None:
-        self.limit = AdaptiveLimit(self.options.max_connections)
-        self.info: ModelInfo = self.model.info
-        self.cache = self.files.cache if self.task.config.temperature == 0 else None
-        self.journal = self.files.journal
+        self.solver = SampleSolver(
+            self.task,
+            self.model,
+            self.options,
+            self.files.journal,
+            limit=AdaptiveLimit(self.options.max_connections),
+            cache=self.files.cache if self.task.config.temperature == 0 else None,
+            replay=self.replay,
+        )
         self.writer = SampleWriter(self.store, self.run.id, self.actor)
         self.budget = self.options.error_budget(self.run.total)
         self.stopping = asyncio.Event()
         self.failed = False
         self.stop_reason: str | None = None
-        self.retry_until = 0.0
-        self.retry = RetryPolicy(
-            max_retries=self.options.max_retries,
-            base_seconds=self.options.retry_base,
-            max_seconds=self.options.retry_max,
-        )
         self._fatal_seen: dict[str, int] = {}
-
-    # -- model calls ---------------------------------------------------------------------
-
-    async def _generate(
-        self,
-        key: JournalKey,
-        messages: Sequence[ChatMessage],
-        calls: list[ModelOutput],
-        continuations: Sequence[str] | None = None,
-    ) -> ModelOutput:
-        index = len(calls)
-        replayed = self.replay.get(key)
-        if replayed is not None and index < len(replayed):
-            out = replayed[index]
-        else:
-            config = self.task.config
-            ckey = (
-                cache_key(self.info, messages, config, key[1], continuations) if self.cache else ""
-            )
-            cached = await self.cache.get(ckey) if self.cache else None
-            if cached is not None:
-                out = cached
-            else:
-                out = await self._call_with_retries(messages, continuations)
-                self.counters.calls += 1
-                self.journal.append(key, index, out)
-                if self.cache:
-                    self.cache.put(ckey, out)
-        calls.append(out)
-        return out
-
-    async def _call_with_retries(
-        self, messages: Sequence[ChatMessage], continuations: Sequence[str] | None = None
-    ) -> ModelOutput:
-        for attempt in range(self.retry.max_retries + 1):
-            await self.limit.acquire()
-            try:
-                out = await self._call(messages, continuations)
-            except ModelError as exc:
-                throttled = isinstance(exc, RateLimitError)
-                self.limit.release(
-                    throttled=throttled, retry_after=self.retry.capped(exc.retry_after)
-                )
-                if not exc.retryable or attempt == self.retry.max_retries:
-                    raise
-                delay = self.retry.delay(attempt, exc.retry_after)
-                loop = asyncio.get_running_loop()
-                self.retry_until = max(self.retry_until, loop.time() + delay)
-                await asyncio.sleep(delay)
-            except BaseException:
-                self.limit.release()
-                raise
-            else:
-                self.limit.release()
-                return out
-        raise AssertionError("unreachable: the loop returns or raises")
-
-    async def _call(
-        self, messages: Sequence[ChatMessage], continuations: Sequence[str] | None
-    ) -> ModelOutput:
-        if continuations is None:
-            return await self.model.generate(messages, self.task.config)
-        if not isinstance(self.model, LikelihoodAPI):
-            raise PermanentModelError(
-                f"model {self.info.spec!r} gives no log-likelihoods, which this task's "
-                "likelihood scoring needs; run it by generation (leave out -T likelihood=true) "
-                "or use an hf/ model or an openai/ server with prompt log-probabilities"
-            )
-        return await self.model.loglikelihood(messages, continuations, self.task.config)
-
-    # -- samples -------------------------------------------------------------------------
-
-    async def _solve(self, sample: Sample, epoch: int) -> tuple[dict[str, Any], Exception | None]:
-        key = (sample.id, epoch)
-        current_sample_id.set(sample.id)
-        current_epoch.set(epoch)
-        calls: list[ModelOutput] = []
-
-        async def generate(messages: Sequence[ChatMessage]) -> ModelOutput:
-            return await self._generate(key, messages, calls)
-
-        async def loglikelihood(
-            messages: Sequence[ChatMessage], continuations: Sequence[str]
-        ) -> ModelOutput:
-            return await self._generate(key, messages, calls, continuations)
-
-        state = TaskState.start(sample, epoch, self.options.seed)
-        state.loglikelihood = loglikelihood
-        state.likelihood_kind = str(getattr(self.model, "likelihood_kind", "continuation"))
-        error: Exception | None = None
-        scores: dict[str, Any] = {}
-        try:
-            for step in self.task.solver:
-                state = await step(state, generate)
-            for scorer in self.task.scorers:
-                score = await scorer(state)
-                scores[scorer.name] = score.model_dump(exclude_defaults=True) | {
-                    "value": score.value
-                }
-        except Exception as exc:
-            # Not swallowed: the sample is stored with this error, counted in the summary and
-            # retried by `eval resume`. One bad sample must not cost the other samples' evidence.
-            error = exc
-        return {
-            "sample_id": sample.id,
-            "epoch": epoch,
-            "input": _jsonable_input(sample),
-            "target": sample.target if isinstance(sample.target, str) else list(sample.target),
-            "output": state.output.text if state.output is not None else None,
-            "messages": [m.model_dump() for m in state.messages],
-            "scores": scores if error is None else {},
-            "cluster": sample.cluster,
-            "metadata_": {**sample.metadata, **state.metadata}
-            if state.metadata
-            else sample.metadata,
-            "input_tokens": sum(c.usage.input_tokens for c in calls),
-            "output_tokens": sum(c.usage.output_tokens for c in calls),
-            "latency": sum(c.latency for c in calls),
-            "model_calls": len(calls),
-            "error": None if error is None else f"{type(error).__name__}: {error}",
-            "error_type": None if error is None else type(error).__name__,
-            "raw": [c.raw for c in calls if c.raw is not None] or None,
-            "completed_at": datetime.now(UTC),
-        }, error
 
     async def _worker(self, items: Iterator[tuple[Sample, int]]) -> None:
         for sample, epoch in items:
             if self.stopping.is_set():
                 return
-            row, error = await self._solve(sample, epoch)
-            self.writer.add(row)
-            self.counters.done += 1
-            if error is not None:
-                self.counters.errors += 1
-                self._after_error(error)
+            row, error = await self.solver.solve(sample, epoch)
+            self.keep(row, None if error is None else (fatal_signature(error), str(error)))
 
-    def _after_error(self, error: Exception) -> None:
+    def keep(self, row: dict[str, Any], error: tuple[str | None, str] | None) -> None:
+        """Store one solved sample; ``error`` is its fatal signature (None: not fatal) and
+        message when it ended in error."""
+        self.writer.add(row)
+        self.counters.done += 1
+        if error is not None:
+            self.counters.errors += 1
+            self._after_error(*error)
+
+    def _after_error(self, signature: str | None, message: str) -> None:
         if self.budget is not None and self.counters.errors > self.budget:
             self._stop(f"sample errors ({self.counters.errors}) exceeded --fail-on-error")
-        signature = _fatal_signature(error)
         if signature is None:
             return
         seen = self._fatal_seen[signature] = self._fatal_seen.get(signature, 0) + 1
         if seen >= self.options.identical_errors_stop:
-            self._stop(f"{seen} samples failed alike, so no other could succeed: {error}")
+            self._stop(f"{seen} samples failed alike, so no other could succeed: {message}")
 
     def _stop(self, reason: str) -> None:
         if not self.failed:
@@ -368,9 +207,15 @@ class _Execution:
             with contextlib.suppress(RuntimeError):
                 loop.add_signal_handler(sig, interrupted.set)
         writer_task = asyncio.create_task(self.writer.run())
-        workers = [
-            asyncio.create_task(self._worker(items)) for _ in range(self.options.max_connections)
-        ]
+        if self.options.executor == "ray":
+            from clearance.runner._ray import solve_on_ray
+
+            workers = [asyncio.create_task(solve_on_ray(self, items))]
+        else:
+            workers = [
+                asyncio.create_task(self._worker(items))
+                for _ in range(self.options.max_connections)
+            ]
         all_done: asyncio.Future[list[None]] = asyncio.gather(*workers)
         # When this pass is itself cancelled (a server shutting down its run worker), nobody is
         # left to read how the workers ended: read it here, so it is not logged as lost.
@@ -407,7 +252,7 @@ class _Execution:
         while not interrupted.is_set():
             if progress:
                 progress.update(self.counters.done, self.counters.errors)
-                progress.waiting(max(0.0, self.retry_until - loop.time()))
+                progress.waiting(max(0.0, self.solver.retry_until - loop.time()))
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(interrupted.wait(), 0.1)
         self.stopping.set()
@@ -656,17 +501,7 @@ async def _resume(
     actor: str | None,
     principal: Principal,
 ) -> RunSummary:
-    task = load_task(
-        run.task_ref.get("file") or run.task_ref["name"],
-        data=options.data or run.task_ref.get("data"),
-        limit=options.limit,
-        args=run.task_ref.get("args"),
-    )
-    if run.task_ref.get("unsafe_local_exec"):
-        task = allow_unsafe_local_exec(task)  # the run was started with --unsafe-local-exec
-    task = _capped(task, options.max_tokens)
-    _check_same(run, "task", "digest", task.digest, "the task definition changed")
-    _check_same(run, "dataset", "digest", task.dataset.digest, "the dataset changed")
+    task = task_of_run(run, options)
     actor = actor or actor_of(principal)
     model = _model_for(run.provenance["model"]["spec"], options)
     try:
@@ -688,6 +523,25 @@ async def _resume(
     ex = _Execution(task, model, store, run, options, actor, files, replay=replay)
     epochs = int(run.provenance["epochs"])
     return await _drive(ex, store, done, epochs, progress)
+
+
+def task_of_run(run: RunRecord, options: RunOptions) -> Task:
+    """The run's task loaded again from its reference (to resume it, or on a Ray worker),
+    checked to be the definition and data the run started with."""
+    import clearance.suites  # noqa: F401  (registers the catalogue's tasks by name)
+
+    task = load_task(
+        run.task_ref.get("file") or run.task_ref["name"],
+        data=options.data or run.task_ref.get("data"),
+        limit=options.limit,
+        args=run.task_ref.get("args"),
+    )
+    if run.task_ref.get("unsafe_local_exec"):
+        task = allow_unsafe_local_exec(task)  # the run was started with --unsafe-local-exec
+    task = _capped(task, options.max_tokens)
+    _check_same(run, "task", "digest", task.digest, "the task definition changed")
+    _check_same(run, "dataset", "digest", task.dataset.digest, "the dataset changed")
+    return task
 
 
 def _check_same(run: RunRecord, part: str, key: str, now: str, what: str) -> None:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -48,6 +48,14 @@ class RunOptions(BaseModel):
     max_tokens: int | None = Field(default=None, ge=1)
     """Caps every generation at this many tokens, overriding the task's setting (the run's
     provenance records the settings used). A small cap keeps a slow local model's run short."""
+
+    executor: Literal["asyncio", "ray"] = "asyncio"
+    """Where samples are solved: this process's event loop, or Ray workers (this process stays
+    the only writer of the store, journal and ledger)."""
+    ray_address: str | None = None
+    """The Ray cluster (``auto``, ``HOST:PORT`` or ``ray://HOST:PORT``); None starts a local one."""
+    ray_workers: int | None = Field(default=None, ge=1)
+    """Ray workers (actors) to use; None: one per CPU the cluster has."""
 
     def error_budget(self, total: int) -> float | None:
         if self.fail_on_error is None:
