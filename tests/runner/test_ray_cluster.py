@@ -40,6 +40,10 @@ def _free_port() -> int:
 
 @pytest.fixture(scope="module")
 def cluster() -> Iterator[str]:
+    # A loopback test cluster without Ray's token authentication: a second `ray start` and
+    # the drivers would otherwise need the token the head wrote to ~/.ray.
+    mode = os.environ.get("RAY_AUTH_MODE")
+    os.environ["RAY_AUTH_MODE"] = "disabled"
     env = {
         **os.environ,
         "PYTHONPATH": f"{SRC}{os.pathsep}{os.environ.get('PYTHONPATH', '')}",
@@ -62,6 +66,10 @@ def cluster() -> Iterator[str]:
         if ray.is_initialized():
             ray.shutdown()
         subprocess.run([RAY, "stop", "--force"], env=env, timeout=300, capture_output=True)
+        if mode is None:
+            os.environ.pop("RAY_AUTH_MODE", None)
+        else:
+            os.environ["RAY_AUTH_MODE"] = mode
 
 
 def test_two_nodes_recover_every_fault_with_the_same_calls(

@@ -36,8 +36,11 @@ if TYPE_CHECKING:
 
 BATCHES_PER_WORKER = 2
 """In-flight batches per worker: one solving while the other's results travel back."""
-MAX_REISSUES = 5
-"""How often one batch is sent again after its worker died before the run gives up."""
+MAX_REISSUES = 40
+"""How often one batch is sent again, after its worker died or while it restarts, before the
+run gives up (with the waits below, about five minutes)."""
+RESEND_WAIT, RESEND_WAIT_MAX = 0.1, 8.0
+"""Seconds before a batch is sent again: doubling from the first, never more than the second."""
 
 Solved = tuple[dict[str, Any], tuple[str | None, str] | None, list[tuple[JournalKey, int, Any]]]
 """One sample from a worker: its row, its error (fatal signature, message) or None, and the
@@ -251,10 +254,14 @@ async def _dispatch(
                 except lost as exc:
                     if tries >= MAX_REISSUES:
                         raise RayExecutorError(
-                            f"a batch of {len(batch)} samples lost its Ray worker "
-                            f"{tries + 1} times (last: {type(exc).__name__}); the run stops "
-                            "here and `clearance eval resume RUN` finishes it"
+                            f"a batch of {len(batch)} samples could not be solved: its Ray "
+                            f"worker was lost or restarting {tries + 1} times (last: "
+                            f"{type(exc).__name__}); the run stops here and `clearance eval "
+                            "resume RUN` finishes it"
                         ) from exc
+                    # A dead worker's actor restarts (seconds on a loaded machine); calls
+                    # meanwhile fail at once, so each resend waits a little longer.
+                    await asyncio.sleep(min(RESEND_WAIT_MAX, RESEND_WAIT * 2**tries))
                     again.append((batch, tries + 1))
                     continue
                 except ray.exceptions.RayTaskError as exc:
