@@ -90,7 +90,25 @@ def drive(task: str, base_url: str, connections: int) -> None:
     store = Store.open()
     # Whoever the store says is acting (the local administrator on this fresh home), as the CLI.
     who = acting(store)
-    options = RunOptions(base_url=base_url, max_connections=connections)
+    # BENCH_EXECUTOR=ray: Ray workers solve (BENCH_RAY_ADDRESS, or a local cluster of
+    # BENCH_RAY_CPUS CPUs started here before the clock starts; the workers' start is timed,
+    # and the CPU figure is this driver's only).
+    executor = os.environ.get("BENCH_EXECUTOR", "asyncio")
+    address = os.environ.get("BENCH_RAY_ADDRESS") or None
+    if executor == "ray":
+        import ray
+
+        if address:
+            ray.init(address=address, log_to_driver=False)
+        else:
+            cpus = int(os.environ.get("BENCH_RAY_CPUS", "2"))
+            ray.init(num_cpus=cpus, include_dashboard=False, log_to_driver=False)
+    options = RunOptions(
+        base_url=base_url,
+        max_connections=connections,
+        executor="ray" if executor == "ray" else "asyncio",
+        ray_address=address,
+    )
     wall, cpu = time.perf_counter(), time.process_time()
     # As `clearance eval run` does: checkpoints while the run writes, and one when it ends
     # (none when CLEARANCE_AUTO_CHECKPOINT=off).
@@ -294,8 +312,10 @@ def main() -> None:
                 r = measure(task, stub, a.in_flight, Path(tmp) / "h")
             finally:
                 stub.close()
+        executor = os.environ.get("BENCH_EXECUTOR", "asyncio")
         print(
-            f"{a.only:,} samples, {a.in_flight} in flight: {r['samples'] / r['wall']:,.0f}/s, "
+            f"{executor}: {a.only:,} samples, {a.in_flight} in flight: "
+            f"{r['samples'] / r['wall']:,.0f}/s, "
             f"{1000 * r['cpu'] / r['samples']:.2f} ms CPU/sample, peak RSS "
             f"{r['peak_rss_mb']:.0f} MB"
         )
