@@ -16,6 +16,8 @@ import csv
 from collections.abc import Iterable, Mapping, Sequence
 from typing import IO, Any
 
+from clearance.errors import ClearanceError
+
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
 
@@ -61,7 +63,7 @@ class SafeCsvDictWriter:
         self._writer.writer.writerow([spreadsheet_safe(banner)])
 
 
-class BannerError(ValueError):
+class BannerError(ClearanceError, ValueError):
     """A marked CSV whose first and last rows are not the same banner."""
 
 

@@ -37,7 +37,10 @@ def _read(file: Path, public_key: Path) -> tuple[bytes, Any]:
 def create(
     runs: Annotated[list[str], typer.Option("--runs", help="A run id (repeatable).")],
     recipient: Annotated[
-        str, typer.Option("--for", help="The recipient's clearance: LEVEL[//COMPARTMENTS].")
+        str,
+        typer.Option(
+            "--for", help="The recipient's clearance: LEVEL or LEVEL//COMPARTMENT..., e.g. SECRET//BIO."
+        ),
     ],
     out: Annotated[Path, typer.Option("--out", help="The bundle file to write.")],
     assessments: Annotated[
