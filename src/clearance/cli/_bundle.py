@@ -39,7 +39,8 @@ def create(
     recipient: Annotated[
         str,
         typer.Option(
-            "--for", help="The recipient's clearance: LEVEL or LEVEL//COMPARTMENT..., e.g. SECRET//BIO."
+            "--for",
+            help="The recipient's clearance: LEVEL or LEVEL//COMPARTMENT..., e.g. SECRET//BIO.",
         ),
     ],
     out: Annotated[Path, typer.Option("--out", help="The bundle file to write.")],
