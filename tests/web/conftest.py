@@ -42,31 +42,35 @@ def _sqlite_world(clearance_home: Path, world_template: tuple[Path, World]) -> I
 
 
 @pytest.fixture
-def world(clearance_home: Path, world_template: tuple[Path, World]) -> Iterator[World]:
-    yield from _sqlite_world(clearance_home, world_template)
+def database() -> str:
+    """Which database the world is on; a module marked ``each_database`` runs on both."""
+    return "sqlite"
 
 
-@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
-def world_on_each_database(
-    request: pytest.FixtureRequest, clearance_home: Path, world_template: tuple[Path, World]
+def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
+    if metafunc.definition.get_closest_marker("each_database") and (
+        "database" in metafunc.fixturenames
+    ):
+        postgresql = pytest.param("postgresql", marks=pytest.mark.postgres)
+        metafunc.parametrize("database", ["sqlite", postgresql])
+
+
+@pytest.fixture
+def world(
+    request: pytest.FixtureRequest,
+    database: str,
+    clearance_home: Path,
+    world_template: tuple[Path, World],
 ) -> Iterator[World]:
-    """The world on the embedded store and on PostgreSQL (built afresh there, on a schema of
-    its own): for the API tests that must hold on both."""
-    if request.param == "sqlite":
+    if database == "sqlite":
         yield from _sqlite_world(clearance_home, world_template)
         return
+    # On PostgreSQL the world is built afresh, on a schema of its own.
     store = Store.open(request.getfixturevalue("postgres_url"))
     try:
         yield build_world(store, clearance_home / "tasks")
     finally:
         store.close()
-
-
-@pytest.fixture
-def client_on_each_database(world_on_each_database: World) -> Iterator[TestClient]:
-    app = create_app(world_on_each_database.store)
-    with TestClient(app, base_url="http://127.0.0.1") as test_client:
-        yield test_client
 
 
 @pytest.fixture

@@ -10,16 +10,7 @@ from web_world import World
 
 from clearance.runner._lease import RunLease
 
-
-@pytest.fixture
-def world(world_on_each_database: World) -> World:
-    """These tests run on the embedded store and on PostgreSQL."""
-    return world_on_each_database
-
-
-@pytest.fixture
-def client(client_on_each_database: TestClient) -> TestClient:
-    return client_on_each_database
+pytestmark = pytest.mark.each_database  # on the embedded store and on PostgreSQL
 
 
 def _left_running(world: World) -> str:

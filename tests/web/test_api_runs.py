@@ -5,8 +5,11 @@ from __future__ import annotations
 
 import json
 
+import pytest
 from fastapi.testclient import TestClient
 from web_world import PUBLIC_TASK, SECRET_TASK, World
+
+pytestmark = pytest.mark.each_database  # on the embedded store and on PostgreSQL
 
 
 def test_runs_list_filters_and_marks(client: TestClient, world: World) -> None:

@@ -13,18 +13,9 @@ from web_world import PASSWORD, World
 
 from clearance.store import LedgerReader
 
+pytestmark = pytest.mark.each_database  # on the embedded store and on PostgreSQL
+
 NEW_PASSWORD = "a long and private passphrase 7"
-
-
-@pytest.fixture
-def world(world_on_each_database: World) -> World:
-    """These tests run on the embedded store and on PostgreSQL."""
-    return world_on_each_database
-
-
-@pytest.fixture
-def client(client_on_each_database: TestClient) -> TestClient:
-    return client_on_each_database
 
 
 def _add(client: TestClient, world: World, user: str = "nina", **extra: object) -> str:
