@@ -6,7 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from clearance.access import UNCLASSIFIED_MARKING, Action, Marking, Principal, can
+from clearance.access import UNCLASSIFIED_MARKING, Action, Level, Marking, Principal, can
 from clearance.ledger import LedgerEntry
 from clearance.store import (
     EXPORT_RECORD_TYPE,
@@ -30,10 +30,11 @@ class EntrySight:
 
     A record of a marked kind is seen when one of the principal's roles permits its kind's read
     action and their clearance covers its marking; a run's samples with the run; a model when a
-    run the principal sees used it; users, their tokens and sign-ins by those who manage users;
-    the ledger's own entries (exports, signing keys) by everyone who reads the ledger. A record
-    the store no longer holds (deleted outside the ledger) has no marking left to judge: it is
-    known only to a reader from whom nothing in the store is withheld.
+    run the principal sees used it, or no run at all (only a model of hidden runs alone is
+    hidden); users, their tokens and sign-ins by those who manage users; the ledger's own
+    entries (exports, signing keys) by everyone who reads the ledger. A record the store no
+    longer holds (deleted outside the ledger) has no marking left to judge: it is known to a
+    reader from whom nothing in the store is withheld, or who is cleared TOP SECRET.
     """
 
     principal: Principal
@@ -46,6 +47,7 @@ class EntrySight:
     def of(cls, reader: LedgerReader, principal: Principal) -> EntrySight:
         sight = cls(principal)
         models: set[str] = set()
+        hidden_models: set[str] = set()
         for kind in RECORD_KINDS:
             if not kind.marked:
                 continue
@@ -56,6 +58,8 @@ class EntrySight:
                 if not sight._may_read(kind.read_action, content):
                     sight.records_withheld += 1
                     sight.hidden |= keys
+                    if kind.record_type == "run":
+                        hidden_models.add(str(content["model_id"]))
                     continue
                 sight.seen |= keys
                 if kind.record_type == "run":
@@ -65,7 +69,10 @@ class EntrySight:
                 continue
             for record_id in reader.record_ids(kind.record_type):
                 key = (kind.record_type, record_id)
-                visible = record_id in models if kind.record_type == "model" else sight.manages
+                if kind.record_type == "model":
+                    visible = record_id in models or record_id not in hidden_models
+                else:
+                    visible = sight.manages
                 (sight.seen if visible else sight.hidden).add(key)
         return sight
 
@@ -97,7 +104,9 @@ class EntrySight:
         key = (record_type, record_id)
         if key in self.seen:
             return True
-        return key not in self.hidden and not self.hidden
+        if key in self.hidden:
+            return False
+        return not self.hidden or self.principal.clearance.level is Level.TOP_SECRET
 
     def shows(self, entry: LedgerEntry) -> bool:
         """Whether the principal may see ``entry`` whole (else only its place in the chain)."""
