@@ -17,7 +17,6 @@ from typing import Literal
 
 import numpy as np
 from pydantic import BaseModel, ConfigDict, Field
-from scipy import stats as scipy_stats
 
 from clearance.stats._inputs import Scores, as_binary_scores, require_nonempty
 
@@ -83,6 +82,8 @@ def one_sided_fisher(
     change; a "lower" regression is evidence in its lower tail, a "higher" one in its upper."""
     _check_counts(baseline_successes, baseline_n, "baseline")
     _check_counts(current_successes, current_n, "current")
+    from scipy import stats as scipy_stats  # ~1 s and ~70 MB: only where a test is computed
+
     total = baseline_n + current_n
     successes = baseline_successes + current_successes
     if worse == "lower":
@@ -108,6 +109,8 @@ def one_sided_mcnemar(before: Scores, after: Scores, worse: Worse) -> tuple[floa
     discordant = worsened + improved
     if discordant == 0:
         return 1.0, int(x.size)
+    from scipy import stats as scipy_stats
+
     p = float(scipy_stats.binom.sf(worsened - 1, discordant, 0.5))
     return min(1.0, p), int(x.size)
 

@@ -32,7 +32,6 @@ from cyclonedx.model.contact import OrganizationalEntity
 from cyclonedx.model.license import LicenseExpression
 from cyclonedx.output.json import JsonV1Dot6
 from cyclonedx.schema import SchemaVersion
-from cyclonedx.validation.json import JsonStrictValidator
 from packageurl import PackageURL
 
 import clearance
@@ -149,6 +148,10 @@ def build_bom(
 def validate_bom(document: dict[str, Any]) -> list[str]:
     """What is wrong with ``document`` under the official CycloneDX 1.6 JSON schema (strict),
     read from the copy cyclonedx-python-lib ships, so validation needs no network."""
+    # Imported here: jsonschema with its format checkers takes seconds to import, and every
+    # `eval run` imports this package (to verify weights) without validating a BOM.
+    from cyclonedx.validation.json import JsonStrictValidator
+
     error = JsonStrictValidator(SchemaVersion.V1_6).validate_str(json.dumps(document))
     if error is None:
         return []
