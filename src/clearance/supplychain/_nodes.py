@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import datetime, timedelta
-from typing import Any, Literal, get_args
+from typing import TYPE_CHECKING, Any, Literal, get_args
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -23,7 +23,6 @@ from clearance.access import (
     readable,
     require,
 )
-from clearance.governance import DueItem
 from clearance.store import CriticalNodeRecord, GovernanceNotFoundError, Store
 from clearance.supplychain._access import permitted, readable_by
 from clearance.supplychain._bom import build_bom
@@ -33,6 +32,9 @@ from clearance.supplychain._time import moment
 NodeKind = Literal["weights", "dataset", "hosting", "inference-provider", "library", "vendor"]
 NODE_KINDS: tuple[NodeKind, ...] = get_args(NodeKind)
 Rating = Literal["unrated", "low", "medium", "high"]
+
+if TYPE_CHECKING:
+    from clearance.governance import DueItem
 
 
 class Avenue(BaseModel):
@@ -195,6 +197,10 @@ def node_reviews_due(
 ) -> list[DueItem]:
     """Node reviews due within ``within_days`` or overdue, as ``usecase due`` lists them
     (empty for a principal who may not read the register)."""
+    # Imported here: governance brings assessment and the benchmark catalogue, which `eval run`
+    # (verifying weights through this package) does not otherwise need.
+    from clearance.governance import DueItem
+
     if not permitted(principal, Action.SUPPLYCHAIN_READ):
         return []
     at = moment(now)
