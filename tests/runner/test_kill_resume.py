@@ -17,6 +17,7 @@ from typing import Any
 
 TaskFactory = Callable[..., Path]
 CLI = [sys.executable, "-m", "clearance.cli"]
+MAX_CONNECTIONS = 8
 
 
 def _count(db: Path) -> int:
@@ -141,7 +142,7 @@ def test_ctrl_c_stops_cleanly_and_resume_finishes(
     stub = make_stub(latency=0.05)
     n = 600
     db = clearance_home / "clearance.db"
-    proc = _start(mc_task(n), stub.base_url, "--max-connections", "8")
+    proc = _start(mc_task(n), stub.base_url, "--max-connections", str(MAX_CONNECTIONS))
     _wait_for(db, 40, proc)
     proc.send_signal(signal.SIGINT)
     out, err = proc.communicate(timeout=30)
@@ -160,4 +161,8 @@ def test_ctrl_c_stops_cleanly_and_resume_finishes(
     )
     assert done.returncode == 0, done.stderr
     assert json.loads(done.stdout)["scored"] == n
-    assert stub.stats()["repeated"] == 0
+    # Every answer the run had taken in is in the journal and is not asked again. Answers the
+    # stub had written but the interrupted client had not yet read (at most one per connection)
+    # cannot be told apart from lost ones, so they may be asked again: on a loaded machine the
+    # client can be that far behind the socket. Anything more would mean answers were dropped.
+    assert stub.stats()["repeated"] <= MAX_CONNECTIONS
