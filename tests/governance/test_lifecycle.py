@@ -31,7 +31,7 @@ from clearance.governance import (
 )
 from clearance.ledger import change_digest
 from clearance.runner import run_task
-from clearance.store import Store
+from clearance.store import RUN_SHARING_HISTORY, Store
 from clearance.store._schema import LedgerRow
 from clearance.tasks import Task, load_task
 
@@ -137,6 +137,21 @@ async def test_intake_to_approval_to_lapse_on_model_change_to_reapproval(
     assert view.decision.state == "approved"
     assert view.decision.lapse_reasons == []
     assert all(i.kind != "re-review" for i in due_items(store, principal=CAIO))
+
+    # Sharing the pinned run with another agency (a note on the run, as `bundle create` writes)
+    # changes nothing it shows as evidence: the approval stands. Another note on it lapses it.
+    with store.unit_of_work(EVALUATOR.id) as uow:
+        store.runs.append_history(
+            uow, first.id, action="run.share", history_key=RUN_SHARING_HISTORY,
+            change={"bundle": "b-1", "recipient_clearance": "SECRET"},
+        )  # fmt: skip
+    assert show_use_case(store, uc.id, principal=LOCAL_ADMIN).decision.lapse_reasons == []
+    with store.unit_of_work(EVALUATOR.id) as uow:
+        store.runs.append_history(
+            uow, first.id, action="run.remark", history_key="remarks", change={"note": "x"}
+        )
+    reasons = show_use_case(store, uc.id, principal=LOCAL_ADMIN).decision.lapse_reasons
+    assert any("evidence sha256 changed" in r for r in reasons), reasons
 
     # 5. The model changes (new answers, so a new version): a new run of the same task lapses
     spec_again = _script(script, task, "B")

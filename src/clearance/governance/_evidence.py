@@ -32,10 +32,12 @@ from clearance.governance._context import moment
 from clearance.governance._errors import GovernanceError
 from clearance.ledger import change_digest
 from clearance.store import (
+    RUN_SHARING_HISTORY,
     AssessmentNotFoundError,
     DocumentRecord,
     GovernanceNotFoundError,
     RunNotFoundError,
+    RunRecord,
     Store,
 )
 
@@ -97,6 +99,16 @@ def pin_evidence(store: Store, kind: str, ref: str, principal: Principal) -> Pin
     return pinned
 
 
+def _run_evidence_digest(run: RunRecord) -> str:
+    """The digest of what a run says as evidence: its whole record but the list of bundles it
+    was shared in (sharing a run with another agency changes nothing it shows)."""
+    content = run.model_dump(mode="json")
+    content["provenance"] = {
+        k: v for k, v in content["provenance"].items() if k != RUN_SHARING_HISTORY
+    }
+    return change_digest(content)
+
+
 def _pin_run(store: Store, ref: str, visible: Visible) -> Pinned:
     run = store.runs.resolve(ref, visible)
     if run.status != "completed":
@@ -109,6 +121,7 @@ def _pin_run(store: Store, ref: str, visible: Visible) -> Pinned:
     pins = {
         "run_id": run.id,
         "ledger_entry_hash": store.governance.last_entry_hash("run", run.id),
+        "evidence_sha256": _run_evidence_digest(run),
         "task_name": run.task_name,
         "task_digest": provenance.get("task", {}).get("digest"),
         "dataset_digest": provenance.get("dataset", {}).get("digest"),
@@ -169,9 +182,10 @@ def _pin_document(store: Store, ref: str, visible: Visible) -> Pinned:
     return Pinned("document", document.id, pins, marking_of(document))
 
 
-def _pin_signature(store: Store, ref: str) -> Pinned:
+def _pin_signature(store: Store, ref: str, visible: Visible) -> Pinned:
     """A verified signature of a model's weights (see ``clearance.supplychain``): only a check
-    that passed is evidence."""
+    that passed is evidence. Signatures are found by their full id (no prefix search), so
+    ``visible`` has no listing to filter; the caller's access check covers the one found."""
     signature = store.supply_chain.signature(ref)
     if signature.event != "verified":
         raise GovernanceError(
@@ -189,7 +203,7 @@ def _pin_signature(store: Store, ref: str) -> Pinned:
     return Pinned("signature", signature.id, pins, marking_of(signature))
 
 
-_PINNERS = {
+_PINNERS: dict[str, Callable[[Store, str, Visible], Pinned]] = {
     "run": _pin_run,
     "finding": _pin_finding,
     "mitigation": _pin_mitigation,
@@ -208,13 +222,21 @@ _READ_ACTIONS: dict[str, Action] = {
 }
 
 _WATCHED: dict[str, tuple[str, ...]] = {
-    "run": ("ledger_entry_hash", "task_digest", "dataset_digest", "model_id"),
+    "run": ("evidence_sha256", "task_digest", "dataset_digest", "model_id"),
     "finding": ("record_sha256",),
     "mitigation": ("record_sha256",),
     "policy": ("digest",),
     "document": ("sha256",),
     "signature": ("record_sha256",),
 }
+
+
+def _watched(kind: str, pinned: dict[str, Any]) -> tuple[str, ...]:
+    """The pins compared for ``kind``; a run pinned before its evidence digest was pinned is
+    compared by its ledger entry, as it was then."""
+    if kind == "run" and "evidence_sha256" not in pinned:
+        return ("ledger_entry_hash", *_WATCHED["run"][1:])
+    return _WATCHED[kind]
 
 
 def evidence_changes(store: Store, kind: str, ref: str, pinned: dict[str, Any]) -> list[str]:
@@ -229,7 +251,7 @@ def evidence_changes(store: Store, kind: str, ref: str, pinned: dict[str, Any]) 
     changes = [
         f"{kind} {ref}: {key.replace('_', ' ')} changed "
         f"(pinned {_short(pinned.get(key))}, now {_short(current.pins.get(key))})"
-        for key in _WATCHED[kind]
+        for key in _watched(kind, pinned)
         if pinned.get(key) != current.pins.get(key)
     ]
     if kind == "run":

@@ -54,6 +54,7 @@ from clearance.ledger import (
 )
 from clearance.models import ModelInfo
 from clearance.store import (
+    RUN_SHARING_HISTORY,
     SAMPLES_RECORD_TYPE,
     AssessmentNotFoundError,
     AssessmentRecord,
@@ -66,7 +67,7 @@ from clearance.store import (
 )
 
 FORMAT_LINE = b"clearance-bundle 1"
-SHARED_KEY = "shared"
+SHARED_KEY = RUN_SHARING_HISTORY
 """The key of a run's provenance listing each bundle it was shared in."""
 ORIGIN_KEY = "origin"
 """The key of an imported bundle run's provenance naming where it came from."""

@@ -73,6 +73,7 @@ from clearance.store._registry import (
     record_kind,
 )
 from clearance.store._runs import (
+    RUN_SHARING_HISTORY,
     RemarkConflictError,
     RunNotFoundError,
     RunStore,
@@ -90,6 +91,7 @@ __all__ = [
     "EXPORT_RECORD_TYPE",
     "LEDGER_ONLY_TYPES",
     "RECORD_KINDS",
+    "RUN_SHARING_HISTORY",
     "SAMPLES_RECORD_TYPE",
     "SAMPLES_TABLE",
     "SIGNING_KEY_RECORD_TYPE",

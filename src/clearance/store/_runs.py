@@ -346,6 +346,11 @@ class RunStore:
             return [(str(t), int(n)) for t, n in s.execute(stmt)]
 
 
+RUN_SHARING_HISTORY = "shared"
+"""The run provenance's list of the evidence bundles it was shared in (a note about the run,
+not part of what it shows as evidence)."""
+
+
 def _append_history(row: RunRow, history_key: str, change: dict[str, Any]) -> None:
     history = [*row.provenance.get(history_key, []), change]
     row.provenance = {**row.provenance, history_key: history}
