@@ -4,7 +4,6 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
 
@@ -19,14 +18,5 @@ def store(store_url: str, monkeypatch: pytest.MonkeyPatch) -> Iterator[Store]:
     if opened.engine.dialect.name != "sqlite":
         root = first_admin(opened, "root", clearance=Marking.of("TS"))
         monkeypatch.setenv("CLEARANCE_TOKEN", own_token(opened, root))
-    yield opened
-    opened.close()
-
-
-@pytest.fixture
-def sqlite_store(clearance_home: Path) -> Iterator[Store]:
-    """The embedded store only (the CLI's default), for tests of logic and of real models."""
-    clearance_home.mkdir(parents=True, exist_ok=True)
-    opened = Store.open(f"sqlite:///{clearance_home / 'clearance.db'}")
     yield opened
     opened.close()
