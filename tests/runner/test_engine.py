@@ -6,44 +6,27 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
+from stub_runs import run_on_stub, stored_ids
 
 from clearance.access import LOCAL_ADMIN
-from clearance.runner import RunOptions, RunSummary, resume_run, run_task
+from clearance.runner import RunOptions, resume_run, run_task
 from clearance.store import Store
 from clearance.tasks import load_task
 
 TaskFactory = Callable[..., Path]
-FAST = {"retry_base": 0.01, "retry_max": 0.05, "timeout": 5.0}
-
-
-async def _run(task_file: Path, base_url: str, **opts: object) -> tuple[RunSummary, Store]:
-    store = Store.open()
-    options = RunOptions(base_url=base_url, **{**FAST, **opts})  # type: ignore[arg-type]
-    summary = await run_task(
-        load_task(str(task_file)),
-        "openai/stub",
-        store=store,
-        options=options,
-        principal=LOCAL_ADMIN,
-    )
-    return summary, store
-
-
-def _stored_ids(store: Store, run_id: str) -> list[tuple[str, int]]:
-    return [(s.sample_id, s.epoch) for s in store.runs.samples(run_id)]
 
 
 async def test_every_sample_is_scored_stored_once_and_counted(
     mc_task: TaskFactory, stub_server
 ) -> None:
-    summary, store = await _run(mc_task(40), stub_server.base_url, max_connections=8)
+    summary, store = await run_on_stub(mc_task(40), stub_server.base_url, max_connections=8)
     assert (summary.status, summary.total, summary.scored, summary.errors) == (
         "completed",
         40,
         40,
         0,
     )
-    ids = _stored_ids(store, summary.id)
+    ids = stored_ids(store, summary.id)
     assert sorted(ids) == sorted((f"q{i}", 1) for i in range(40))
     acc = summary.metrics["accuracy"]
     assert acc["n"] == 40
@@ -68,9 +51,11 @@ async def test_retries_recover_from_each_fault_with_no_sample_lost_or_doubled(
 ) -> None:
     stub = make_stub(faults=faults, retry_after=0.01)
     timeout = 0.5 if "hang" in faults else 5.0
-    summary, store = await _run(mc_task(12), stub.base_url, max_connections=4, timeout=timeout)
+    summary, store = await run_on_stub(
+        mc_task(12), stub.base_url, max_connections=4, timeout=timeout
+    )
     assert (summary.scored, summary.errors) == (12, 0)
-    assert len(set(_stored_ids(store, summary.id))) == len(_stored_ids(store, summary.id)) == 12
+    assert len(set(stored_ids(store, summary.id))) == len(stored_ids(store, summary.id)) == 12
     assert stub.stats()["requests"] == 12 * (1 + extra_per_sample)
 
 
@@ -78,7 +63,7 @@ async def test_a_sample_that_still_fails_is_stored_with_its_error(
     mc_task: TaskFactory, make_stub
 ) -> None:
     stub = make_stub(faults="500:100")
-    summary, store = await _run(mc_task(6), stub.base_url, max_retries=2)
+    summary, store = await run_on_stub(mc_task(6), stub.base_url, max_retries=2)
     # every sample failed: nothing was measured, so the run is failed, not completed
     assert (summary.status, summary.scored, summary.errors) == ("failed", 0, 6)
     assert summary.stop_reason == "no sample was scored: all 6 ended in error"
@@ -91,14 +76,14 @@ async def test_a_sample_that_still_fails_is_stored_with_its_error(
 
 async def test_permanent_errors_are_not_retried(mc_task: TaskFactory, make_stub) -> None:
     stub = make_stub(faults="401:100")
-    summary, _ = await _run(mc_task(5), stub.base_url, max_retries=5)
+    summary, _ = await run_on_stub(mc_task(5), stub.base_url, max_retries=5)
     assert summary.errors == 5
     assert stub.stats()["requests"] == 5
 
 
 async def test_fail_on_error_stops_the_run_as_failed(mc_task: TaskFactory, make_stub) -> None:
     stub = make_stub(faults="500:100")
-    summary, _ = await _run(
+    summary, _ = await run_on_stub(
         mc_task(200), stub.base_url, max_retries=0, fail_on_error=3, max_connections=2
     )
     assert summary.status == "failed"
@@ -110,30 +95,30 @@ async def test_resume_retries_errored_samples_and_keeps_the_rest(
     mc_task: TaskFactory, make_stub
 ) -> None:
     stub = make_stub(faults="500:1")
-    summary, store = await _run(mc_task(10), stub.base_url, max_retries=0)
+    summary, store = await run_on_stub(mc_task(10), stub.base_url, max_retries=0)
     assert summary.errors == 10
     resumed = await resume_run(summary.id, store=store, principal=LOCAL_ADMIN)
     assert (resumed.status, resumed.scored, resumed.errors) == ("completed", 10, 0)
-    assert len(_stored_ids(store, summary.id)) == 10
+    assert len(stored_ids(store, summary.id)) == 10
 
 
 async def test_cache_answers_a_repeated_run_and_no_cache_bypasses_it(
     mc_task: TaskFactory, stub_server
 ) -> None:
     task = mc_task(10)
-    first, _ = await _run(task, stub_server.base_url)
+    first, _ = await run_on_stub(task, stub_server.base_url)
     assert stub_server.stats()["requests"] == 10
-    second, _ = await _run(task, stub_server.base_url)
+    second, _ = await run_on_stub(task, stub_server.base_url)
     assert stub_server.stats()["requests"] == 10
     assert second.metrics["accuracy"]["value"] == first.metrics["accuracy"]["value"]
-    await _run(task, stub_server.base_url, cache=False)
+    await run_on_stub(task, stub_server.base_url, cache=False)
     assert stub_server.stats()["requests"] == 20
 
 
 async def test_cache_is_not_used_above_temperature_zero(mc_task: TaskFactory, stub_server) -> None:
     task = mc_task(5, config={"temperature": 0.7})
-    await _run(task, stub_server.base_url)
-    await _run(task, stub_server.base_url)
+    await run_on_stub(task, stub_server.base_url)
+    await run_on_stub(task, stub_server.base_url)
     assert stub_server.stats()["requests"] == 10
 
 
@@ -147,7 +132,7 @@ async def test_epochs_store_each_sample_epoch_and_reduce_per_sample(
         load_task(str(task)), f"scripted/{script}", store=store, principal=LOCAL_ADMIN
     )
     assert (summary.total, summary.scored) == (24, 24)
-    assert len(_stored_ids(store, summary.id)) == 24
+    assert len(stored_ids(store, summary.id)) == 24
     assert summary.metrics["accuracy"]["n"] == 8
     assert summary.metrics["accuracy"]["value"] == pytest.approx(2 / 8)
 

@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from stub_runs import run_on_stub, stored_ids
 
 from clearance.access import LOCAL_ADMIN
 from clearance.runner import RunOptions, RunSummary, run_task
@@ -27,7 +28,7 @@ pytestmark = [pytest.mark.slow, pytest.mark.ray]
 ray = pytest.importorskip("ray")
 
 TaskFactory = Callable[..., Path]
-FAST = {"retry_base": 0.01, "retry_max": 0.05, "timeout": 5.0, "executor": "ray"}
+RAY = {"executor": "ray"}
 
 
 @pytest.fixture(scope="module", autouse=True)
@@ -40,22 +41,7 @@ def local_cluster() -> Iterator[None]:
 
 
 def _run(task_file: Path, base_url: str, **opts: Any) -> tuple[RunSummary, Store]:
-    store = Store.open()
-    options = RunOptions(base_url=base_url, **{**FAST, **opts})
-    summary = asyncio.run(
-        run_task(
-            load_task(str(task_file)),
-            "openai/stub",
-            store=store,
-            options=options,
-            principal=LOCAL_ADMIN,
-        )
-    )
-    return summary, store
-
-
-def _stored(store: Store, run_id: str) -> list[tuple[str, int]]:
-    return [(s.sample_id, s.epoch) for s in store.runs.samples(run_id)]
+    return asyncio.run(run_on_stub(task_file, base_url, **{**RAY, **opts}))
 
 
 @pytest.mark.parametrize(
@@ -69,7 +55,7 @@ def test_each_fault_is_retried_on_the_workers_with_no_sample_lost_or_doubled(
     timeout = 0.5 if "hang" in faults else 5.0
     summary, store = _run(mc_task(12), stub.base_url, max_connections=4, timeout=timeout)
     assert (summary.status, summary.scored, summary.errors) == ("completed", 12, 0)
-    stored = _stored(store, summary.id)
+    stored = stored_ids(store, summary.id)
     assert sorted(stored) == sorted((f"q{i}", 1) for i in range(12))
     # Exactly the calls the in-process engine makes: each fault retried once per attempt, no
     # batch sent twice while its worker lived.
@@ -98,7 +84,7 @@ def test_a_killed_worker_costs_its_batch_only_and_nothing_is_stored_twice(
     killer.join()
     assert killed, "no Ray worker process was found to kill"
     assert (summary.status, summary.scored, summary.errors) == ("completed", 40, 0)
-    stored = _stored(store, summary.id)
+    stored = stored_ids(store, summary.id)
     assert len(stored) == len(set(stored)) == 40
     # The killed worker's unreturned answers are asked again; nothing else is.
     stats = stub.stats()

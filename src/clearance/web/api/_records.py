@@ -44,17 +44,27 @@ class UserIn(BaseModel):
     password: str | None = None
 
 
-class GrantIn(BaseModel):
+class AccessChangeIn(BaseModel):
+    """Roles, compartments and a level to grant or take."""
+
     roles: list[str] = []
     compartments: list[str] = []
     level: str | None = None
+
+    def change(self) -> dict[str, Any]:
+        """The keyword arguments ``accountability.grant`` and ``revoke`` share."""
+        return {
+            "roles": [Role.parse(r) for r in self.roles],
+            "compartments": self.compartments,
+            "level": Level.parse(self.level) if self.level else None,
+        }
+
+
+class GrantIn(AccessChangeIn):
     activate: bool = False
 
 
-class RevokeIn(BaseModel):
-    roles: list[str] = []
-    compartments: list[str] = []
-    level: str | None = None
+class RevokeIn(AccessChangeIn):
     deactivate: bool = False
 
 
@@ -239,13 +249,7 @@ def reset_password(state: StateDep, caller: CallerDep, user: str) -> JSONRespons
 @router.post("/users/{user}/grants", tags=["users"], summary="Grant roles or clearance")
 def grant(state: StateDep, caller: CallerDep, user: str, body: GrantIn) -> JSONResponse:
     record = accountability.grant(
-        state.store,
-        caller.who,
-        user,
-        roles=[Role.parse(r) for r in body.roles],
-        compartments=body.compartments,
-        level=Level.parse(body.level) if body.level else None,
-        activate=body.activate,
+        state.store, caller.who, user, **body.change(), activate=body.activate
     )
     return one(_user(record), UNCLASSIFIED_MARKING)
 
@@ -253,13 +257,7 @@ def grant(state: StateDep, caller: CallerDep, user: str, body: GrantIn) -> JSONR
 @router.post("/users/{user}/revocations", tags=["users"], summary="Take roles or clearance")
 def revoke(state: StateDep, caller: CallerDep, user: str, body: RevokeIn) -> JSONResponse:
     record = accountability.revoke(
-        state.store,
-        caller.who,
-        user,
-        roles=[Role.parse(r) for r in body.roles],
-        compartments=body.compartments,
-        level=Level.parse(body.level) if body.level else None,
-        deactivate=body.deactivate,
+        state.store, caller.who, user, **body.change(), deactivate=body.deactivate
     )
     return one(_user(record), UNCLASSIFIED_MARKING)
 
